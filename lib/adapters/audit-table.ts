@@ -1,0 +1,58 @@
+/**
+ * The audit table: append-only records of issued sessions, one item per AccessKeyId (its key, so it
+ * joins with CloudTrail), written with a condition that the item does not exist yet.
+ */
+import { type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { AuditEvent } from '../audit-events.ts';
+import type { Session } from '../core/session.ts';
+import { UpstreamUnavailableError } from '../errors.ts';
+import { toItem } from './dynamo-item.ts';
+
+export interface AuditTable {
+  client: DynamoDBClient;
+  tableName: string;
+  retentionDays: number;
+}
+
+export const sessionKey = (accessKeyId: string): string => `session#${accessKeyId}`;
+
+/** The stored item: the Session itself, plus the keys its indexes need (absent keys keep GSIs sparse). */
+export function sessionItem(session: Session, retentionDays: number): Record<string, unknown> {
+  const issuedAt = Date.parse(session.issuedAt);
+  return {
+    pk: sessionKey(session.accessKeyId),
+    kind: 'session',
+    event: AuditEvent.credentialsIssued,
+    sessionId: session.id,
+    principalSub: session.principal.sub,
+    entitlementId: session.entitlementId,
+    roleArn: session.roleArn,
+    accessKeyId: session.accessKeyId,
+    requestId: session.requestId ?? undefined,
+    breakGlass: session.breakGlass ? 'true' : undefined,
+    issuedAt: session.issuedAt,
+    issuedDay: session.issuedAt.slice(0, 10),
+    // DynamoDB's TTL deletes the record after the retention period; nothing else may.
+    ttl: Math.floor(issuedAt / 1000) + retentionDays * 86400,
+    record: session,
+  };
+}
+
+/** Writes the audit record of an issued session; throws UpstreamUnavailableError if it is not durable. */
+export async function putSession(table: AuditTable, session: Session): Promise<void> {
+  try {
+    await table.client.send(
+      new PutItemCommand({
+        TableName: table.tableName,
+        Item: toItem(sessionItem(session, table.retentionDays)),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  } catch (error) {
+    const name = (error as { name?: string }).name ?? 'Error';
+    throw new UpstreamUnavailableError('dynamodb', `the audit record could not be written (${name})`, {
+      cause: error,
+      retryAfterSeconds: 2,
+    });
+  }
+}

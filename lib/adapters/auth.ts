@@ -1,0 +1,129 @@
+/**
+ * Bearer token -> Principal. jose verifies the signature with a key from the issuer's JWKS (fetched
+ * once per container, refetched at most once per cooldown for an unknown `kid`), the algorithm
+ * against an allowlist of asymmetric algorithms, and iss, aud, exp and nbf with 60 s of tolerance.
+ * Anything doubtful is 401; an issuer whose keys cannot be fetched is 503, never a pass.
+ */
+import { createRemoteJWKSet, decodeProtectedHeader, type JWTPayload, jwtVerify } from 'jose';
+import type { Principal } from '../core/principal.ts';
+import { UnauthenticatedError, UpstreamUnavailableError } from '../errors.ts';
+
+export interface AuthSettings {
+  issuer: string;
+  audience: string;
+  jwksUri: string | undefined;
+  algorithms: string[];
+  claims: { principal: string; name: string[]; groups: string };
+}
+
+export type Authenticate = (authorization: string | undefined) => Promise<Principal>;
+
+const MAX_TOKEN_BYTES = 8192;
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+// Headers that would let a token name its own key: never followed, so never accepted.
+const KEY_LOCATING_HEADERS = ['jku', 'x5u', 'jwk', 'x5c'] as const;
+// jose errors that say "this token is bad" rather than "the issuer's keys are unavailable".
+const KEY_SELECTION_FAILURES = new Set([
+  'ERR_JWKS_NO_MATCHING_KEY',
+  'ERR_JWKS_MULTIPLE_MATCHING_KEYS',
+  'ERR_JOSE_ALG_NOT_ALLOWED',
+  'ERR_JOSE_NOT_SUPPORTED',
+  'ERR_JWK_INVALID',
+]);
+
+type KeySource = ReturnType<typeof createRemoteJWKSet>;
+
+/** The JWKS URI: configured, or read from the issuer's discovery document. */
+async function discoverJwksUri(issuer: string): Promise<string> {
+  const url = `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
+  const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
+  if (!response.ok) throw new Error(`discovery document answered ${response.status}`);
+  const document = (await response.json()) as { jwks_uri?: unknown };
+  if (typeof document.jwks_uri !== 'string') throw new Error('discovery document has no jwks_uri');
+  return document.jwks_uri;
+}
+
+function readToken(authorization: string | undefined): string {
+  if (!authorization) throw new UnauthenticatedError('a bearer token is required');
+  // API Gateway joins repeated headers with commas; a JWT never contains one.
+  if (authorization.includes(','))
+    throw new UnauthenticatedError('exactly one Authorization header is allowed');
+  const match = /^Bearer ([^\s]+)$/i.exec(authorization.trim());
+  if (!match?.[1]) throw new UnauthenticatedError('the Authorization header must use the Bearer scheme');
+  const token = match[1];
+  if (Buffer.byteLength(token) > MAX_TOKEN_BYTES)
+    throw new UnauthenticatedError('the bearer token is too large');
+  if (!COMPACT_JWS.test(token)) throw new UnauthenticatedError('the bearer token is not a signed JWT');
+  return token;
+}
+
+function principalFrom(payload: JWTPayload, claims: AuthSettings['claims']): Principal {
+  const sub = payload[claims.principal];
+  if (typeof sub !== 'string' || sub.length === 0 || sub.length > 256) {
+    throw new UnauthenticatedError(`the token has no usable '${claims.principal}' claim`);
+  }
+  const nameClaim = claims.name
+    .map((claim) => payload[claim])
+    .find((value) => typeof value === 'string' && value);
+  const groups = payload[claims.groups];
+  return {
+    sub,
+    name: typeof nameClaim === 'string' ? nameClaim.slice(0, 256) : sub,
+    // A groups claim of another shape grants nothing.
+    groups: Array.isArray(groups) ? groups.filter((g): g is string => typeof g === 'string') : [],
+    claims: payload,
+  };
+}
+
+/** Builds the authenticate function once per container: the JWKS cache lives in its closure. */
+export function createAuthenticator(settings: AuthSettings): Authenticate {
+  let keys: Promise<KeySource> | undefined;
+  const keySource = (): Promise<KeySource> => {
+    keys ??= (settings.jwksUri ? Promise.resolve(settings.jwksUri) : discoverJwksUri(settings.issuer)).then(
+      (uri) => createRemoteJWKSet(new URL(uri), { timeoutDuration: 3000, cooldownDuration: 30_000 }),
+    );
+    // A failed discovery is not cached: the next request tries again.
+    keys.catch(() => {
+      keys = undefined;
+    });
+    return keys;
+  };
+
+  const resolveKey = async (...args: Parameters<KeySource>) => {
+    try {
+      return await (await keySource())(...args);
+    } catch (error) {
+      if (KEY_SELECTION_FAILURES.has((error as { code?: string }).code ?? '')) throw error;
+      throw new UpstreamUnavailableError('jwks', "the issuer's signing keys could not be fetched", {
+        cause: error,
+        retryAfterSeconds: 5,
+      });
+    }
+  };
+
+  return async (authorization) => {
+    const token = readToken(authorization);
+    let header: ReturnType<typeof decodeProtectedHeader>;
+    try {
+      header = decodeProtectedHeader(token);
+    } catch {
+      throw new UnauthenticatedError('the bearer token is malformed');
+    }
+    if (KEY_LOCATING_HEADERS.some((name) => name in header)) {
+      throw new UnauthenticatedError('the bearer token names its own key, which is never trusted');
+    }
+    try {
+      const { payload } = await jwtVerify(token, resolveKey, {
+        issuer: settings.issuer,
+        audience: settings.audience,
+        algorithms: settings.algorithms,
+        clockTolerance: 60,
+        requiredClaims: ['exp', 'iss', 'aud'],
+      });
+      return principalFrom(payload, settings.claims);
+    } catch (error) {
+      if (error instanceof UpstreamUnavailableError || error instanceof UnauthenticatedError) throw error;
+      throw new UnauthenticatedError('the bearer token is invalid or expired', { cause: error });
+    }
+  };
+}

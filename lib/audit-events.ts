@@ -1,0 +1,13 @@
+/** Stable ids of audit events and log lines: dashboards, alarms and SIEM rules key on these. */
+export const AuditEvent = {
+  credentialsIssued: 'credentials.issued',
+  credentialsUnaudited: 'credentials.unaudited',
+  accessDenied: 'access.denied',
+  requestCreated: 'request.created',
+  requestApproved: 'request.approved',
+  requestDenied: 'request.denied',
+  requestCancelled: 'request.cancelled',
+  requestExpired: 'request.expired',
+} as const;
+
+export type AuditEventId = (typeof AuditEvent)[keyof typeof AuditEvent];

@@ -1,0 +1,202 @@
+/**
+ * The entitlement catalog: its schema, loading (validated once, at start-up, naming the bad field)
+ * and the questions use cases ask of it: who may request, approve or break glass.
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { config } from './config.ts';
+import { inAnyGroup, type Principal } from './core/principal.ts';
+import {
+  checkExternalId,
+  checkPolicyArns,
+  checkRoleArn,
+  checkSessionPolicy,
+  checkTagKey,
+  checkTags,
+  MAX_DURATION_SECONDS,
+  MIN_DURATION_SECONDS,
+} from './core/sts-limits.ts';
+import { unknownVariables } from './core/templates.ts';
+import { ConfigError } from './errors.ts';
+import { z } from './zod.ts';
+
+const groupList = z.array(z.string().check(z.minLength(1), z.maxLength(256)));
+const seconds = z.int().check(z.gte(MIN_DURATION_SECONDS), z.lte(MAX_DURATION_SECONDS));
+
+const ApprovalSchema = z.discriminatedUnion('required', [
+  z.strictObject({ required: z.literal(false) }),
+  z.strictObject({
+    required: z.literal(true),
+    approverGroups: groupList.check(z.minLength(1)),
+    minApprovals: z._default(z.int().check(z.gte(1), z.lte(10)), 1),
+    validForSeconds: z._default(z.int().check(z.gte(60), z.lte(7 * 86400)), 3600),
+    maxUses: z._default(z.int().check(z.gte(1), z.lte(100)), 1),
+    decisionTimeoutSeconds: z._default(z.int().check(z.gte(60), z.lte(30 * 86400)), 86400),
+  }),
+]);
+
+const EntitlementSchema = z.strictObject({
+  id: z
+    .string()
+    .check(
+      z.regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be 1-63 of [a-z0-9-], starting with a letter or digit'),
+    ),
+  description: z._default(z.string().check(z.maxLength(1000)), ''),
+  roleArn: z.string(),
+  requesterGroups: groupList,
+  maxDurationSeconds: seconds,
+  defaultDurationSeconds: seconds,
+  sessionPolicy: z.optional(z.record(z.string(), z.unknown())),
+  policyArns: z._default(z.array(z.string()), []),
+  sessionTags: z._default(z.record(z.string(), z.string()), {}),
+  transitiveTagKeys: z._default(z.array(z.string()), []),
+  externalId: z.optional(z.string()),
+  approval: ApprovalSchema,
+  breakGlass: z.optional(
+    z.strictObject({ groups: groupList.check(z.minLength(1)), maxDurationSeconds: seconds }),
+  ),
+});
+
+const CatalogSchema = z.strictObject({
+  auditorGroups: z._default(groupList, []),
+  entitlements: z.array(EntitlementSchema).check(z.minLength(1)),
+});
+
+export type Catalog = z.infer<typeof CatalogSchema>;
+export type Entitlement = z.infer<typeof EntitlementSchema>;
+export type Approval = z.infer<typeof ApprovalSchema>;
+
+/** Tag keys hallpass sets itself on every session; the catalog may not set them. */
+export const RESERVED_TAG_PREFIX = 'hallpass:';
+
+function fieldPath(path: readonly PropertyKey[], catalog: unknown): string {
+  let out = '';
+  let node: unknown = catalog;
+  for (const key of path) {
+    node = (node as Record<PropertyKey, unknown> | undefined)?.[key];
+    if (typeof key === 'number') {
+      const id = (node as { id?: unknown } | undefined)?.id;
+      out += typeof id === 'string' ? `[${key}] (${id})` : `[${key}]`;
+    } else out += out ? `.${String(key)}` : String(key);
+  }
+  return out || '(root)';
+}
+
+/** Rules the schema cannot express: STS's limits, cross-field rules and template variables. */
+function entitlementProblems(e: Entitlement, maxSessionSeconds: number): Array<[string, string]> {
+  const problems: Array<[string, string | null]> = [
+    ['roleArn', checkRoleArn(e.roleArn)],
+    ['policyArns', checkPolicyArns(e.policyArns, e.roleArn)],
+    ['externalId', e.externalId === undefined ? null : checkExternalId(e.externalId)],
+    [
+      'maxDurationSeconds',
+      e.maxDurationSeconds > maxSessionSeconds
+        ? `${e.maxDurationSeconds} exceeds ${maxSessionSeconds}, the longest session hallpass can obtain (role chaining caps it at 3600; see HALLPASS_MAX_SESSION_SECONDS)`
+        : null,
+    ],
+    [
+      'defaultDurationSeconds',
+      e.defaultDurationSeconds > e.maxDurationSeconds ? 'must not exceed maxDurationSeconds' : null,
+    ],
+    [
+      'breakGlass.maxDurationSeconds',
+      e.breakGlass && e.breakGlass.maxDurationSeconds > maxSessionSeconds
+        ? `exceeds ${maxSessionSeconds}, the longest session hallpass can obtain`
+        : null,
+    ],
+  ];
+  if (e.sessionPolicy !== undefined) {
+    const text = JSON.stringify(e.sessionPolicy);
+    const unknown = unknownVariables(text);
+    problems.push(['sessionPolicy', unknown.length ? `unknown template variable \${${unknown[0]}}` : null]);
+    problems.push([
+      'sessionPolicy',
+      'Statement' in e.sessionPolicy ? null : 'a policy document needs a Statement',
+    ]);
+    problems.push(['sessionPolicy', checkSessionPolicy(text)]);
+  }
+  for (const [key, template] of Object.entries(e.sessionTags)) {
+    const reserved = key.toLowerCase().startsWith(RESERVED_TAG_PREFIX)
+      ? `'${key}' uses hallpass's reserved prefix`
+      : null;
+    const unknown = unknownVariables(template);
+    problems.push([`sessionTags.${key}`, reserved ?? checkTagKey(key)]);
+    problems.push([
+      `sessionTags.${key}`,
+      unknown.length ? `unknown template variable \${${unknown[0]}}` : null,
+    ]);
+  }
+  // Tag values are checked again once rendered; here the keys, count and transitive subset.
+  const placeholderTags = Object.fromEntries(
+    [...Object.keys(e.sessionTags), 'hallpass:session-id', 'hallpass:principal', 'hallpass:request-id'].map(
+      (k) => [k, ''],
+    ),
+  );
+  problems.push(['transitiveTagKeys', checkTags(placeholderTags, e.transitiveTagKeys)]);
+  return problems.filter((p): p is [string, string] => p[1] !== null);
+}
+
+/**
+ * Validates a parsed catalog document: the schema, then STS's limits and cross-field rules.
+ * Throws ConfigError naming the first bad field, e.g. `entitlements[1] (prod-admin).roleArn: ...`.
+ */
+export function parseCatalog(document: unknown, options: { maxSessionSeconds: number }): Catalog {
+  const result = CatalogSchema.safeParse(document);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const path = fieldPath(issue?.path ?? [], document);
+    throw new ConfigError(`invalid catalog: ${path}: ${issue?.message ?? 'invalid'}`);
+  }
+  const catalog = result.data;
+  const ids = new Set<string>();
+  catalog.entitlements.forEach((entitlement, index) => {
+    const where = `entitlements[${index}] (${entitlement.id})`;
+    if (ids.has(entitlement.id)) throw new ConfigError(`invalid catalog: ${where}.id: duplicate id`);
+    ids.add(entitlement.id);
+    const [problem] = entitlementProblems(entitlement, options.maxSessionSeconds);
+    if (problem) throw new ConfigError(`invalid catalog: ${where}.${problem[0]}: ${problem[1]}`);
+  });
+  return catalog;
+}
+
+/** Reads and validates the catalog YAML file. */
+export function loadCatalog(path: string, options: { maxSessionSeconds: number }): Catalog {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read the catalog at ${path}: ${(error as Error).message}`);
+  }
+  let document: unknown;
+  try {
+    document = parseYaml(text);
+  } catch (error) {
+    throw new ConfigError(`invalid catalog: ${path} is not valid YAML: ${(error as Error).message}`);
+  }
+  return parseCatalog(document, options);
+}
+
+export function findEntitlement(catalog: Catalog, id: string): Entitlement | undefined {
+  return catalog.entitlements.find((entitlement) => entitlement.id === id);
+}
+
+export const mayRequest = (e: Entitlement, p: Principal): boolean => inAnyGroup(p, e.requesterGroups);
+
+export const mayApprove = (e: Entitlement, p: Principal): boolean =>
+  e.approval.required && inAnyGroup(p, e.approval.approverGroups);
+
+export const mayBreakGlass = (e: Entitlement, p: Principal): boolean =>
+  e.breakGlass !== undefined && inAnyGroup(p, e.breakGlass.groups);
+
+export const isAuditor = (catalog: Catalog, p: Principal): boolean => inAnyGroup(p, catalog.auditorGroups);
+
+let loaded: Catalog | undefined;
+
+/** The configured catalog, loaded and validated once per container. */
+export function catalog(): Catalog {
+  if (!loaded) {
+    const { catalogPath, maxSessionSeconds } = config();
+    loaded = loadCatalog(catalogPath, { maxSessionSeconds });
+  }
+  return loaded;
+}

@@ -1,0 +1,107 @@
+/**
+ * The service's configuration: process.env parsed once, by zod. No other module reads process.env.
+ * A bad value fails at start-up, naming the variable.
+ */
+import { ConfigError } from './errors.ts';
+import { z } from './zod.ts';
+
+const list = (fallback: string) =>
+  z.pipe(
+    z.prefault(z.string(), fallback),
+    z.transform((value: string) =>
+      value
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean),
+    ),
+  );
+
+const integer = (min: number, max: number, fallback: string) =>
+  z.prefault(
+    z.pipe(z.string(), z.pipe(z.transform(Number), z.int().check(z.gte(min), z.lte(max)))),
+    fallback,
+  );
+
+const ASYMMETRIC_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+];
+
+const EnvSchema = z.object({
+  HALLPASS_ISSUER: z.url({ protocol: /^https?$/ }),
+  HALLPASS_AUDIENCE: z.string().check(z.minLength(1)),
+  HALLPASS_JWKS_URI: z.optional(z.url({ protocol: /^https?$/ })),
+  HALLPASS_ALGORITHMS: list(ASYMMETRIC_ALGORITHMS.join(',')),
+  HALLPASS_PRINCIPAL_CLAIM: z._default(z.string().check(z.minLength(1)), 'sub'),
+  HALLPASS_NAME_CLAIMS: list('email,preferred_username'),
+  HALLPASS_GROUPS_CLAIM: z._default(z.string().check(z.minLength(1)), 'groups'),
+  HALLPASS_CATALOG: z._default(z.string().check(z.minLength(1)), 'catalog/example.yaml'),
+  HALLPASS_AUDIT_TABLE: z.string().check(z.minLength(3)),
+  HALLPASS_REQUESTS_TABLE: z.string().check(z.minLength(3)),
+  // A Lambda function calling AssumeRole is itself a role session: role chaining caps sessions at 1 h.
+  HALLPASS_MAX_SESSION_SECONDS: integer(900, 43200, '3600'),
+  AUDIT_RETENTION_DAYS: integer(1, 36500, '400'),
+});
+
+export interface Config {
+  issuer: string;
+  audience: string;
+  jwksUri: string | undefined;
+  algorithms: string[];
+  claims: { principal: string; name: string[]; groups: string };
+  catalogPath: string;
+  tables: { audit: string; requests: string };
+  maxSessionSeconds: number;
+  auditRetentionDays: number;
+}
+
+/** Parses an environment into a Config; throws ConfigError naming every bad variable. */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  // An empty variable is an unset one (serverless.yml writes '' for optional settings left out).
+  const set = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const result = EnvSchema.safeParse(set);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  const e = result.data;
+  const unsupported = e.HALLPASS_ALGORITHMS.filter((alg) => !ASYMMETRIC_ALGORITHMS.includes(alg));
+  if (unsupported.length > 0 || e.HALLPASS_ALGORITHMS.length === 0) {
+    throw new ConfigError(
+      `invalid configuration: HALLPASS_ALGORITHMS: only asymmetric algorithms are allowed (${ASYMMETRIC_ALGORITHMS.join(', ')})`,
+    );
+  }
+  return {
+    issuer: e.HALLPASS_ISSUER,
+    audience: e.HALLPASS_AUDIENCE,
+    jwksUri: e.HALLPASS_JWKS_URI,
+    algorithms: e.HALLPASS_ALGORITHMS,
+    claims: {
+      principal: e.HALLPASS_PRINCIPAL_CLAIM,
+      name: e.HALLPASS_NAME_CLAIMS,
+      groups: e.HALLPASS_GROUPS_CLAIM,
+    },
+    catalogPath: e.HALLPASS_CATALOG,
+    tables: { audit: e.HALLPASS_AUDIT_TABLE, requests: e.HALLPASS_REQUESTS_TABLE },
+    maxSessionSeconds: e.HALLPASS_MAX_SESSION_SECONDS,
+    auditRetentionDays: e.AUDIT_RETENTION_DAYS,
+  };
+}
+
+let cached: Config | undefined;
+
+/** The process's configuration, parsed on first use and kept for the life of the container. */
+export function config(): Config {
+  cached ??= parseConfig(process.env);
+  return cached;
+}

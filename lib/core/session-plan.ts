@@ -1,0 +1,109 @@
+/**
+ * What hallpass asks of STS for one session: every AssumeRole parameter, built from the catalog
+ * entry and the verified principal only (never from the request body), and checked against STS's
+ * limits before any call. Pure.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Entitlement } from '../catalog.ts';
+import { CatalogProblemError, InvalidRequestError } from '../errors.ts';
+import type { Principal } from './principal.ts';
+import { encodeSessionNamePrefix, encodeSourceIdentity, encodeTagValue } from './sts-encoding.ts';
+import { checkDuration, checkSessionPolicy, checkTags, checkTagValue } from './sts-limits.ts';
+import { renderPolicy, renderString, type TemplateContext } from './templates.ts';
+
+export interface AssumeRolePlan {
+  roleArn: string;
+  roleSessionName: string;
+  durationSeconds: number;
+  policy: string | null;
+  policyArns: string[];
+  tags: Record<string, string>;
+  transitiveTagKeys: string[];
+  sourceIdentity: string;
+  externalId: string | null;
+}
+
+export const TAG = {
+  sessionId: 'hallpass:session-id',
+  principal: 'hallpass:principal',
+  requestId: 'hallpass:request-id',
+  breakGlass: 'hallpass:break-glass',
+} as const;
+
+const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
+
+/** A new session id: 16 characters of lowercase base32 (80 random bits), valid in every STS field. */
+export function newSessionId(): string {
+  const bytes = randomBytes(16);
+  let id = '';
+  for (const byte of bytes) id += BASE32[byte & 31];
+  return id;
+}
+
+/**
+ * The duration to ask for: the caller's, or the default, within [900, maximum]. Out of range is an
+ * error, never silently clamped.
+ */
+export function resolveDuration(requested: number | undefined, fallback: number, maximum: number): number {
+  const duration = requested ?? Math.min(fallback, maximum);
+  const problem = checkDuration(duration, maximum);
+  if (problem)
+    throw new InvalidRequestError(`durationSeconds ${problem}`, [
+      { path: 'durationSeconds', message: problem },
+    ]);
+  return duration;
+}
+
+export interface PlanInput {
+  entitlement: Entitlement;
+  principal: Principal;
+  sessionId: string;
+  durationSeconds: number;
+  requestId: string | null;
+  breakGlass: boolean;
+}
+
+/** Builds and checks the AssumeRole parameters of one session. */
+export function planSession(input: PlanInput): AssumeRolePlan {
+  const { entitlement, principal, sessionId } = input;
+  const context: TemplateContext = { principal, entitlementId: entitlement.id, sessionId };
+
+  const catalogTags = Object.fromEntries(
+    Object.entries(entitlement.sessionTags).map(([key, template]) => [
+      key,
+      renderString(template, context, (value) => checkTagValue(key, value) === null),
+    ]),
+  );
+  const tags: Record<string, string> = {
+    ...catalogTags,
+    [TAG.sessionId]: sessionId,
+    [TAG.principal]: encodeTagValue(principal.sub),
+    ...(input.requestId ? { [TAG.requestId]: input.requestId } : {}),
+    ...(input.breakGlass ? { [TAG.breakGlass]: 'true' } : {}),
+  };
+  const policy =
+    entitlement.sessionPolicy === undefined
+      ? null
+      : JSON.stringify(renderPolicy(entitlement.sessionPolicy, context));
+
+  const problem =
+    checkTags(tags, entitlement.transitiveTagKeys) ?? (policy === null ? null : checkSessionPolicy(policy));
+  if (problem) {
+    throw new CatalogProblemError(
+      `entitlement '${entitlement.id}' cannot be issued as configured: ${problem}`,
+    );
+  }
+
+  return {
+    roleArn: entitlement.roleArn,
+    // The principal (shortened) and the session id: unique, and readable in CloudTrail's ARN.
+    roleSessionName: `${encodeSessionNamePrefix(principal.sub, 64 - sessionId.length - 1)}.${sessionId}`,
+    durationSeconds: input.durationSeconds,
+    policy,
+    policyArns: entitlement.policyArns,
+    tags,
+    transitiveTagKeys: entitlement.transitiveTagKeys,
+    sourceIdentity: encodeSourceIdentity(principal.sub),
+    externalId: entitlement.externalId ?? null,
+  };
+}

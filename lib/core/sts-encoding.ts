@@ -1,0 +1,51 @@
+/**
+ * Encodings of a principal into the character sets STS accepts, for SourceIdentity, RoleSessionName
+ * and tag values. Pure.
+ *
+ * Replacing bad characters would let two people share an identity (`a|b` and `a_b`), and
+ * SourceIdentity is what CloudTrail attributes every later action to. So every character outside a
+ * safe set becomes `=HH` (its UTF-8 bytes in hex), `=` itself included: the mapping is one-to-one.
+ * A result that is too long keeps a prefix and appends a marker and a hash of the whole value.
+ */
+import { createHash } from 'node:crypto';
+
+function hexEscape(value: string, safe: RegExp): string {
+  let out = '';
+  for (const char of value) {
+    if (safe.test(char)) {
+      out += char;
+      continue;
+    }
+    for (const byte of Buffer.from(char, 'utf8'))
+      out += `=${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
+function fitLength(encoded: string, original: string, max: number, marker: string): string {
+  if (encoded.length <= max) return encoded;
+  const hash = createHash('sha256').update(original, 'utf8').digest('hex').slice(0, 16);
+  return `${encoded.slice(0, max - hash.length - 1)}${marker}${hash}`;
+}
+
+// `+` and `,` are valid in SourceIdentity but never produced by hexEscape(): free to use as markers.
+const IDENTITY_SAFE = /^[A-Za-z0-9_.@-]$/;
+
+/** SourceIdentity (2-64 of [\w+=,.@-], never starting with `aws:`) for a principal. */
+export function encodeSourceIdentity(principal: string): string {
+  const encoded = fitLength(hexEscape(principal, IDENTITY_SAFE), principal, 64, ',');
+  return encoded.length < 2 ? `${encoded},` : encoded;
+}
+
+/** The principal part of a RoleSessionName: the SourceIdentity encoding, shortened to `max`. */
+export function encodeSessionNamePrefix(principal: string, max: number): string {
+  return fitLength(hexEscape(principal, IDENTITY_SAFE), principal, max, ',');
+}
+
+// Letters, digits and spaces pass through; `/` and `+` are valid in tag values but never produced.
+const TAG_SAFE = /^[\p{L}\p{N}_.:@ -]$/u;
+
+/** A tag value (0-256 of [\p{L}\p{Z}\p{N}_.:/=+\-@]) that names a principal one-to-one. */
+export function encodeTagValue(value: string): string {
+  return fitLength(hexEscape(value, TAG_SAFE), value, 256, '/');
+}

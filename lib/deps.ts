@@ -1,0 +1,42 @@
+/**
+ * Everything a use case needs from the outside world, built once per container (cold start) and
+ * passed in: unit tests pass mocks, integration tests real clients pointed at local endpoints. The
+ * SDK clients take their endpoints from the SDK's own conventions (AWS_ENDPOINT_URL_STS,
+ * AWS_ENDPOINT_URL_DYNAMODB), so one build talks to AWS or to any implementation.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { STSClient } from '@aws-sdk/client-sts';
+import { type Catalog, catalog } from './catalog.ts';
+import { type Config, config } from './config.ts';
+
+export interface Deps {
+  config: Config;
+  catalog: Catalog;
+  sts: STSClient;
+  dynamodb: DynamoDBClient;
+  now: () => Date;
+}
+
+// Bounded: the SDK's standard retry mode (exponential backoff with jitter), inside the API's 29 s.
+const CLIENT_OPTIONS = {
+  maxAttempts: 3,
+  requestHandler: { connectionTimeout: 1000, requestTimeout: 3000 },
+} as const;
+
+export function buildDeps(cfg: Config): Deps {
+  return {
+    config: cfg,
+    catalog: catalog(),
+    sts: new STSClient(CLIENT_OPTIONS),
+    dynamodb: new DynamoDBClient(CLIENT_OPTIONS),
+    now: () => new Date(),
+  };
+}
+
+let cached: Deps | undefined;
+
+/** The container's dependencies, built on first use. */
+export function deps(): Deps {
+  cached ??= buildDeps(config());
+  return cached;
+}

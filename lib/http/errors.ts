@@ -1,0 +1,85 @@
+/**
+ * The one table from error classes to HTTP statuses and API codes (API.md "Errors"). Anything not in
+ * it is a bug: 500 `internal`, with no detail leaving the service.
+ */
+import {
+  ApprovalRequiredError,
+  CatalogProblemError,
+  ConflictError,
+  type Detail,
+  ForbiddenError,
+  InvalidRequestError,
+  NotFoundError,
+  PayloadTooLargeError,
+  SelfApprovalError,
+  UnauthenticatedError,
+  UnsupportedMediaTypeError,
+  UpstreamUnavailableError,
+} from '../errors.ts';
+
+export const ErrorCode = {
+  invalidRequest: 'invalid_request',
+  unauthenticated: 'unauthenticated',
+  forbidden: 'forbidden',
+  approvalRequired: 'approval_required',
+  selfApprovalForbidden: 'self_approval_forbidden',
+  notFound: 'not_found',
+  conflict: 'conflict',
+  payloadTooLarge: 'payload_too_large',
+  unsupportedMediaType: 'unsupported_media_type',
+  tooManyRequests: 'too_many_requests',
+  upstreamUnavailable: 'upstream_unavailable',
+  internal: 'internal',
+} as const;
+
+type ErrorClass = abstract new (...args: never[]) => Error;
+
+const TABLE: Array<[ErrorClass, number, string]> = [
+  [InvalidRequestError, 400, ErrorCode.invalidRequest],
+  // The caller's request is fine but the catalog entry cannot be issued: say so, as STS does (400).
+  [CatalogProblemError, 400, ErrorCode.invalidRequest],
+  [UnauthenticatedError, 401, ErrorCode.unauthenticated],
+  [ForbiddenError, 403, ErrorCode.forbidden],
+  [ApprovalRequiredError, 403, ErrorCode.approvalRequired],
+  [SelfApprovalError, 403, ErrorCode.selfApprovalForbidden],
+  [NotFoundError, 404, ErrorCode.notFound],
+  [ConflictError, 409, ErrorCode.conflict],
+  [PayloadTooLargeError, 413, ErrorCode.payloadTooLarge],
+  [UnsupportedMediaTypeError, 415, ErrorCode.unsupportedMediaType],
+  [UpstreamUnavailableError, 503, ErrorCode.upstreamUnavailable],
+];
+
+export interface ErrorBody {
+  error: { code: string; message: string; requestId: string; details?: Detail[] };
+}
+
+export interface MappedError {
+  status: number;
+  body: ErrorBody;
+  headers: Record<string, string>;
+}
+
+/** Maps any thrown value to the API's error response. */
+export function mapError(error: unknown, requestId: string): MappedError {
+  const row = TABLE.find(([type]) => error instanceof type);
+  if (!row || !(error instanceof Error)) {
+    return {
+      status: 500,
+      headers: {},
+      body: {
+        error: {
+          code: ErrorCode.internal,
+          message: 'An internal error occurred; nothing was issued.',
+          requestId,
+        },
+      },
+    };
+  }
+  const [, status, code] = row;
+  const headers: Record<string, string> = {};
+  if (error instanceof UnauthenticatedError) headers['WWW-Authenticate'] = 'Bearer error="invalid_token"';
+  if (error instanceof UpstreamUnavailableError) headers['Retry-After'] = String(error.retryAfterSeconds);
+  const details =
+    error instanceof InvalidRequestError && error.details.length ? { details: error.details } : {};
+  return { status, headers, body: { error: { code, message: error.message, requestId, ...details } } };
+}

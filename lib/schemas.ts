@@ -1,0 +1,104 @@
+/**
+ * The API's bodies as zod schemas: request schemas validate at the edge (strict: an unknown field is
+ * a 400), and every schema here also feeds the OpenAPI document (lib/http/openapi.ts).
+ */
+import { MAX_DURATION_SECONDS, MIN_DURATION_SECONDS } from './core/sts-limits.ts';
+import { z } from './zod.ts';
+
+const text = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max));
+
+export const VendRequest = z.strictObject({
+  entitlementId: text(1, 128),
+  requestId: z.optional(text(1, 128)),
+  durationSeconds: z.optional(z.int().check(z.gte(MIN_DURATION_SECONDS), z.lte(MAX_DURATION_SECONDS))),
+  breakGlass: z.optional(z.strictObject({ justification: text(20, 1000) })),
+});
+export type VendRequest = z.infer<typeof VendRequest>;
+
+const Time = z.string().check(z.describe('RFC 3339 UTC time, e.g. 2026-11-28T12:00:00Z'));
+const PersonRef = z.object({ sub: z.string(), name: z.string() });
+
+export const Entitlement = z.object({
+  id: z.string(),
+  description: z.string(),
+  roleArn: z.string(),
+  maxDurationSeconds: z.int(),
+  defaultDurationSeconds: z.int(),
+  approval: z.object({
+    required: z.boolean(),
+    minApprovals: z.int(),
+    approverGroups: z.array(z.string()),
+    validForSeconds: z.nullable(z.int()),
+    maxUses: z.nullable(z.int()),
+  }),
+  breakGlass: z.object({ allowed: z.boolean(), maxDurationSeconds: z.nullable(z.int()) }),
+  canRequest: z.boolean(),
+  canApprove: z.boolean(),
+});
+
+export const EntitlementList = z.object({ items: z.array(Entitlement) });
+
+export const Session = z.object({
+  id: z.string(),
+  issuedAt: Time,
+  expiresAt: Time,
+  principal: z.object({ sub: z.string(), name: z.string(), groups: z.array(z.string()) }),
+  entitlementId: z.string(),
+  roleArn: z.string(),
+  assumedRoleArn: z.string(),
+  sessionName: z.string(),
+  sourceIdentity: z.string(),
+  accessKeyId: z.string(),
+  durationSeconds: z.int(),
+  sessionPolicy: z.nullable(z.string()),
+  policyArns: z.array(z.string()),
+  tags: z.record(z.string(), z.string()),
+  requestId: z.nullable(z.string()),
+  approvers: z.array(PersonRef),
+  breakGlass: z.nullable(
+    z.object({
+      justification: z.string(),
+      review: z.object({
+        status: z.enum(['pending', 'justified', 'unjustified']),
+        reviewer: z.nullable(PersonRef),
+        at: z.nullable(Time),
+        comment: z.nullable(z.string()),
+      }),
+    }),
+  ),
+  client: z.object({ sourceIp: z.nullable(z.string()), userAgent: z.nullable(z.string()) }),
+});
+
+export const VendResponse = z.object({
+  credentials: z.object({
+    accessKeyId: z.string(),
+    secretAccessKey: z.string(),
+    sessionToken: z.string(),
+    expiration: Time,
+  }),
+  session: Session,
+});
+
+export const Health = z.object({ status: z.literal('ok') });
+
+export const ErrorResponse = z.object({
+  error: z.object({
+    code: z.enum([
+      'invalid_request',
+      'unauthenticated',
+      'forbidden',
+      'approval_required',
+      'self_approval_forbidden',
+      'not_found',
+      'conflict',
+      'payload_too_large',
+      'unsupported_media_type',
+      'too_many_requests',
+      'upstream_unavailable',
+      'internal',
+    ]),
+    message: z.string(),
+    requestId: z.string(),
+    details: z.optional(z.array(z.object({ path: z.string(), message: z.string() }))),
+  }),
+});

@@ -1,0 +1,42 @@
+import { type Catalog, type Entitlement, mayApprove, mayBreakGlass, mayRequest } from '../catalog.ts';
+import type { Principal } from '../core/principal.ts';
+import type { Entitlement as EntitlementView } from '../schemas.ts';
+import type { z } from '../zod.ts';
+
+function view(entitlement: Entitlement, principal: Principal): z.infer<typeof EntitlementView> {
+  const { approval, breakGlass } = entitlement;
+  return {
+    id: entitlement.id,
+    description: entitlement.description,
+    roleArn: entitlement.roleArn,
+    maxDurationSeconds: entitlement.maxDurationSeconds,
+    defaultDurationSeconds: entitlement.defaultDurationSeconds,
+    approval: approval.required
+      ? {
+          required: true,
+          minApprovals: approval.minApprovals,
+          approverGroups: approval.approverGroups,
+          validForSeconds: approval.validForSeconds,
+          maxUses: approval.maxUses,
+        }
+      : { required: false, minApprovals: 0, approverGroups: [], validForSeconds: null, maxUses: null },
+    breakGlass: {
+      allowed: mayBreakGlass(entitlement, principal),
+      maxDurationSeconds: breakGlass?.maxDurationSeconds ?? null,
+    },
+    canRequest: mayRequest(entitlement, principal),
+    canApprove: mayApprove(entitlement, principal),
+  };
+}
+
+/**
+ * The catalog as it applies to the caller: every entitlement the caller may request, approve or
+ * break glass on, in catalog order. Others are not listed (not even their ids).
+ */
+export function listEntitlements(catalog: Catalog, principal: Principal) {
+  return {
+    items: catalog.entitlements
+      .map((entitlement) => view(entitlement, principal))
+      .filter((item) => item.canRequest || item.canApprove || item.breakGlass.allowed),
+  };
+}

@@ -1,0 +1,24 @@
+/**
+ * `npm run package`: validates the catalog, then builds the deployment artifacts and the
+ * CloudFormation template into .serverless/ with no network and no AWS account.
+ */
+import { spawnSync } from 'node:child_process';
+import { loadCatalog } from '../lib/catalog.ts';
+
+const catalogPath = process.env.HALLPASS_CATALOG || 'catalog/example.yaml';
+const maxSessionSeconds = Number(process.env.HALLPASS_MAX_SESSION_SECONDS || 3600);
+loadCatalog(catalogPath, { maxSessionSeconds });
+
+const result = spawnSync('npx', ['serverless', 'package', ...process.argv.slice(2)], {
+  stdio: 'inherit',
+  env: {
+    ...process.env,
+    SLS_TELEMETRY_DISABLED: '1',
+    SLS_NOTIFICATIONS_MODE: 'off',
+    SLS_DEPRECATION_DISABLE: '*',
+    // Packaging needs no account: give the SDK inert credentials so nothing looks further.
+    AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'AKIAPACKAGINGONLY000',
+    AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'packaging-only-no-account',
+  },
+});
+process.exit(result.status ?? 1);
