@@ -18,7 +18,9 @@ export interface IssuedCredentials {
 const CATALOG_PROBLEMS = new Set(['MalformedPolicyDocument', 'PackedPolicyTooLarge', 'ValidationError']);
 
 function mapStsError(error: unknown, plan: AssumeRolePlan): Error {
-  const name = (error as { name?: string }).name ?? 'Error';
+  // The SDK names modeled errors with an `Exception` suffix (PackedPolicyTooLargeException); STS's
+  // wire codes have none. Compare on the code.
+  const name = ((error as { name?: string }).name ?? 'Error').replace(/Exception$/, '');
   if (CATALOG_PROBLEMS.has(name)) {
     return new CatalogProblemError(
       `STS refused the session for ${plan.roleArn} (${name}): fix the catalog entry`,

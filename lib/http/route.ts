@@ -56,7 +56,9 @@ function contract(): MiddlewareObj<HttpEvent<unknown>, HttpResult> {
       started.set(request.event, Date.now());
       const { requestContext, headers } = request.event;
       request.event.hallpass = {
-        requestId: requestContext?.requestId || crypto.randomUUID(),
+        // The Lambda request id: unique per invocation everywhere (serverless-offline repeats the
+        // API Gateway one), and the id CloudWatch already shows for the invocation.
+        requestId: request.context?.awsRequestId || crypto.randomUUID(),
         client: {
           sourceIp: requestContext?.http?.sourceIp ?? null,
           userAgent: headers?.['user-agent'] ?? null,
