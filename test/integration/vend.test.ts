@@ -1,11 +1,11 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { fromItem } from '../../lib/adapters/dynamo-item.ts';
 import type { LocalSts } from '../../local/sts/server.ts';
 import { type Answer, invoke } from '../support/api.ts';
 import { useLocalSts } from '../support/local-sts.ts';
-import { allItems, dynamodb } from '../support/tables.ts';
+import { allItems, dynamodb, useIsolatedTables } from '../support/tables.ts';
 import { tokenFor } from '../support/tokens.ts';
 
 type Handler = Parameters<typeof invoke>[0];
@@ -14,6 +14,7 @@ let sts: LocalSts;
 
 beforeAll(async () => {
   sts = await useLocalSts();
+  await useIsolatedTables();
   vend = (await import('../../functions/credentials.ts')).handler as unknown as Handler;
 });
 
@@ -30,7 +31,7 @@ async function vendAs(
 async function auditRecord(accessKeyId: string) {
   const { Item } = await dynamodb().send(
     new GetItemCommand({
-      TableName: inject('stack').auditTable,
+      TableName: process.env.HALLPASS_AUDIT_TABLE,
       Key: { pk: { S: `session#${accessKeyId}` } },
       ConsistentRead: true,
     }),
@@ -101,7 +102,7 @@ describe('POST /v1/credentials for an entitlement that needs no approval', () =>
     const { credentials, session } = answer.body;
     const client = new STSClient({
       region: 'us-east-1',
-      endpoint: inject('stack').sts === '' ? undefined : process.env.AWS_ENDPOINT_URL_STS,
+      endpoint: process.env.AWS_ENDPOINT_URL_STS,
       credentials: {
         accessKeyId: credentials.accessKeyId,
         secretAccessKey: credentials.secretAccessKey,

@@ -1,0 +1,172 @@
+/**
+ * The README's commands, exactly as a new user runs them: `npm start` brings the whole stack up and
+ * prints the ready line, `npm run token` prints a token alone on stdout, curl-like calls get
+ * credentials, the AWS CLI accepts them, Ctrl-C stops everything, and data survives a restart.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const stateDir = mkdtempSync(join(tmpdir(), 'hallpass-e2e-'));
+const port = 20000 + Math.floor(Math.random() * 20000);
+
+// A new user's shell: none of the test run's own settings.
+const userEnv: NodeJS.ProcessEnv = Object.fromEntries(
+  Object.entries(process.env).filter(([key]) => !/^(AWS_|HALLPASS_)/.test(key)),
+);
+userEnv.PORT = String(port);
+userEnv.HALLPASS_STATE_DIR = stateDir;
+
+interface Stack {
+  child: ChildProcess;
+  ready: RegExpMatchArray;
+  output: () => string;
+}
+
+async function npmStart(args: string[] = []): Promise<Stack> {
+  const child = spawn('npm', ['start', ...(args.length ? ['--', ...args] : [])], {
+    env: userEnv,
+    detached: true, // its own process group, so the test can press "Ctrl-C" on it
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk) => (output += chunk));
+  child.stderr?.on('data', (chunk) => (output += chunk));
+  const ready = await new Promise<RegExpMatchArray>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ready line within 60 s:\n${output}`)), 60_000);
+    const check = () => {
+      const match = /^ready api=(\S+) sts=(\S+) dynamodb=(\S+) issuer=(\S+)$/m.exec(output);
+      // The guide ends with how to stop: wait for all of it.
+      if (match && output.includes('Ctrl-C stops everything')) {
+        clearTimeout(timer);
+        resolve(match);
+      }
+    };
+    child.stdout?.on('data', check);
+    child.on('exit', () => reject(new Error(`npm start exited:\n${output}`)));
+  });
+  return { child, ready, output: () => output };
+}
+
+async function pressCtrlC(stack: Stack): Promise<void> {
+  const exited = new Promise((resolve) => stack.child.on('exit', resolve));
+  process.kill(-(stack.child.pid as number), 'SIGINT');
+  await exited;
+}
+
+const listening = (url: string) =>
+  new Promise<boolean>((resolve) => {
+    const { hostname, port: p } = new URL(url);
+    const socket = createConnection({ host: hostname, port: Number(p) });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+
+const token = async (...args: string[]) =>
+  (await run('npm', ['run', 'token', '--', ...args], { env: userEnv })).stdout;
+
+describe('npm start, as a new user runs it', () => {
+  let stack: Stack;
+  let api = '';
+  let sts = '';
+  let vended: { credentials: Record<string, string>; session: Record<string, string> };
+
+  beforeAll(async () => {
+    stack = await npmStart(['--fresh']);
+    api = stack.ready[1] ?? '';
+    sts = stack.ready[2] ?? '';
+  }, 90_000);
+
+  afterAll(async () => {
+    if (stack?.child.exitCode === null) await pressCtrlC(stack);
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it('prints the ready line with every endpoint on 127.0.0.1, the API on PORT, then a guide', () => {
+    expect(api).toBe(`http://127.0.0.1:${port}/v1`);
+    for (const url of stack.ready.slice(2)) expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(stack.output()).toContain('npm run token -- --sub alice --groups engineers');
+  });
+
+  it('npm run token prints a JWT alone on stdout', async () => {
+    const out = await token('--sub', 'alice', '--groups', 'engineers,approvers', '--name', 'Alice Doe');
+    expect(out).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\n$/);
+  });
+
+  it('vends credentials over HTTP with a dev token, and the AWS CLI accepts them at the local STS', async () => {
+    const jwt = (await token('--sub', 'alice', '--groups', 'engineers', '--claim', 'team=payments')).trim();
+    const response = await fetch(`${api}/credentials`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${jwt}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ entitlementId: 'sandbox-readonly' }),
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    vended = (await response.json()) as typeof vended;
+
+    const cliEnv = {
+      ...userEnv,
+      AWS_ACCESS_KEY_ID: vended.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: vended.credentials.secretAccessKey,
+      AWS_SESSION_TOKEN: vended.credentials.sessionToken,
+      AWS_DEFAULT_REGION: 'us-east-1',
+      AWS_CONFIG_FILE: '/dev/null',
+      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    };
+    const { stdout } = await run('aws', ['sts', 'get-caller-identity', '--endpoint-url', sts], {
+      env: cliEnv,
+    });
+    expect(JSON.parse(stdout).Arn).toBe(
+      `arn:aws:sts::111111111111:assumed-role/hallpass-sandbox-readonly/${vended.session.sessionName}`,
+    );
+    const wrong = await run('aws', ['sts', 'get-caller-identity', '--endpoint-url', sts], {
+      env: { ...cliEnv, AWS_SECRET_ACCESS_KEY: 'x'.repeat(40) },
+    }).catch((error: { stderr: string }) => error);
+    expect((wrong as { stderr: string }).stderr).toContain('SignatureDoesNotMatch');
+  });
+
+  it('refuses an expired dev token with 401 and a JSON error', async () => {
+    const jwt = (await token('--sub', 'alice', '--groups', 'engineers', '--expires-in', '-120')).trim();
+    const response = await fetch(`${api}/entitlements`, { headers: { authorization: `Bearer ${jwt}` } });
+    expect(response.status).toBe(401);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('unauthenticated');
+  });
+
+  it('serves health and the OpenAPI document without a token', async () => {
+    expect(await (await fetch(`${api}/health`)).json()).toEqual({ status: 'ok' });
+    expect(((await (await fetch(`${api}/openapi.json`)).json()) as { openapi: string }).openapi).toBe(
+      '3.1.0',
+    );
+  });
+
+  it('stops every process it started on Ctrl-C, and keeps the audit trail for the next start', async () => {
+    const urls = [api, ...stack.ready.slice(2, 5)] as string[];
+    await pressCtrlC(stack);
+    for (const url of urls) expect(await listening(url)).toBe(false);
+
+    stack = await npmStart();
+    const dynamodb = stack.ready[3] as string;
+    const client = new DynamoDBClient({
+      region: 'us-east-1',
+      endpoint: dynamodb,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    const { Item } = await client.send(
+      new GetItemCommand({
+        TableName: 'hallpass-local-audit',
+        Key: { pk: { S: `session#${vended.credentials.accessKeyId}` } },
+      }),
+    );
+    client.destroy();
+    expect(Item?.sessionId?.S).toBe(vended.session.id);
+  }, 90_000);
+});

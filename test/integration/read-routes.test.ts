@@ -1,0 +1,103 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { invoke } from '../support/api.ts';
+import { tokenFor } from '../support/tokens.ts';
+
+type Handler = Parameters<typeof invoke>[0];
+let health: Handler;
+let openapi: Handler;
+let entitlements: Handler;
+
+beforeAll(async () => {
+  health = (await import('../../functions/health.ts')).handler as unknown as Handler;
+  openapi = (await import('../../functions/openapi.ts')).handler as unknown as Handler;
+  entitlements = (await import('../../functions/entitlements.ts')).handler as unknown as Handler;
+});
+
+describe('GET /v1/health', () => {
+  it('answers ok without a token, with a request id', async () => {
+    const answer = await invoke(health, { path: '/v1/health' });
+    expect(answer.status).toBe(200);
+    expect(answer.body).toEqual({ status: 'ok' });
+    expect(answer.headers['x-request-id']).toBeTruthy();
+  });
+});
+
+describe('GET /v1/openapi.json', () => {
+  it('is an OpenAPI 3.1 document of every route, without a token', async () => {
+    const answer = await invoke(openapi, { path: '/v1/openapi.json' });
+    expect(answer.status).toBe(200);
+    expect(answer.body.openapi).toBe('3.1.0');
+    expect(Object.keys(answer.body.paths)).toEqual(
+      expect.arrayContaining(['/v1/health', '/v1/openapi.json', '/v1/entitlements', '/v1/credentials']),
+    );
+  });
+
+  it('describes the vend body as the validator enforces it: strict, with the duration bounds', async () => {
+    const { body } = await invoke(openapi, { path: '/v1/openapi.json' });
+    const vend = body.components.schemas.VendRequest;
+    expect(vend.additionalProperties).toBe(false);
+    expect(vend.required).toEqual(['entitlementId']);
+    expect(vend.properties.durationSeconds).toMatchObject({ type: 'integer', minimum: 900, maximum: 43200 });
+    expect(vend.properties.breakGlass.properties.justification).toMatchObject({
+      minLength: 20,
+      maxLength: 1000,
+    });
+    expect(body.components.schemas.Session.properties).not.toHaveProperty('secretAccessKey');
+  });
+});
+
+describe('GET /v1/entitlements', () => {
+  const list = async (groups: string[]) =>
+    invoke(entitlements, { path: '/v1/entitlements', token: await tokenFor('frank', { groups }) });
+
+  it('shows an engineer what they may request, and that prod-admin needs approval', async () => {
+    const answer = await list(['engineers']);
+    expect(answer.status).toBe(200);
+    const byId = Object.fromEntries(answer.body.items.map((e: { id: string }) => [e.id, e]));
+    expect(byId['sandbox-readonly']).toEqual({
+      id: 'sandbox-readonly',
+      description: 'Read-only access to the sandbox account',
+      roleArn: 'arn:aws:iam::111111111111:role/hallpass-sandbox-readonly',
+      maxDurationSeconds: 3600,
+      defaultDurationSeconds: 900,
+      approval: {
+        required: false,
+        minApprovals: 0,
+        approverGroups: [],
+        validForSeconds: null,
+        maxUses: null,
+      },
+      breakGlass: { allowed: false, maxDurationSeconds: null },
+      canRequest: true,
+      canApprove: false,
+    });
+    expect(byId['prod-admin']).toMatchObject({
+      approval: {
+        required: true,
+        minApprovals: 1,
+        approverGroups: ['approvers'],
+        validForSeconds: 3600,
+        maxUses: 1,
+      },
+      breakGlass: { allowed: false, maxDurationSeconds: 900 },
+      canRequest: true,
+      canApprove: false,
+    });
+  });
+
+  it('shows an approver only what they may approve, and an on-call member what they may break glass on', async () => {
+    const approver = await list(['approvers']);
+    expect(approver.body.items.map((e: { id: string }) => e.id)).toEqual(['prod-admin']);
+    expect(approver.body.items[0]).toMatchObject({ canRequest: false, canApprove: true });
+    const oncall = await list(['oncall']);
+    expect(oncall.body.items.map((e: { id: string }) => e.id)).toEqual(['prod-admin']);
+    expect(oncall.body.items[0].breakGlass).toEqual({ allowed: true, maxDurationSeconds: 900 });
+  });
+
+  it('lists nothing for a caller in no group, and refuses a caller without a token', async () => {
+    expect((await list([])).body).toEqual({ items: [] });
+    const anonymous = await invoke(entitlements, { path: '/v1/entitlements' });
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.body.error.code).toBe('unauthenticated');
+  });
+});
