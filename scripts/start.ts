@@ -202,7 +202,7 @@ try {
   if (stsUrl) {
     say('  3. Use them: put accessKeyId, secretAccessKey and sessionToken in AWS_ACCESS_KEY_ID,');
     say('     AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, then:');
-    say(`       AWS_REGION=${region} aws sts get-caller-identity --endpoint-url ${stsUrl}`);
+    say(`       AWS_DEFAULT_REGION=${region} aws sts get-caller-identity --endpoint-url ${stsUrl}`);
   }
   say('  Ctrl-C stops everything. Data persists in .hallpass/ (`npm start -- --fresh` starts empty).');
 } catch (error) {

@@ -16,9 +16,18 @@ function fail(message: string): never {
 const USAGE =
   'usage: npm run token -- --sub <sub> [--groups a,b] [--name "Full Name"] [--claim key=value]... [--expires-in <seconds>] [--aud <audience>]';
 
+// `--expires-in -120` (an expired token, for trying the error path) must read as a value, which
+// parseArgs refuses for anything that starts with a dash unless written `--expires-in=-120`.
+const args = process.argv.slice(2);
+for (let i = 0; i < args.length - 1; i++) {
+  if (args[i] === '--expires-in' && /^-\d+$/.test(args[i + 1] ?? ''))
+    args.splice(i, 2, `--expires-in=${args[i + 1]}`);
+}
+
 const { values } = (() => {
   try {
     return parseArgs({
+      args,
       options: {
         sub: { type: 'string' },
         groups: { type: 'string', default: '' },
