@@ -188,7 +188,7 @@ try {
 
   say(`ready api=${base} sts=${stsUrl ?? 'aws'} dynamodb=${dynamodbUrl} issuer=${issuer}`);
   say('');
-  say('  hallpass is running locally. Catalog: ' + catalogPath);
+  say(`  hallpass is running locally. Catalog: ${catalogPath}`);
   if (devIssuer) {
     say('  1. Get a token from the dev issuer (in another terminal):');
     say('       TOKEN=$(npm run token -- --sub alice --groups engineers)');
