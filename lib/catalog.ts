@@ -13,6 +13,7 @@ import {
   checkSessionPolicy,
   checkTagKey,
   checkTags,
+  checkTagValue,
   MAX_DURATION_SECONDS,
   MIN_DURATION_SECONDS,
 } from './core/sts-limits.ts';
@@ -125,6 +126,8 @@ function entitlementProblems(e: Entitlement, maxSessionSeconds: number): Array<[
       `sessionTags.${key}`,
       unknown.length ? `unknown template variable \${${unknown[0]}}` : null,
     ]);
+    // A value with no variable is final already: check it now rather than at every vend.
+    if (!template.includes('${')) problems.push([`sessionTags.${key}`, checkTagValue(key, template)]);
   }
   // Tag values are checked again once rendered; here the keys, count and transitive subset.
   const placeholderTags = Object.fromEntries(

@@ -6,7 +6,9 @@
 const SECRET_FIELD = /secret|token|authorization|password|credential/i;
 
 function redact(value: unknown, depth = 0): unknown {
-  if (depth > 5 || value === null || typeof value !== 'object') return value;
+  if (value === null || typeof value !== 'object') return value;
+  // Deeper than anything hallpass logs: drop it rather than print what was not inspected.
+  if (depth > 5) return '[truncated]';
   if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
   return Object.fromEntries(
     Object.entries(value).map(([key, item]) => [

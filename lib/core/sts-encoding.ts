@@ -22,10 +22,22 @@ function hexEscape(value: string, safe: RegExp): string {
   return out;
 }
 
+/** The longest prefix of whole characters (never half a surrogate pair) within `max` UTF-16 units. */
+function prefix(text: string, max: number): string {
+  let out = '';
+  for (const char of text) {
+    if (out.length + char.length > max) break;
+    out += char;
+  }
+  return out;
+}
+
 function fitLength(encoded: string, original: string, max: number, marker: string): string {
   if (encoded.length <= max) return encoded;
-  const hash = createHash('sha256').update(original, 'utf8').digest('hex').slice(0, 16);
-  return `${encoded.slice(0, max - hash.length - 1)}${marker}${hash}`;
+  const hash = createHash('sha256').update(original, 'utf8').digest('hex');
+  // Room for the marker and 16 hex digits of hash; a very small `max` keeps only hash digits.
+  if (max <= 17) return hash.slice(0, max);
+  return `${prefix(encoded, max - 17)}${marker}${hash.slice(0, 16)}`;
 }
 
 // `+` and `,` are valid in SourceIdentity but never produced by hexEscape(): free to use as markers.

@@ -89,7 +89,7 @@ export function checkTags(
     seen.add(folded);
   }
   if (transitiveKeys.length > MAX_TAGS) return `at most ${MAX_TAGS} transitive tag keys are allowed`;
-  const missing = transitiveKeys.find((key) => !(key in tags));
+  const missing = transitiveKeys.find((key) => !Object.hasOwn(tags, key));
   return missing === undefined ? null : `transitive tag key '${missing}' is not one of the session tags`;
 }
 

@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../lib/config.ts';
+import { ConfigError } from '../../lib/errors.ts';
+
+const REQUIRED = {
+  HALLPASS_ISSUER: 'https://login.example.com/',
+  HALLPASS_AUDIENCE: 'hallpass',
+  HALLPASS_AUDIT_TABLE: 'hallpass-audit',
+  HALLPASS_REQUESTS_TABLE: 'hallpass-requests',
+};
+
+/** The ConfigError parseConfig throws for `env` (fails the test if it throws none). */
+function refusal(env: Record<string, string | undefined>): ConfigError {
+  try {
+    parseConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('parseConfig accepted the environment');
+}
+
+describe('parseConfig', () => {
+  it('applies the defaults to a minimal environment', () => {
+    const config = parseConfig(REQUIRED);
+
+    expect(config).toEqual({
+      issuer: 'https://login.example.com/',
+      audience: 'hallpass',
+      jwksUri: undefined,
+      algorithms: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'],
+      claims: { principal: 'sub', name: ['email', 'preferred_username'], groups: 'groups' },
+      catalogPath: 'catalog/example.yaml',
+      tables: { audit: 'hallpass-audit', requests: 'hallpass-requests' },
+      maxSessionSeconds: 3600,
+      auditRetentionDays: 400,
+    });
+  });
+
+  it('treats empty strings as unset', () => {
+    const config = parseConfig({
+      ...REQUIRED,
+      HALLPASS_JWKS_URI: '',
+      HALLPASS_ALGORITHMS: '',
+      HALLPASS_MAX_SESSION_SECONDS: '',
+      HALLPASS_CATALOG: '',
+    });
+
+    expect(config).toEqual(parseConfig(REQUIRED));
+  });
+
+  it('reads comma-separated lists, trimming spaces', () => {
+    const config = parseConfig({ ...REQUIRED, HALLPASS_ALGORITHMS: 'RS256, ES256 ,' });
+
+    expect(config.algorithms).toEqual(['RS256', 'ES256']);
+  });
+
+  it('reads the claim names', () => {
+    const config = parseConfig({
+      ...REQUIRED,
+      HALLPASS_PRINCIPAL_CLAIM: 'oid',
+      HALLPASS_NAME_CLAIMS: 'upn',
+      HALLPASS_GROUPS_CLAIM: 'roles',
+    });
+
+    expect(config.claims).toEqual({ principal: 'oid', name: ['upn'], groups: 'roles' });
+  });
+
+  it('reads the maximum session length as a number', () => {
+    const config = parseConfig({ ...REQUIRED, HALLPASS_MAX_SESSION_SECONDS: '43200' });
+
+    expect(config.maxSessionSeconds).toBe(43200);
+  });
+
+  it('refuses an issuer that is not a URL, naming HALLPASS_ISSUER', () => {
+    const error = refusal({ ...REQUIRED, HALLPASS_ISSUER: 'login.example.com' });
+
+    expect(error.message).toContain('HALLPASS_ISSUER');
+  });
+
+  it('refuses an issuer URL that is not http(s), naming HALLPASS_ISSUER', () => {
+    const error = refusal({ ...REQUIRED, HALLPASS_ISSUER: 'ftp://login.example.com/' });
+
+    expect(error.message).toContain('HALLPASS_ISSUER');
+  });
+
+  it('refuses a missing audience, naming HALLPASS_AUDIENCE', () => {
+    const error = refusal({ ...REQUIRED, HALLPASS_AUDIENCE: undefined });
+
+    expect(error.message).toContain('HALLPASS_AUDIENCE');
+  });
+
+  it('refuses an empty audience, naming HALLPASS_AUDIENCE', () => {
+    const error = refusal({ ...REQUIRED, HALLPASS_AUDIENCE: '' });
+
+    expect(error.message).toContain('HALLPASS_AUDIENCE');
+  });
+
+  it('refuses HS256 among the algorithms, naming HALLPASS_ALGORITHMS', () => {
+    const error = refusal({ ...REQUIRED, HALLPASS_ALGORITHMS: 'RS256,HS256' });
+
+    expect(error.message).toContain('HALLPASS_ALGORITHMS');
+  });
+
+  it('refuses an algorithm list that is only commas', () => {
+    const error = refusal({ ...REQUIRED, HALLPASS_ALGORITHMS: ' , ' });
+
+    expect(error.message).toContain('HALLPASS_ALGORITHMS');
+  });
+
+  it('refuses a maximum session length of 100 seconds, naming HALLPASS_MAX_SESSION_SECONDS', () => {
+    const error = refusal({ ...REQUIRED, HALLPASS_MAX_SESSION_SECONDS: '100' });
+
+    expect(error.message).toContain('HALLPASS_MAX_SESSION_SECONDS');
+  });
+
+  it('refuses a maximum session length that is not a whole number', () => {
+    const error = refusal({ ...REQUIRED, HALLPASS_MAX_SESSION_SECONDS: '3600.5' });
+
+    expect(error.message).toContain('HALLPASS_MAX_SESSION_SECONDS');
+  });
+
+  it('names every bad variable at once', () => {
+    const error = refusal({ ...REQUIRED, HALLPASS_ISSUER: 'nope', HALLPASS_AUDIT_TABLE: undefined });
+
+    expect([
+      error.message.includes('HALLPASS_ISSUER'),
+      error.message.includes('HALLPASS_AUDIT_TABLE'),
+    ]).toEqual([true, true]);
+  });
+});
