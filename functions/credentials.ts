@@ -4,17 +4,9 @@ import { httpRoute, json } from '../lib/http/route.ts';
 import { VendRequest } from '../lib/schemas.ts';
 import { vendCredentials } from '../lib/use-cases/vend-credentials.ts';
 
-const { catalog, sts, dynamodb, config, now } = deps();
-const vendDeps = {
-  catalog,
-  sts,
-  dynamodb,
-  now,
-  auditTable: config.tables.audit,
-  auditRetentionDays: config.auditRetentionDays,
-};
+const d = deps();
 
 export const handler = httpRoute({ auth: true, body: VendRequest }).handler(async (event) => {
   const { principal, body, client } = event.hallpass;
-  return json(200, await vendCredentials(vendDeps, { principal, body, client }), { noStore: true });
+  return json(200, await vendCredentials(d, { principal, body, client }), { noStore: true });
 });

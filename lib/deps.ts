@@ -6,6 +6,8 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { STSClient } from '@aws-sdk/client-sts';
+import type { AuditTable } from './adapters/audit-table.ts';
+import type { RequestsTable } from './adapters/requests-table.ts';
 import { type Catalog, catalog } from './catalog.ts';
 import { type Config, config } from './config.ts';
 
@@ -14,6 +16,8 @@ export interface Deps {
   catalog: Catalog;
   sts: STSClient;
   dynamodb: DynamoDBClient;
+  audit: AuditTable;
+  requests: RequestsTable;
   now: () => Date;
 }
 
@@ -24,11 +28,15 @@ const CLIENT_OPTIONS = {
 } as const;
 
 export function buildDeps(cfg: Config): Deps {
+  const dynamodb = new DynamoDBClient(CLIENT_OPTIONS);
+  const retentionDays = cfg.auditRetentionDays;
   return {
     config: cfg,
     catalog: catalog(),
     sts: new STSClient(CLIENT_OPTIONS),
-    dynamodb: new DynamoDBClient(CLIENT_OPTIONS),
+    dynamodb,
+    audit: { client: dynamodb, tableName: cfg.tables.audit, retentionDays },
+    requests: { client: dynamodb, tableName: cfg.tables.requests, retentionDays },
     now: () => new Date(),
   };
 }

@@ -15,8 +15,61 @@ export const VendRequest = z.strictObject({
 });
 export type VendRequest = z.infer<typeof VendRequest>;
 
+export const CreateRequestBody = z.strictObject({
+  entitlementId: text(1, 128),
+  justification: text(10, 1000),
+  durationSeconds: z.optional(z.int().check(z.gte(MIN_DURATION_SECONDS), z.lte(MAX_DURATION_SECONDS))),
+  ticket: z.optional(text(1, 128)),
+});
+export type CreateRequestBody = z.infer<typeof CreateRequestBody>;
+
+export const ApproveBody = z.strictObject({ comment: z.optional(text(1, 1000)) });
+export const DenyBody = z.strictObject({ reason: text(1, 1000) });
+export const CancelBody = z.strictObject({});
+
+export const REQUEST_STATUSES = [
+  'pending',
+  'approved',
+  'denied',
+  'cancelled',
+  'expired',
+  'consumed',
+] as const;
+
+export const ListRequestsQuery = z.strictObject({
+  view: z._default(z.enum(['mine', 'approvable']), 'mine'),
+  status: z.optional(z.enum(REQUEST_STATUSES)),
+  limit: z._default(
+    z.pipe(
+      z.string().check(z.regex(/^\d{1,3}$/, 'must be a whole number from 1 to 100')),
+      z.pipe(z.transform(Number), z.int().check(z.gte(1), z.lte(100))),
+    ),
+    50,
+  ),
+  cursor: z.optional(text(1, 2048)),
+});
+export type ListRequestsQuery = z.infer<typeof ListRequestsQuery>;
+
 const Time = z.string().check(z.describe('RFC 3339 UTC time, e.g. 2026-11-28T12:00:00Z'));
 const PersonRef = z.object({ sub: z.string(), name: z.string() });
+
+export const Request = z.object({
+  id: z.string(),
+  entitlementId: z.string(),
+  requester: PersonRef,
+  justification: z.string(),
+  ticket: z.nullable(z.string()),
+  durationSeconds: z.int(),
+  status: z.enum(REQUEST_STATUSES),
+  approvals: z.array(z.object({ approver: PersonRef, at: Time, comment: z.nullable(z.string()) })),
+  minApprovals: z.int(),
+  denial: z.nullable(z.object({ by: PersonRef, at: Time, reason: z.string() })),
+  createdAt: Time,
+  expiresAt: Time,
+  usesRemaining: z.int(),
+});
+
+export const RequestList = z.object({ items: z.array(Request), nextCursor: z.nullable(z.string()) });
 
 export const Entitlement = z.object({
   id: z.string(),

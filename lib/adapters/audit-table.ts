@@ -56,3 +56,43 @@ export async function putSession(table: AuditTable, session: Session): Promise<v
     });
   }
 }
+
+export interface AuditEventRecord {
+  event: string;
+  at: string;
+  actor: { sub: string; name: string };
+  /** The person whose access this is about (the requester): events are found by it. */
+  subjectSub: string;
+  requestId: string;
+  entitlementId: string;
+  details: Record<string, unknown>;
+}
+
+/**
+ * Appends an event of the approval workflow. `key` makes it idempotent where an event must happen
+ * once (request.expired); otherwise a random id is used. Returns false if it already existed.
+ */
+export async function putEvent(table: AuditTable, record: AuditEventRecord, key?: string): Promise<boolean> {
+  const pk = `event#${key ?? `${record.event}#${record.requestId}#${crypto.randomUUID()}`}`;
+  try {
+    await table.client.send(
+      new PutItemCommand({
+        TableName: table.tableName,
+        Item: toItem({
+          pk,
+          kind: 'event',
+          ...record,
+          principalSub: record.subjectSub,
+          issuedAt: record.at,
+          issuedDay: record.at.slice(0, 10),
+          ttl: Math.floor(Date.parse(record.at) / 1000) + table.retentionDays * 86400,
+        }),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+    return true;
+  } catch (error) {
+    if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+    throw new UpstreamUnavailableError('dynamodb', 'the audit event could not be written', { cause: error });
+  }
+}

@@ -3,7 +3,6 @@
  * entry and the verified principal only (never from the request body), and checked against STS's
  * limits before any call. Pure.
  */
-import { randomBytes } from 'node:crypto';
 import type { Entitlement } from '../catalog.ts';
 import { CatalogProblemError, InvalidRequestError } from '../errors.ts';
 import type { Principal } from './principal.ts';
@@ -30,15 +29,7 @@ export const TAG = {
   breakGlass: 'hallpass:break-glass',
 } as const;
 
-const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
-
-/** A new session id: 16 characters of lowercase base32 (80 random bits), valid in every STS field. */
-export function newSessionId(): string {
-  const bytes = randomBytes(16);
-  let id = '';
-  for (const byte of bytes) id += BASE32[byte & 31];
-  return id;
-}
+export { newSessionId } from './ids.ts';
 
 /**
  * The duration to ask for: the caller's, or the default, within [900, maximum]. Out of range is an

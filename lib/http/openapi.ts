@@ -2,7 +2,19 @@
  * The OpenAPI 3.1 document of the API, generated from the same zod schemas that validate requests
  * (lib/schemas.ts), so the document cannot drift from what the handlers accept.
  */
-import { EntitlementList, ErrorResponse, Health, Session, VendRequest, VendResponse } from '../schemas.ts';
+import {
+  ApproveBody,
+  CreateRequestBody,
+  DenyBody,
+  EntitlementList,
+  ErrorResponse,
+  Health,
+  Request,
+  RequestList,
+  Session,
+  VendRequest,
+  VendResponse,
+} from '../schemas.ts';
 import { z } from '../zod.ts';
 
 const schema = (s: z.ZodMiniType, io: 'input' | 'output' = 'output') => {
@@ -30,6 +42,41 @@ const authErrors = {
   '503': errorResponse("DynamoDB, STS or the issuer's JWKS failed; Retry-After is set; nothing issued"),
 };
 
+const body = (ref: string, required = true) => ({
+  required,
+  content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } },
+});
+
+const query = (name: string, schema: Record<string, unknown>) => ({
+  name,
+  in: 'query',
+  required: false,
+  schema,
+});
+const ID = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  schema: { type: 'string', pattern: '^[a-z0-9]{1,64}$' },
+};
+
+const decision = (summary: string, bodyRef: string | null, bodyRequired: boolean) => ({
+  post: {
+    summary,
+    security: [{ bearer: [] }],
+    parameters: [ID],
+    ...(bodyRef ? { requestBody: body(bodyRef, bodyRequired) } : {}),
+    responses: {
+      '200': jsonResponse('The request after the decision', 'Request'),
+      '400': errorResponse('Invalid body'),
+      '403': errorResponse('forbidden, or self_approval_forbidden'),
+      '404': errorResponse('Unknown request'),
+      '409': errorResponse('Not pending, already approved by this approver, or expired'),
+      ...authErrors,
+    },
+  },
+});
+
 let document: Record<string, unknown> | undefined;
 
 export function openApiDocument(): Record<string, unknown> {
@@ -49,6 +96,11 @@ export function openApiDocument(): Record<string, unknown> {
         Session: schema(Session),
         EntitlementList: schema(EntitlementList),
         Health: schema(Health),
+        CreateRequestBody: schema(CreateRequestBody, 'input'),
+        ApproveBody: schema(ApproveBody, 'input'),
+        DenyBody: schema(DenyBody, 'input'),
+        Request: schema(Request),
+        RequestList: schema(RequestList),
         Error: schema(ErrorResponse),
       },
     },
@@ -69,6 +121,61 @@ export function openApiDocument(): Record<string, unknown> {
           },
         },
       },
+      '/v1/requests': {
+        post: {
+          summary: 'Ask for access that needs approval',
+          security: [{ bearer: [] }],
+          requestBody: body('CreateRequestBody'),
+          responses: {
+            '201': jsonResponse(
+              'The request: pending, or approved at once if no approval is needed',
+              'Request',
+            ),
+            '400': errorResponse('Invalid body or duration'),
+            '403': errorResponse('Not in the requester groups'),
+            '404': errorResponse('Unknown entitlement'),
+            ...authErrors,
+          },
+        },
+        get: {
+          summary:
+            "The caller's requests (view=mine) or those they may decide (view=approvable), newest first",
+          security: [{ bearer: [] }],
+          parameters: [
+            query('view', { type: 'string', enum: ['mine', 'approvable'], default: 'mine' }),
+            query('status', {
+              type: 'string',
+              enum: ['pending', 'approved', 'denied', 'cancelled', 'expired', 'consumed'],
+            }),
+            query('limit', { type: 'integer', minimum: 1, maximum: 100, default: 50 }),
+            query('cursor', { type: 'string', description: 'nextCursor of the previous page' }),
+          ],
+          responses: {
+            '200': jsonResponse('A page of requests', 'RequestList'),
+            '400': errorResponse('Bad parameter or cursor'),
+            ...authErrors,
+          },
+        },
+      },
+      '/v1/requests/{id}': {
+        get: {
+          summary: 'One request, for its requester, its eligible approvers and auditors',
+          security: [{ bearer: [] }],
+          parameters: [ID],
+          responses: {
+            '200': jsonResponse('The request', 'Request'),
+            '404': errorResponse('Unknown or not visible'),
+            ...authErrors,
+          },
+        },
+      },
+      '/v1/requests/{id}/approve': decision(
+        'Approve (eligible approvers, never the requester)',
+        'ApproveBody',
+        false,
+      ),
+      '/v1/requests/{id}/deny': decision('Deny a pending request (eligible approvers)', 'DenyBody', true),
+      '/v1/requests/{id}/cancel': decision('Cancel (the requester, while pending or usable)', null, false),
       '/v1/credentials': {
         post: {
           summary: 'Vend temporary AWS credentials for an entitlement',

@@ -1,22 +1,27 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { STSClient } from '@aws-sdk/client-sts';
-import { putSession } from '../adapters/audit-table.ts';
+import { type AuditTable, putSession } from '../adapters/audit-table.ts';
+import { consumeUse, getRequest, type RequestsTable, recordUnissued } from '../adapters/requests-table.ts';
 import { assumeRole } from '../adapters/sts.ts';
 import { AuditEvent } from '../audit-events.ts';
 import { type Catalog, type Entitlement, findEntitlement, mayBreakGlass, mayRequest } from '../catalog.ts';
+import { checkUsable, type RequestRecord } from '../core/approval.ts';
 import type { Principal } from '../core/principal.ts';
 import { describeSession, type Session, toApiTime } from '../core/session.ts';
 import { newSessionId, planSession, resolveDuration } from '../core/session-plan.ts';
-import { ApprovalRequiredError, ForbiddenError, NotFoundError } from '../errors.ts';
-import { log } from '../log.ts';
+import {
+  ApprovalRequiredError,
+  ConflictError,
+  ForbiddenError,
+  InvalidRequestError,
+  NotFoundError,
+} from '../errors.ts';
+import { describeError, log } from '../log.ts';
 import type { VendRequest } from '../schemas.ts';
 
 export interface VendDeps {
   catalog: Catalog;
-  sts: STSClient;
-  dynamodb: DynamoDBClient;
-  auditTable: string;
-  auditRetentionDays: number;
+  sts: import('@aws-sdk/client-sts').STSClient;
+  audit: AuditTable;
+  requests: RequestsTable;
   now: () => Date;
 }
 
@@ -31,22 +36,20 @@ export interface VendResult {
   session: Session;
 }
 
+type Path = 'direct' | 'break-glass' | 'approved-request';
+
 /** Which path to credentials this call takes, decided from the catalog and the caller's groups. */
-function authorize(
-  entitlement: Entitlement,
-  principal: Principal,
-  body: VendRequest,
-): 'direct' | 'break-glass' {
+function authorize(entitlement: Entitlement, principal: Principal, body: VendRequest): Path {
   if (body.breakGlass) {
-    if (!mayBreakGlass(entitlement, principal)) {
+    if (body.requestId !== undefined)
+      throw new InvalidRequestError('give either requestId or breakGlass, not both');
+    if (!mayBreakGlass(entitlement, principal))
       throw new ForbiddenError(`you may not break glass on '${entitlement.id}'`);
-    }
     return 'break-glass';
   }
   if (!mayRequest(entitlement, principal))
     throw new ForbiddenError(`you may not request '${entitlement.id}'`);
-  // Approval requests arrive with the approval workflow; until then no request id can name one.
-  if (body.requestId !== undefined) throw new NotFoundError(`request '${body.requestId}' was not found`);
+  if (body.requestId !== undefined) return 'approved-request';
   if (entitlement.approval.required) {
     throw new ApprovalRequiredError(
       `'${entitlement.id}' needs an approved request: create one with POST /v1/requests`,
@@ -56,15 +59,50 @@ function authorize(
 }
 
 /**
+ * Consumes one use of the caller's approved request in one conditional write (approved, uses left,
+ * window open, the caller's, this entitlement, at least the duration asked for). Of racing calls on
+ * a last use exactly one wins; the others learn why they lost from a read: 404 or 409 (or 400 for a
+ * duration above the approved one).
+ */
+async function consumeApproval(
+  deps: VendDeps,
+  principal: Principal,
+  entitlement: Entitlement,
+  requestId: string,
+  use: { sessionId: string; now: Date; durationSeconds: number | undefined },
+): Promise<RequestRecord> {
+  const consumed = await consumeUse(deps.requests, {
+    id: requestId,
+    requesterSub: principal.sub,
+    entitlementId: entitlement.id,
+    now: toApiTime(use.now),
+    sessionId: use.sessionId,
+    durationSeconds: use.durationSeconds ?? 0,
+  });
+  if (consumed) return consumed;
+  const current = await getRequest(deps.requests, requestId);
+  checkUsable(current, principal, entitlement.id, use.now);
+  if (current && use.durationSeconds !== undefined && use.durationSeconds > current.durationSeconds) {
+    const message = `must be at most ${current.durationSeconds} seconds (the approved duration)`;
+    throw new InvalidRequestError(`durationSeconds ${message}`, [{ path: 'durationSeconds', message }]);
+  }
+  throw new ConflictError('the approval was used up by another call');
+}
+
+/**
  * Vends temporary credentials for one entitlement. Every rule is here, top to bottom:
- * 1. the entitlement exists (404) and the caller may use it: requester groups, or break-glass
- *    groups with a justification; an entitlement that needs approval needs an approved request (403);
- * 2. the duration is within the entitlement's (or break glass's) maximum, never clamped (400);
+ * 1. the entitlement exists (404) and the caller may use it now: requester groups (checked again at
+ *    every vend), or break-glass groups with a justification; an entitlement that needs approval
+ *    needs the caller's approved request (403 without one);
+ * 2. the duration is within the maximum (the entitlement's, the approved request's, or break
+ *    glass's), at least 900 s, never clamped (400);
  * 3. every AssumeRole parameter comes from the catalog and the verified token, and is checked
- *    against STS's limits before STS is called;
- * 4. AssumeRole;
- * 5. the audit record is written with a conditional put; if it cannot be, no credentials (503);
- * 6. the credentials and the Session are returned (the handler adds Cache-Control: no-store).
+ *    against STS's limits before any write or call;
+ * 4. with a request: one use is consumed by a conditional write, before STS is called;
+ * 5. AssumeRole;
+ * 6. the audit record is written with a conditional put; if it cannot be, no credentials (503);
+ *    a consumed use that produced no credentials is recorded on the request;
+ * 7. the credentials and the Session are returned (the handler adds Cache-Control: no-store).
  */
 export async function vendCredentials(deps: VendDeps, input: VendInput): Promise<VendResult> {
   const { principal, body } = input;
@@ -76,62 +114,89 @@ export async function vendCredentials(deps: VendDeps, input: VendInput): Promise
     path === 'break-glass'
       ? (entitlement.breakGlass?.maxDurationSeconds ?? 0)
       : entitlement.maxDurationSeconds;
-  const durationSeconds = resolveDuration(body.durationSeconds, entitlement.defaultDurationSeconds, maximum);
+  // With a request, the default is the approved duration, and the consume condition bounds it too.
+  const requested = body.durationSeconds;
+  if (requested !== undefined) resolveDuration(requested, requested, maximum);
 
   const sessionId = newSessionId();
-  const plan = planSession({
-    entitlement,
-    principal,
-    sessionId,
-    durationSeconds,
-    requestId: null,
-    breakGlass: path === 'break-glass',
-  });
+  const now = deps.now();
+  const request =
+    path === 'approved-request'
+      ? await consumeApproval(deps, principal, entitlement, body.requestId as string, {
+          sessionId,
+          now,
+          durationSeconds: requested,
+        })
+      : null;
+  const durationSeconds = request
+    ? (requested ?? Math.min(request.durationSeconds, maximum))
+    : resolveDuration(requested, entitlement.defaultDurationSeconds, maximum);
 
-  const issuedAt = deps.now();
-  const issued = await assumeRole(deps.sts, plan);
-
-  const session = describeSession({
-    sessionId,
-    issuedAt,
-    principal,
-    entitlement,
-    plan,
-    issued,
-    requestId: null,
-    approvers: [],
-    breakGlassJustification: body.breakGlass?.justification ?? null,
-    client: input.client,
-  });
   try {
-    await putSession(
-      { client: deps.dynamodb, tableName: deps.auditTable, retentionDays: deps.auditRetentionDays },
-      session,
-    );
-  } catch (error) {
-    // The keys exist at STS but never leave hallpass; operators can still see which ones.
-    log.error(AuditEvent.credentialsUnaudited, {
+    const plan = planSession({
+      entitlement,
+      principal,
+      sessionId,
+      durationSeconds,
+      requestId: request?.id ?? null,
+      breakGlass: path === 'break-glass',
+    });
+    const issued = await assumeRole(deps.sts, plan);
+    const session = describeSession({
+      sessionId,
+      issuedAt: now,
+      principal,
+      entitlement,
+      plan,
+      issued,
+      requestId: request?.id ?? null,
+      approvers: request?.approvals.map((a) => a.approver) ?? [],
+      breakGlassJustification: body.breakGlass?.justification ?? null,
+      client: input.client,
+    });
+    try {
+      await putSession(deps.audit, session);
+    } catch (error) {
+      // The keys exist at STS but never leave hallpass; operators can still see which ones.
+      log.error(AuditEvent.credentialsUnaudited, {
+        sessionId,
+        accessKeyId: issued.accessKeyId,
+        entitlementId: entitlement.id,
+      });
+      throw error;
+    }
+    log.info(AuditEvent.credentialsIssued, {
       sessionId,
       accessKeyId: issued.accessKeyId,
+      principal: principal.sub,
       entitlementId: entitlement.id,
+      requestId: request?.id ?? null,
+      breakGlass: path === 'break-glass',
     });
+    return {
+      credentials: {
+        accessKeyId: issued.accessKeyId,
+        secretAccessKey: issued.secretAccessKey,
+        sessionToken: issued.sessionToken,
+        expiration: toApiTime(issued.expiration),
+      },
+      session,
+    };
+  } catch (error) {
+    if (request) await noteUnissued(deps, request.id, sessionId, (error as Error).name);
     throw error;
   }
-  log.info(AuditEvent.credentialsIssued, {
-    sessionId,
-    accessKeyId: issued.accessKeyId,
-    principal: principal.sub,
-    entitlementId: entitlement.id,
-    breakGlass: path === 'break-glass',
-  });
+}
 
-  return {
-    credentials: {
-      accessKeyId: issued.accessKeyId,
-      secretAccessKey: issued.secretAccessKey,
-      sessionToken: issued.sessionToken,
-      expiration: toApiTime(issued.expiration),
-    },
-    session,
-  };
+async function noteUnissued(
+  deps: VendDeps,
+  requestId: string,
+  sessionId: string,
+  reason: string,
+): Promise<void> {
+  try {
+    await recordUnissued(deps.requests, requestId, { sessionId, at: toApiTime(deps.now()), reason });
+  } catch (error) {
+    log.error('request.unissued_unrecorded', { requestId, sessionId, reason, ...describeError(error) });
+  }
 }

@@ -64,7 +64,13 @@ describe('the packaged template', () => {
       'GET /v1/entitlements',
       'GET /v1/health',
       'GET /v1/openapi.json',
+      'GET /v1/requests',
+      'GET /v1/requests/{id}',
       'POST /v1/credentials',
+      'POST /v1/requests',
+      'POST /v1/requests/{id}/approve',
+      'POST /v1/requests/{id}/cancel',
+      'POST /v1/requests/{id}/deny',
     ]);
   });
 
@@ -108,7 +114,7 @@ describe('the packaged template', () => {
     const writes = ofType('AWS::IAM::Role')
       .flatMap(([, role]) => statementsOf(role))
       .filter((s) => JSON.stringify(s.Resource).includes('AuditTable'));
-    expect(writes.flatMap(actions)).toEqual(['dynamodb:PutItem']);
+    expect(new Set(writes.flatMap(actions))).toEqual(new Set(['dynamodb:PutItem']));
   });
 
   it("lets the vend function assume exactly the catalog's roles, with tags and SourceIdentity", () => {
@@ -126,6 +132,20 @@ describe('the packaged template', () => {
     expect(resources.CredentialsLambdaFunction?.Properties.Role).toEqual({
       'Fn::GetAtt': ['VendFunctionRole', 'Arn'],
     });
+  });
+
+  it('lets no function delete or scan anything', () => {
+    const all = ofType('AWS::IAM::Role').flatMap(([, role]) => statementsOf(role).flatMap(actions));
+    expect(all.filter((a) => /Delete|Scan|BatchWrite|Transact/.test(a))).toEqual([]);
+  });
+
+  it('gives the approval functions conditional writes on requests and appends on the audit table', () => {
+    const role = resources.RequestsFunctionRole as Resource;
+    const dynamo = statementsOf(role).filter((s) => actions(s).some((a) => a.startsWith('dynamodb:')));
+    expect(dynamo.map((s) => actions(s).sort())).toEqual([
+      ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+      ['dynamodb:PutItem'],
+    ]);
   });
 
   it('gives the read-only functions nothing but their logs', () => {

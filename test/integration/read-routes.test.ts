@@ -87,7 +87,11 @@ describe('GET /v1/entitlements', () => {
 
   it('shows an approver only what they may approve, and an on-call member what they may break glass on', async () => {
     const approver = await list(['approvers']);
-    expect(approver.body.items.map((e: { id: string }) => e.id)).toEqual(['prod-admin']);
+    expect(approver.body.items.map((e: { id: string }) => e.id)).toEqual([
+      'prod-admin',
+      'quorum-two',
+      'untrusted-approved',
+    ]);
     expect(approver.body.items[0]).toMatchObject({ canRequest: false, canApprove: true });
     const oncall = await list(['oncall']);
     expect(oncall.body.items.map((e: { id: string }) => e.id)).toEqual(['prod-admin']);

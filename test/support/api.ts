@@ -14,6 +14,8 @@ export interface Call {
   /** A raw body string, sent as is (for malformed JSON, other media types, sizes). */
   rawBody?: string;
   token?: string;
+  pathParameters?: Record<string, string>;
+  query?: Record<string, string>;
 }
 
 export interface Answer {
@@ -24,7 +26,7 @@ export interface Answer {
   raw: string;
 }
 
-type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<unknown>;
+type LambdaFn = (event: APIGatewayProxyEventV2, context: Context) => Promise<unknown>;
 
 export function apiEvent(call: Call): APIGatewayProxyEventV2 {
   const method = call.method ?? (call.body !== undefined || call.rawBody !== undefined ? 'POST' : 'GET');
@@ -45,6 +47,10 @@ export function apiEvent(call: Call): APIGatewayProxyEventV2 {
       http: { ...baseEvent.requestContext.http, method, path: call.path },
     },
     ...(body === undefined ? {} : { body }),
+    ...(call.pathParameters ? { pathParameters: call.pathParameters } : {}),
+    ...(call.query
+      ? { queryStringParameters: call.query, rawQueryString: new URLSearchParams(call.query).toString() }
+      : {}),
   } as APIGatewayProxyEventV2;
 }
 
@@ -67,8 +73,9 @@ export function lambdaContext(): Context {
 }
 
 /** Invokes a handler as API Gateway would and parses its answer. */
-export async function invoke(handler: Handler, call: Call): Promise<Answer> {
-  const result = (await handler(apiEvent(call), lambdaContext())) as {
+/** Invokes a handler module's `handler` (a middy handler: typed loosely on purpose). */
+export async function invoke(handler: unknown, call: Call): Promise<Answer> {
+  const result = (await (handler as LambdaFn)(apiEvent(call), lambdaContext())) as {
     statusCode: number;
     headers?: Record<string, string>;
     body?: string;

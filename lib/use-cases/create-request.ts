@@ -1,0 +1,46 @@
+import { createRequest as storeRequest } from '../adapters/requests-table.ts';
+import { findEntitlement, mayRequest } from '../catalog.ts';
+import { type ApiRequest, newRequest, toApiRequest } from '../core/approval.ts';
+import { newRequestId } from '../core/ids.ts';
+import type { Principal } from '../core/principal.ts';
+import { resolveDuration } from '../core/session-plan.ts';
+import { ForbiddenError, NotFoundError } from '../errors.ts';
+import type { CreateRequestBody } from '../schemas.ts';
+import { type RequestDeps, recordEvent } from './request-deps.ts';
+
+/**
+ * Asks for access: the entitlement exists (404) and the caller may request it (403); the duration is
+ * within its maximum (400). The request is stored pending, or approved at once when the entitlement
+ * needs no approval, and `request.created` is recorded.
+ */
+export async function createRequest(
+  deps: RequestDeps,
+  principal: Principal,
+  body: CreateRequestBody,
+): Promise<ApiRequest> {
+  const entitlement = findEntitlement(deps.catalog, body.entitlementId);
+  if (!entitlement) throw new NotFoundError(`entitlement '${body.entitlementId}' was not found`);
+  if (!mayRequest(entitlement, principal))
+    throw new ForbiddenError(`you may not request '${entitlement.id}'`);
+  const durationSeconds = resolveDuration(
+    body.durationSeconds,
+    entitlement.defaultDurationSeconds,
+    entitlement.maxDurationSeconds,
+  );
+  const now = deps.now();
+  const record = newRequest({
+    id: newRequestId(now),
+    entitlement,
+    requester: principal,
+    justification: body.justification,
+    ticket: body.ticket ?? null,
+    durationSeconds,
+    now,
+  });
+  await storeRequest(deps.requests, record);
+  await recordEvent(deps, 'request.created', record, record.requester, {
+    durationSeconds,
+    approvalRequired: entitlement.approval.required,
+  });
+  return toApiRequest(record, now, true);
+}

@@ -1,0 +1,91 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { getRequest, replaceRequest } from '../adapters/requests-table.ts';
+import type { AuditEventId } from '../audit-events.ts';
+import { type Entitlement, findEntitlement } from '../catalog.ts';
+import {
+  type ApiRequest,
+  approve,
+  cancel,
+  deny,
+  type RequestRecord,
+  statusOf,
+  toApiRequest,
+} from '../core/approval.ts';
+import type { Principal } from '../core/principal.ts';
+import { NotFoundError, UpstreamUnavailableError } from '../errors.ts';
+import { noteExpiry, type RequestDeps, recordEvent } from './request-deps.ts';
+
+const MAX_ATTEMPTS = 25;
+
+type Decision = (r: RequestRecord, e: Entitlement | undefined, now: Date) => RequestRecord;
+
+/**
+ * Read, decide (pure), write if nobody wrote in between; otherwise read again and decide again, so
+ * that concurrent approvers neither lose an approval nor count one twice. The catalog and the
+ * caller's groups are those of this call: a person removed from a group loses the power at once.
+ */
+async function decide(
+  deps: RequestDeps,
+  principal: Principal,
+  id: string,
+  decision: Decision,
+  event: (next: RequestRecord) => [AuditEventId, Record<string, unknown>],
+): Promise<ApiRequest> {
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const current = await getRequest(deps.requests, id);
+    if (!current) throw new NotFoundError(`request '${id}' was not found`);
+    const entitlement = findEntitlement(deps.catalog, current.entitlementId);
+    const now = deps.now();
+    let next: RequestRecord;
+    try {
+      next = decision(current, entitlement, now);
+    } catch (error) {
+      await noteExpiry(deps, current, statusOf(current, now, entitlement !== undefined));
+      throw error;
+    }
+    if (await replaceRequest(deps.requests, next)) {
+      const [name, details] = event(next);
+      await recordEvent(deps, name, next, { sub: principal.sub, name: principal.name }, details);
+      return toApiRequest(next, now, entitlement !== undefined);
+    }
+    // Someone else wrote first: back off a little, with jitter, and decide on the new state.
+    await sleep(5 + Math.random() * 20 * Math.min(attempt + 1, 5));
+  }
+  throw new UpstreamUnavailableError('dynamodb', 'the request is too contended right now', {
+    retryAfterSeconds: 1,
+  });
+}
+
+export const approveRequest = (deps: RequestDeps, principal: Principal, id: string, comment: string | null) =>
+  decide(
+    deps,
+    principal,
+    id,
+    (r, e, now) => approve(r, e, principal, comment, now),
+    (next) => [
+      'request.approved',
+      {
+        approvals: next.approvals.length,
+        minApprovals: next.minApprovals,
+        quorumReached: next.state === 'approved',
+      },
+    ],
+  );
+
+export const denyRequest = (deps: RequestDeps, principal: Principal, id: string, reason: string) =>
+  decide(
+    deps,
+    principal,
+    id,
+    (r, e, now) => deny(r, e, principal, reason, now),
+    () => ['request.denied', { reason }],
+  );
+
+export const cancelRequest = (deps: RequestDeps, principal: Principal, id: string) =>
+  decide(
+    deps,
+    principal,
+    id,
+    (r, e, now) => cancel(r, principal, now, e !== undefined),
+    () => ['request.cancelled', {}],
+  );
