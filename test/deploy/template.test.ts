@@ -61,6 +61,7 @@ describe('the packaged template', () => {
   it('routes every API.md route of this version to its function', () => {
     const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey);
     expect(routes.sort()).toEqual([
+      '$default',
       'GET /v1/entitlements',
       'GET /v1/health',
       'GET /v1/openapi.json',

@@ -141,6 +141,43 @@ describe('npm start, as a new user runs it', () => {
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe('unauthenticated');
   });
 
+  it('follows the README walkthrough: alice requests, bob approves, alice vends once', async () => {
+    const alice = (await token('--sub', 'alice', '--groups', 'engineers', '--name', 'Alice Doe')).trim();
+    const bob = (await token('--sub', 'bob', '--groups', 'approvers', '--name', 'Bob Roe')).trim();
+    const post = (path: string, jwt: string, body: unknown) =>
+      fetch(`${api}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${jwt}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const created = await post('/requests', alice, {
+      entitlementId: 'prod-admin',
+      justification: 'Deploy the payments hotfix',
+      ticket: 'CHG-1234',
+    });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    const pending = await fetch(`${api}/requests?view=approvable&status=pending`, {
+      headers: { authorization: `Bearer ${bob}` },
+    });
+    expect(((await pending.json()) as { items: Array<{ id: string }> }).items.map((r) => r.id)).toContain(id);
+    expect((await post(`/requests/${id}/approve`, alice, {})).status).toBe(403);
+    const approved = await post(`/requests/${id}/approve`, bob, { comment: 'ok' });
+    expect(((await approved.json()) as { status: string }).status).toBe('approved');
+    const first = await post('/credentials', alice, { entitlementId: 'prod-admin', requestId: id });
+    expect(first.status).toBe(200);
+    expect(((await first.json()) as { session: { requestId: string } }).session.requestId).toBe(id);
+    expect((await post('/credentials', alice, { entitlementId: 'prod-admin', requestId: id })).status).toBe(
+      409,
+    );
+  });
+
+  it('answers unknown routes with the API JSON 404', async () => {
+    const response = await fetch(`${api}/nothing-here`);
+    expect(response.status).toBe(404);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('not_found');
+  });
+
   it('serves health and the OpenAPI document without a token', async () => {
     expect(await (await fetch(`${api}/health`)).json()).toEqual({ status: 'ok' });
     expect(((await (await fetch(`${api}/openapi.json`)).json()) as { openapi: string }).openapi).toBe(

@@ -6,11 +6,13 @@ type Handler = Parameters<typeof invoke>[0];
 let health: Handler;
 let openapi: Handler;
 let entitlements: Handler;
+let notFound: Handler;
 
 beforeAll(async () => {
   health = (await import('../../functions/health.ts')).handler as unknown as Handler;
   openapi = (await import('../../functions/openapi.ts')).handler as unknown as Handler;
   entitlements = (await import('../../functions/entitlements.ts')).handler as unknown as Handler;
+  notFound = (await import('../../functions/not-found.ts')).handler as unknown as Handler;
 });
 
 describe('GET /v1/health', () => {
@@ -103,5 +105,13 @@ describe('GET /v1/entitlements', () => {
     const anonymous = await invoke(entitlements, { path: '/v1/entitlements' });
     expect(anonymous.status).toBe(401);
     expect(anonymous.body.error.code).toBe('unauthenticated');
+  });
+});
+
+describe('any other route', () => {
+  it('answers the API JSON 404 with a request id, not the gateway default', async () => {
+    const answer = await invoke(notFound, { path: '/v1/nothing-here' });
+    expect(answer.status).toBe(404);
+    expect(answer.body.error).toMatchObject({ code: 'not_found', requestId: answer.headers['x-request-id'] });
   });
 });
