@@ -32,6 +32,7 @@ export function decodeCursor(cursor: string, key: Buffer, binding: CursorPayload
   } catch {
     throw bad();
   }
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw bad();
   for (const [field, value] of Object.entries(binding)) if (payload[field] !== value) throw bad();
   return payload;
 }
