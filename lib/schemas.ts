@@ -6,6 +6,13 @@ import { MAX_DURATION_SECONDS, MIN_DURATION_SECONDS } from './core/sts-limits.ts
 import { z } from './zod.ts';
 
 const text = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max));
+const limitParam = z._default(
+  z.pipe(
+    z.string().check(z.regex(/^\d{1,3}$/, 'must be a whole number from 1 to 100')),
+    z.pipe(z.transform(Number), z.int().check(z.gte(1), z.lte(100))),
+  ),
+  50,
+);
 
 export const VendRequest = z.strictObject({
   entitlementId: text(1, 128),
@@ -39,16 +46,38 @@ export const REQUEST_STATUSES = [
 export const ListRequestsQuery = z.strictObject({
   view: z._default(z.enum(['mine', 'approvable']), 'mine'),
   status: z.optional(z.enum(REQUEST_STATUSES)),
-  limit: z._default(
-    z.pipe(
-      z.string().check(z.regex(/^\d{1,3}$/, 'must be a whole number from 1 to 100')),
-      z.pipe(z.transform(Number), z.int().check(z.gte(1), z.lte(100))),
-    ),
-    50,
-  ),
+  limit: limitParam,
   cursor: z.optional(text(1, 2048)),
 });
 export type ListRequestsQuery = z.infer<typeof ListRequestsQuery>;
+
+const timeParam = z.iso.datetime({
+  offset: true,
+  error: 'must be an RFC 3339 time, e.g. 2026-11-28T12:00:00Z',
+});
+
+export const SessionsQuery = z.strictObject({
+  principal: z.optional(text(1, 256)),
+  entitlementId: z.optional(text(1, 128)),
+  roleArn: z.optional(text(1, 2048)),
+  accessKeyId: z.optional(z.string().check(z.regex(/^[A-Z0-9]{16,128}$/, 'must be an access key id'))),
+  requestId: z.optional(text(1, 128)),
+  breakGlass: z.optional(z.enum(['true', 'false'])),
+  from: z.optional(timeParam),
+  to: z.optional(timeParam),
+  limit: limitParam,
+  cursor: z.optional(text(1, 4096)),
+  format: z._default(z.enum(['json', 'ndjson', 'csv']), 'json'),
+});
+export type SessionsQuery = z.infer<typeof SessionsQuery>;
+
+export const EventsQuery = z.strictObject({
+  requestId: z.optional(text(1, 128)),
+  principal: z.optional(text(1, 256)),
+  limit: limitParam,
+  cursor: z.optional(text(1, 4096)),
+});
+export type EventsQuery = z.infer<typeof EventsQuery>;
 
 const Time = z.string().check(z.describe('RFC 3339 UTC time, e.g. 2026-11-28T12:00:00Z'));
 const PersonRef = z.object({ sub: z.string(), name: z.string() });
@@ -120,6 +149,23 @@ export const Session = z.object({
     }),
   ),
   client: z.object({ sourceIp: z.nullable(z.string()), userAgent: z.nullable(z.string()) }),
+});
+
+export const SessionList = z.object({ items: z.array(Session), nextCursor: z.nullable(z.string()) });
+
+export const AuditEventView = z.object({
+  id: z.string(),
+  event: z.string(),
+  at: Time,
+  actor: PersonRef,
+  principal: z.string(),
+  requestId: z.nullable(z.string()),
+  entitlementId: z.string(),
+  details: z.record(z.string(), z.unknown()),
+});
+export const AuditEventList = z.object({
+  items: z.array(AuditEventView),
+  nextCursor: z.nullable(z.string()),
 });
 
 export const VendResponse = z.object({

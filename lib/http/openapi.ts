@@ -4,6 +4,7 @@
  */
 import {
   ApproveBody,
+  AuditEventList,
   CreateRequestBody,
   DenyBody,
   EntitlementList,
@@ -12,6 +13,7 @@ import {
   Request,
   RequestList,
   Session,
+  SessionList,
   VendRequest,
   VendResponse,
 } from '../schemas.ts';
@@ -101,6 +103,8 @@ export function openApiDocument(): Record<string, unknown> {
         DenyBody: schema(DenyBody, 'input'),
         Request: schema(Request),
         RequestList: schema(RequestList),
+        SessionList: schema(SessionList),
+        AuditEventList: schema(AuditEventList),
         Error: schema(ErrorResponse),
       },
     },
@@ -176,6 +180,68 @@ export function openApiDocument(): Record<string, unknown> {
       ),
       '/v1/requests/{id}/deny': decision('Deny a pending request (eligible approvers)', 'DenyBody', true),
       '/v1/requests/{id}/cancel': decision('Cancel (the requester, while pending or usable)', null, false),
+      '/v1/sessions': {
+        get: {
+          summary: 'Audit query over issued sessions, newest first (auditors: all; others: their own)',
+          security: [{ bearer: [] }],
+          parameters: [
+            query('principal', { type: 'string' }),
+            query('entitlementId', { type: 'string' }),
+            query('roleArn', { type: 'string' }),
+            query('accessKeyId', { type: 'string' }),
+            query('requestId', { type: 'string' }),
+            query('breakGlass', { type: 'string', enum: ['true', 'false'] }),
+            query('from', { type: 'string', format: 'date-time' }),
+            query('to', { type: 'string', format: 'date-time' }),
+            query('limit', { type: 'integer', minimum: 1, maximum: 100, default: 50 }),
+            query('cursor', { type: 'string' }),
+            query('format', { type: 'string', enum: ['json', 'ndjson', 'csv'], default: 'json' }),
+          ],
+          responses: {
+            '200': {
+              description:
+                'A page of sessions (json), or every matching session (ndjson, csv; X-Next-Cursor if cut at 5 MB)',
+              content: {
+                'application/json': { schema: { $ref: '#/components/schemas/SessionList' } },
+                'application/x-ndjson': { schema: { type: 'string' } },
+                'text/csv': { schema: { type: 'string' } },
+              },
+            },
+            '400': errorResponse('Bad parameter, reversed time range or bad cursor'),
+            ...authErrors,
+          },
+        },
+      },
+      '/v1/sessions/{id}': {
+        get: {
+          summary: 'One session, for auditors and for its principal',
+          security: [{ bearer: [] }],
+          parameters: [ID],
+          responses: {
+            '200': jsonResponse('The session', 'Session'),
+            '404': errorResponse('Unknown or not visible'),
+            ...authErrors,
+          },
+        },
+      },
+      '/v1/events': {
+        get: {
+          summary:
+            'The story of a request or a person: request.* events and credentials.issued, newest first',
+          security: [{ bearer: [] }],
+          parameters: [
+            query('requestId', { type: 'string' }),
+            query('principal', { type: 'string' }),
+            query('limit', { type: 'integer', minimum: 1, maximum: 100, default: 50 }),
+            query('cursor', { type: 'string' }),
+          ],
+          responses: {
+            '200': jsonResponse('A page of events', 'AuditEventList'),
+            '400': errorResponse('Bad parameter or cursor'),
+            ...authErrors,
+          },
+        },
+      },
       '/v1/credentials': {
         post: {
           summary: 'Vend temporary AWS credentials for an entitlement',

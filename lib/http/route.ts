@@ -33,14 +33,19 @@ export function json(statusCode: number, body: unknown, options: { noStore?: boo
   };
 }
 
+/** A non-JSON response (exports): its own content type and headers. */
+export function text(statusCode: number, body: string, headers: Record<string, string>): HttpResult {
+  return { statusCode, headers, body };
+}
+
 function contract(): MiddlewareObj<HttpEvent<unknown>, HttpResult> {
   const started = new WeakMap<object, number>();
   const finish = (request: { event: HttpEvent<unknown>; response: HttpResult | null }) => {
     const { event } = request;
     const response = request.response as HttpResult;
     response.headers = {
-      ...response.headers,
       'Content-Type': 'application/json',
+      ...response.headers,
       'X-Request-Id': event.hallpass.requestId,
     };
     log.info('http.request', {

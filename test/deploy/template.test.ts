@@ -63,10 +63,13 @@ describe('the packaged template', () => {
     expect(routes.sort()).toEqual([
       '$default',
       'GET /v1/entitlements',
+      'GET /v1/events',
       'GET /v1/health',
       'GET /v1/openapi.json',
       'GET /v1/requests',
       'GET /v1/requests/{id}',
+      'GET /v1/sessions',
+      'GET /v1/sessions/{id}',
       'POST /v1/credentials',
       'POST /v1/requests',
       'POST /v1/requests/{id}/approve',
@@ -115,7 +118,8 @@ describe('the packaged template', () => {
     const writes = ofType('AWS::IAM::Role')
       .flatMap(([, role]) => statementsOf(role))
       .filter((s) => JSON.stringify(s.Resource).includes('AuditTable'));
-    expect(new Set(writes.flatMap(actions))).toEqual(new Set(['dynamodb:PutItem']));
+    const writing = writes.flatMap(actions).filter((a) => /Put|Update|Delete|Write|Transact|PartiQL/.test(a));
+    expect(new Set(writing)).toEqual(new Set(['dynamodb:PutItem']));
   });
 
   it("lets the vend function assume exactly the catalog's roles, with tags and SourceIdentity", () => {
@@ -147,6 +151,20 @@ describe('the packaged template', () => {
       ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
       ['dynamodb:PutItem'],
     ]);
+  });
+
+  it('gives the audit queries reads of the audit table only, and the cursor key item alone', () => {
+    const role = resources.AuditQueryFunctionRole as Resource;
+    const dynamo = statementsOf(role).filter((s) => actions(s).some((a) => a.startsWith('dynamodb:')));
+    expect(dynamo.map((s) => actions(s).sort())).toEqual([
+      ['dynamodb:GetItem', 'dynamodb:Query'],
+      ['dynamodb:GetItem', 'dynamodb:PutItem'],
+    ]);
+    expect(JSON.stringify(dynamo[0]?.Resource)).toContain('AuditTable');
+    expect(JSON.stringify(dynamo[1]?.Resource)).toContain('RequestsTable');
+    expect(dynamo[1]).toMatchObject({
+      Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['meta#cursor-key'] } },
+    });
   });
 
   it('gives the read-only functions nothing but their logs', () => {

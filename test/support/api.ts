@@ -84,5 +84,6 @@ export async function invoke(handler: unknown, call: Call): Promise<Answer> {
   const headers = Object.fromEntries(
     Object.entries(result.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]),
   );
-  return { status: result.statusCode, headers, body: raw ? JSON.parse(raw) : undefined, raw };
+  const isJson = (headers['content-type'] ?? 'application/json').startsWith('application/json');
+  return { status: result.statusCode, headers, body: raw && isJson ? JSON.parse(raw) : undefined, raw };
 }
