@@ -8,6 +8,8 @@ export const AuditEvent = {
   requestDenied: 'request.denied',
   requestCancelled: 'request.cancelled',
   requestExpired: 'request.expired',
+  sessionReviewed: 'session.reviewed',
+  breakGlassReminder: 'break-glass.reminder',
 } as const;
 
 export type AuditEventId = (typeof AuditEvent)[keyof typeof AuditEvent];

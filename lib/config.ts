@@ -49,6 +49,10 @@ const EnvSchema = z.object({
   // A Lambda function calling AssumeRole is itself a role session: role chaining caps sessions at 1 h.
   HALLPASS_MAX_SESSION_SECONDS: integer(900, 43200, '3600'),
   AUDIT_RETENTION_DAYS: integer(1, 36500, '400'),
+  HALLPASS_EVENT_BUS: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
+  HALLPASS_WEBHOOK_URL: z.optional(z.url({ protocol: /^https?$/ })),
+  HALLPASS_PUBLIC_URL: z.optional(z.url({ protocol: /^https?$/ })),
+  HALLPASS_REVIEW_REMINDER_MINUTES: integer(1, 10080, '60'),
 });
 
 export interface Config {
@@ -61,6 +65,17 @@ export interface Config {
   tables: { audit: string; requests: string };
   maxSessionSeconds: number;
   auditRetentionDays: number;
+  notifications: NotificationSettings;
+}
+
+export interface NotificationSettings {
+  /** EventBridge bus name; unset: no EventBridge events. */
+  eventBus: string | undefined;
+  /** Slack-compatible incoming webhook; unset: no webhook messages. */
+  webhookUrl: string | undefined;
+  /** The API's base URL, for links in messages (e.g. https://hallpass.example.com/v1). */
+  publicUrl: string | undefined;
+  reviewReminderMinutes: number;
 }
 
 /** Parses an environment into a Config; throws ConfigError naming every bad variable. */
@@ -95,6 +110,12 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     tables: { audit: e.HALLPASS_AUDIT_TABLE, requests: e.HALLPASS_REQUESTS_TABLE },
     maxSessionSeconds: e.HALLPASS_MAX_SESSION_SECONDS,
     auditRetentionDays: e.AUDIT_RETENTION_DAYS,
+    notifications: {
+      eventBus: e.HALLPASS_EVENT_BUS,
+      webhookUrl: e.HALLPASS_WEBHOOK_URL,
+      publicUrl: e.HALLPASS_PUBLIC_URL?.replace(/\/$/, ''),
+      reviewReminderMinutes: e.HALLPASS_REVIEW_REMINDER_MINUTES,
+    },
   };
 }
 

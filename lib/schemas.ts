@@ -33,6 +33,10 @@ export type CreateRequestBody = z.infer<typeof CreateRequestBody>;
 export const ApproveBody = z.strictObject({ comment: z.optional(text(1, 1000)) });
 export const DenyBody = z.strictObject({ reason: text(1, 1000) });
 export const CancelBody = z.strictObject({});
+export const ReviewBody = z.strictObject({
+  status: z.enum(['justified', 'unjustified']),
+  comment: text(1, 1000),
+});
 
 export const REQUEST_STATUSES = [
   'pending',

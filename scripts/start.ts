@@ -3,8 +3,8 @@
  * serverless-offline. Prints one `ready api=... sts=... dynamodb=... issuer=...` line when the API
  * answers, and a short guide. Ctrl-C (SIGINT/SIGTERM) stops everything it started.
  *
- * PORT sets the API port (default 3000); the local services take PORT+10 (DynamoDB), PORT+11 (STS)
- * and PORT+12 (issuer). AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_STS / HALLPASS_ISSUER, when
+ * PORT sets the API port (default 3000); the local services take PORT+10 (DynamoDB), PORT+11 (STS),
+ * PORT+12 (issuer) and PORT+13 (the webhook receiver that prints notifications). AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_STS / HALLPASS_ISSUER, when
  * set, are used instead of starting the local service; --aws-sts uses AWS's STS through the default
  * credential chain. HALLPASS_CATALOG names another catalog file.
  */
@@ -16,6 +16,7 @@ import { parse as parseYaml } from 'yaml';
 import { loadCatalog } from '../lib/catalog.ts';
 import { ensureTables, startDynalite } from '../local/dynamodb.ts';
 import { loadOrCreateIssuerKey, startDevIssuer } from '../local/issuer.ts';
+import { startLocalNotifier } from '../local/notifier.ts';
 import {
   DEFAULT_AUDIENCE,
   DYNAMODB_DIR,
@@ -27,6 +28,7 @@ import {
 } from '../local/paths.ts';
 import { DEFAULT_ROLES_FILE } from '../local/sts/config.ts';
 import { startLocalSts } from '../local/sts/server.ts';
+import { startWebhookReceiver } from '../local/webhook-receiver.ts';
 
 // Node 20 is fine for the SDK versions pinned here; Lambda runs nodejs22.x.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -63,7 +65,7 @@ function fail(message: string): Promise<never> {
 }
 
 const port = Number(process.env.PORT ?? 3000);
-if (!Number.isInteger(port) || port < 1 || port > 65535 - 12)
+if (!Number.isInteger(port) || port < 1 || port > 65535 - 13)
   await fail(`PORT must be a TCP port, got '${process.env.PORT}'`);
 
 // A catalog that does not validate refuses to start, naming the bad field.
@@ -112,8 +114,8 @@ try {
         }
       : {}),
   });
-  await ensureTables(dynamodb, LOCAL_STAGE);
-  dynamodb.destroy();
+  const tables = await ensureTables(dynamodb, LOCAL_STAGE);
+  stops.push(() => dynamodb.destroy());
 
   // STS: AWS's (--aws-sts), the given endpoint, or the local STS.
   let stsUrl = flags['aws-sts'] ? undefined : process.env.AWS_ENDPOINT_URL_STS;
@@ -132,6 +134,24 @@ try {
     issuer = dev.url;
   }
   const audience = process.env.HALLPASS_AUDIENCE ?? DEFAULT_AUDIENCE;
+
+  // Notifications: to HALLPASS_WEBHOOK_URL if set, else to a local receiver that prints them here.
+  let webhookUrl = process.env.HALLPASS_WEBHOOK_URL;
+  if (!webhookUrl) {
+    const receiver = await startWebhookReceiver({
+      port: port + 13,
+      print: (text) => say(`[notify] ${text}`),
+    });
+    stops.push(receiver.close);
+    webhookUrl = receiver.url;
+  }
+  const notifier = startLocalNotifier({
+    audit: { client: dynamodb, tableName: tables.AuditTable as string, retentionDays: 400 },
+    channels: { webhookUrl },
+    publicUrl: `http://127.0.0.1:${port}/v1`,
+    reminderAfterMinutes: Number(process.env.HALLPASS_REVIEW_REMINDER_MINUTES ?? 60),
+  });
+  stops.push(() => notifier.stop());
 
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -204,6 +224,9 @@ try {
     say('     AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, then:');
     say(`       AWS_DEFAULT_REGION=${region} aws sts get-caller-identity --endpoint-url ${stsUrl}`);
   }
+  say(
+    `  Notifications go to ${webhookUrl}${process.env.HALLPASS_WEBHOOK_URL ? '' : ' and are printed here as [notify] lines'}.`,
+  );
   say('  Ctrl-C stops everything. Data persists in .hallpass/ (`npm start -- --fresh` starts empty).');
 } catch (error) {
   await fail((error as Error).message);

@@ -8,6 +8,7 @@ import {
   GetItemCommand,
   QueryCommand,
 } from '@aws-sdk/client-dynamodb';
+import type { BreakGlassRecord, Session } from '../core/session.ts';
 import { UpstreamUnavailableError } from '../errors.ts';
 import { sessionKey } from './audit-table.ts';
 import { fromItem } from './dynamo-item.ts';
@@ -136,4 +137,15 @@ export async function getSessionItem(
     client.send(new GetItemCommand({ TableName: tableName, Key: { pk: { S: sessionKey(accessKeyId) } } })),
   );
   return Item ? fromItem(Item) : undefined;
+}
+
+/**
+ * The Session of a stored session item. A break-glass review is kept in its own top-level attribute
+ * (`review`), the only one the review route may write, and shown inside `breakGlass` here.
+ */
+export function sessionOf(item: StoredItem): Session {
+  const record = item.record as Session;
+  const review = item.review as BreakGlassRecord['review'] | undefined;
+  if (!review || !record.breakGlass) return record;
+  return { ...record, breakGlass: { ...record.breakGlass, review } };
 }

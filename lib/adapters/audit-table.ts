@@ -2,11 +2,11 @@
  * The audit table: append-only records of issued sessions, one item per AccessKeyId (its key, so it
  * joins with CloudTrail), written with a condition that the item does not exist yet.
  */
-import { type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { AuditEvent } from '../audit-events.ts';
 import type { Session } from '../core/session.ts';
 import { UpstreamUnavailableError } from '../errors.ts';
-import { toItem } from './dynamo-item.ts';
+import { toAttribute, toItem } from './dynamo-item.ts';
 
 export interface AuditTable {
   client: DynamoDBClient;
@@ -63,7 +63,7 @@ export interface AuditEventRecord {
   actor: { sub: string; name: string };
   /** The person whose access this is about (the requester): events are found by it. */
   subjectSub: string;
-  requestId: string;
+  requestId: string | null;
   entitlementId: string;
   details: Record<string, unknown>;
 }
@@ -73,7 +73,7 @@ export interface AuditEventRecord {
  * once (request.expired); otherwise a random id is used. Returns false if it already existed.
  */
 export async function putEvent(table: AuditTable, record: AuditEventRecord, key?: string): Promise<boolean> {
-  const pk = `event#${key ?? `${record.event}#${record.requestId}#${crypto.randomUUID()}`}`;
+  const pk = `event#${key ?? `${record.event}#${record.requestId ?? record.subjectSub}#${crypto.randomUUID()}`}`;
   try {
     await table.client.send(
       new PutItemCommand({
@@ -82,6 +82,8 @@ export async function putEvent(table: AuditTable, record: AuditEventRecord, key?
           pk,
           kind: 'event',
           ...record,
+          // Absent rather than null: requestId is an index key, and index keys must be strings.
+          requestId: record.requestId ?? undefined,
           principalSub: record.subjectSub,
           issuedAt: record.at,
           issuedDay: record.at.slice(0, 10),
@@ -94,5 +96,32 @@ export async function putEvent(table: AuditTable, record: AuditEventRecord, key?
   } catch (error) {
     if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
     throw new UpstreamUnavailableError('dynamodb', 'the audit event could not be written', { cause: error });
+  }
+}
+
+/**
+ * Records the review of a break-glass session in its own `review` attribute, once: the item must be
+ * a break-glass session without a review. Returns false if it was not (already reviewed, or gone).
+ */
+export async function putReview(
+  table: AuditTable,
+  accessKeyId: string,
+  review: { status: string; reviewer: { sub: string; name: string }; at: string; comment: string },
+): Promise<boolean> {
+  try {
+    await table.client.send(
+      new UpdateItemCommand({
+        TableName: table.tableName,
+        Key: { pk: { S: sessionKey(accessKeyId) } },
+        UpdateExpression: 'SET review = :review',
+        ConditionExpression: 'breakGlass = :true AND attribute_not_exists(review)',
+        ExpressionAttributeValues: { ':review': toAttribute(review), ':true': { S: 'true' } },
+        ReturnValues: 'NONE',
+      }),
+    );
+    return true;
+  } catch (error) {
+    if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+    throw new UpstreamUnavailableError('dynamodb', 'the review could not be written', { cause: error });
   }
 }

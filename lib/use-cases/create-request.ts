@@ -40,7 +40,10 @@ export async function createRequest(
   await storeRequest(deps.requests, record);
   await recordEvent(deps, 'request.created', record, record.requester, {
     durationSeconds,
+    justification: record.justification,
+    ticket: record.ticket,
     approvalRequired: entitlement.approval.required,
+    approverGroups: entitlement.approval.required ? entitlement.approval.approverGroups : [],
   });
   return toApiRequest(record, now, true);
 }

@@ -7,6 +7,7 @@ import {
   type PartitionQuery,
   queryPartition,
   type StoredItem,
+  sessionOf,
 } from '../adapters/audit-query.ts';
 import type { AuditTable } from '../adapters/audit-table.ts';
 import { type Catalog, isAuditor } from '../catalog.ts';
@@ -168,7 +169,7 @@ export async function querySessions(
   if (query.accessKeyId !== undefined) {
     const { from, to, retainedAfter } = bounds(query, deps);
     const item = await getSessionItem(deps.dynamodb, deps.audit.tableName, query.accessKeyId);
-    const s = item?.record as Session | undefined;
+    const s = item ? sessionOf(item) : undefined;
     const matches =
       item !== undefined &&
       s !== undefined &&
@@ -185,13 +186,13 @@ export async function querySessions(
 
   const { items, next } = await collect(deps, planSessions(query, principalFilter, deps), start, limit);
   return {
-    items: items.map((item) => item.record as Session),
+    items: items.map(sessionOf),
     nextCursor: writeCursor(next, cursorKey, binding),
   };
 }
 
-/** One session, for auditors and for its principal; 404 otherwise (and past retention). */
-export async function getSession(deps: QueryDeps, principal: Principal, id: string): Promise<Session> {
+/** The stored item of a session id (its key is the AccessKeyId), or undefined. */
+export async function findSessionItem(deps: QueryDeps, id: string): Promise<StoredItem | undefined> {
   const plan: PartitionQuery = {
     index: 'bySessionId',
     hash: id,
@@ -199,7 +200,13 @@ export async function getSession(deps: QueryDeps, principal: Principal, id: stri
     notExpiredAfter: Math.floor(deps.now().getTime() / 1000),
   };
   const { items } = await queryPartition(deps.dynamodb, deps.audit.tableName, plan, undefined, 10);
-  const session = items[0]?.record as Session | undefined;
+  return items[0];
+}
+
+/** One session, for auditors and for its principal; 404 otherwise (and past retention). */
+export async function getSession(deps: QueryDeps, principal: Principal, id: string): Promise<Session> {
+  const item = await findSessionItem(deps, id);
+  const session = item ? sessionOf(item) : undefined;
   if (!session || (!isAuditor(deps.catalog, principal) && session.principal.sub !== principal.sub)) {
     throw new NotFoundError(`session '${id}' was not found`);
   }
@@ -209,7 +216,7 @@ export async function getSession(deps: QueryDeps, principal: Principal, id: stri
 /** A stored record as an event of the story: workflow events, and issuances as credentials.issued. */
 function toEvent(item: StoredItem) {
   if (item.kind === 'session') {
-    const s = item.record as Session;
+    const s = sessionOf(item);
     return {
       id: s.id,
       event: 'credentials.issued',

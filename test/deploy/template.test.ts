@@ -75,6 +75,7 @@ describe('the packaged template', () => {
       'POST /v1/requests/{id}/approve',
       'POST /v1/requests/{id}/cancel',
       'POST /v1/requests/{id}/deny',
+      'POST /v1/sessions/{id}/review',
     ]);
   });
 
@@ -118,8 +119,18 @@ describe('the packaged template', () => {
     const writes = ofType('AWS::IAM::Role')
       .flatMap(([, role]) => statementsOf(role))
       .filter((s) => JSON.stringify(s.Resource).includes('AuditTable'));
-    const writing = writes.flatMap(actions).filter((a) => /Put|Update|Delete|Write|Transact|PartiQL/.test(a));
-    expect(new Set(writing)).toEqual(new Set(['dynamodb:PutItem']));
+    const writing = writes.filter((st) =>
+      actions(st).some((a) => /Put|Update|Delete|Write|Transact|PartiQL/.test(a)),
+    );
+    // Appends everywhere; one UpdateItem, the review route's, limited by IAM to the review attribute.
+    const updates = writing.filter((st) => !actions(st).every((a) => a === 'dynamodb:PutItem'));
+    expect(updates).toHaveLength(1);
+    expect(actions(updates[0] as Statement)).toEqual(['dynamodb:UpdateItem']);
+    expect(updates[0]).toMatchObject({
+      Condition: { 'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'review', 'breakGlass'] } },
+    });
+    const reviewRole = statementsOf(resources.ReviewFunctionRole as Resource);
+    expect(reviewRole).toContain(updates[0]);
   });
 
   it("lets the vend function assume exactly the catalog's roles, with tags and SourceIdentity", () => {
@@ -165,6 +176,23 @@ describe('the packaged template', () => {
     expect(dynamo[1]).toMatchObject({
       Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['meta#cursor-key'] } },
     });
+  });
+
+  it('streams new audit records to the notify function, with retries and a dead-letter queue', () => {
+    const mapping = ofType('AWS::Lambda::EventSourceMapping')[0]?.[1] as Resource;
+    expect(mapping.Properties).toMatchObject({
+      MaximumRetryAttempts: 20,
+      BisectBatchOnFunctionError: true,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['NotificationDeadLetters', 'Arn'] } } },
+    });
+    expect((resources.AuditTable as Resource).Properties.StreamSpecification).toEqual({
+      StreamViewType: 'NEW_IMAGE',
+    });
+    expect(ofType('AWS::Events::EventBus')).toHaveLength(1);
+    const notify = statementsOf(resources.NotifyFunctionRole as Resource).flatMap(actions);
+    expect(notify).toContain('events:PutEvents');
+    expect(notify).not.toContain('dynamodb:PutItem');
   });
 
   it('gives the read-only functions nothing but their logs', () => {

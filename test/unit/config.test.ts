@@ -34,7 +34,36 @@ describe('parseConfig', () => {
       tables: { audit: 'hallpass-audit', requests: 'hallpass-requests' },
       maxSessionSeconds: 3600,
       auditRetentionDays: 400,
+      notifications: {
+        eventBus: undefined,
+        webhookUrl: undefined,
+        publicUrl: undefined,
+        reviewReminderMinutes: 60,
+      },
     });
+  });
+
+  it('reads the notification settings, dropping a trailing slash from the public URL', () => {
+    const config = parseConfig({
+      ...REQUIRED,
+      HALLPASS_EVENT_BUS: 'hallpass-prod',
+      HALLPASS_WEBHOOK_URL: 'https://hooks.example.com/services/T0/B0/X',
+      HALLPASS_PUBLIC_URL: 'https://hallpass.example.com/v1/',
+      HALLPASS_REVIEW_REMINDER_MINUTES: '30',
+    });
+
+    expect(config.notifications).toEqual({
+      eventBus: 'hallpass-prod',
+      webhookUrl: 'https://hooks.example.com/services/T0/B0/X',
+      publicUrl: 'https://hallpass.example.com/v1',
+      reviewReminderMinutes: 30,
+    });
+  });
+
+  it('refuses a webhook URL that is not http(s), naming the variable', () => {
+    expect(() => parseConfig({ ...REQUIRED, HALLPASS_WEBHOOK_URL: 'ftp://hooks.example.com' })).toThrow(
+      /HALLPASS_WEBHOOK_URL/,
+    );
   });
 
   it('treats empty strings as unset', () => {

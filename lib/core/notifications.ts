@@ -1,0 +1,123 @@
+/**
+ * What people are told, and when: a pure mapping from an audit record (as the table's stream, or the
+ * local notifier, delivers it) to a notification. One record, at most one notification; its `id` is
+ * the record's key, so a receiver can drop the duplicates that at-least-once delivery allows.
+ */
+import type { Session } from './session.ts';
+
+export const DetailType = {
+  requestCreated: 'hallpass.request.created',
+  requestApproved: 'hallpass.request.approved',
+  requestDenied: 'hallpass.request.denied',
+  breakGlassIssued: 'hallpass.break-glass.issued',
+  breakGlassReminder: 'hallpass.break-glass.review-reminder',
+} as const;
+
+export type Audience = 'approvers' | 'requester' | 'approvers-and-auditors' | 'auditors';
+
+export interface Notification {
+  id: string;
+  detailType: (typeof DetailType)[keyof typeof DetailType];
+  urgent: boolean;
+  audience: Audience;
+  /** The EventBridge `detail`: documented in the README; never a secret. */
+  detail: Record<string, unknown>;
+  /** A readable message: who, what, why, until when, and a link. */
+  text: string;
+}
+
+type Item = Record<string, unknown>;
+const person = (p: unknown) => {
+  const { sub, name } = (p ?? {}) as { sub?: string; name?: string };
+  return name && name !== sub ? `${name} (${sub})` : String(sub);
+};
+const link = (base: string | undefined, path: string) => (base ? `${base}${path}` : path);
+
+function forSession(item: Item, s: Session, publicUrl: string | undefined): Notification | null {
+  if (!s.breakGlass) return null;
+  const detail = {
+    sessionId: s.id,
+    principal: { sub: s.principal.sub, name: s.principal.name },
+    entitlementId: s.entitlementId,
+    roleArn: s.roleArn,
+    accessKeyId: s.accessKeyId,
+    issuedAt: s.issuedAt,
+    expiresAt: s.expiresAt,
+    justification: s.breakGlass.justification,
+    link: link(publicUrl, `/sessions/${s.id}`),
+  };
+  return {
+    id: String(item.pk),
+    detailType: DetailType.breakGlassIssued,
+    urgent: true,
+    audience: 'approvers-and-auditors',
+    detail,
+    text:
+      `:rotating_light: *Break glass*: ${person(s.principal)} took *${s.entitlementId}* (${s.roleArn}) ` +
+      `until ${s.expiresAt}.\nWhy: ${s.breakGlass.justification}\n` +
+      `Review it (auditors): POST ${detail.link}/review\nAccessKeyId for CloudTrail: ${s.accessKeyId}`,
+  };
+}
+
+/** The notification for one new audit record, or null when it warrants none. */
+export function notificationFor(item: Item, publicUrl?: string): Notification | null {
+  if (item.kind === 'session') return forSession(item, item.record as Session, publicUrl);
+  if (item.kind !== 'event') return null;
+  const details = (item.details ?? {}) as Record<string, unknown>;
+  const requestId = item.requestId as string | undefined;
+  const base = {
+    id: String(item.pk),
+    detail: {
+      requestId: requestId ?? null,
+      entitlementId: item.entitlementId,
+      requester: item.principalSub,
+      actor: item.actor,
+      at: item.issuedAt,
+      ...details,
+      link: link(publicUrl, requestId ? `/requests/${requestId}` : `/sessions/${details.sessionId ?? ''}`),
+    },
+  };
+  const where = `*${String(item.entitlementId)}*`;
+  switch (item.event) {
+    case 'request.created':
+      if (details.approvalRequired === false) return null;
+      return {
+        ...base,
+        detailType: DetailType.requestCreated,
+        urgent: false,
+        audience: 'approvers',
+        text:
+          `${person(item.actor)} asks for ${where} for ${details.durationSeconds} s` +
+          `${details.justification ? `: ${details.justification}` : ''}.\nDecide: ${base.detail.link}`,
+      };
+    case 'request.approved':
+      if (details.quorumReached !== true) return null;
+      return {
+        ...base,
+        detailType: DetailType.requestApproved,
+        urgent: false,
+        audience: 'requester',
+        text: `Your request for ${where} was approved by ${person(item.actor)}. Use it: ${base.detail.link}`,
+      };
+    case 'request.denied':
+      return {
+        ...base,
+        detailType: DetailType.requestDenied,
+        urgent: false,
+        audience: 'requester',
+        text: `Your request for ${where} was denied by ${person(item.actor)}: ${details.reason}`,
+      };
+    case 'break-glass.reminder':
+      return {
+        ...base,
+        detailType: DetailType.breakGlassReminder,
+        urgent: true,
+        audience: 'auditors',
+        text:
+          `:warning: Break-glass session ${details.sessionId} of ${String(item.principalSub)} on ${where} ` +
+          `(issued ${details.issuedAt}) is still unreviewed. Review it: POST ${base.detail.link}/review`,
+      };
+    default:
+      return null;
+  }
+}

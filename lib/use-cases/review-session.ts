@@ -1,0 +1,67 @@
+import { sessionOf } from '../adapters/audit-query.ts';
+import { putEvent, putReview } from '../adapters/audit-table.ts';
+import { AuditEvent } from '../audit-events.ts';
+import { isAuditor } from '../catalog.ts';
+import type { Principal } from '../core/principal.ts';
+import { type Session, toApiTime } from '../core/session.ts';
+import { ConflictError, ForbiddenError, NotFoundError, SelfApprovalError } from '../errors.ts';
+import { describeError, log } from '../log.ts';
+import { findSessionItem, type QueryDeps } from './query-audit.ts';
+
+/**
+ * An auditor's verdict on a break-glass session: auditors only (403), never on their own session
+ * (403 self_approval_forbidden), break-glass sessions only and once (409). The review is written to
+ * the session's own `review` attribute with a condition that none exists, and `session.reviewed` is
+ * appended to the audit trail.
+ */
+export async function reviewSession(
+  deps: QueryDeps,
+  principal: Principal,
+  id: string,
+  verdict: { status: 'justified' | 'unjustified'; comment: string },
+): Promise<Session> {
+  if (!isAuditor(deps.catalog, principal))
+    throw new ForbiddenError('only auditors review break-glass sessions');
+  const item = await findSessionItem(deps, id);
+  if (!item) throw new NotFoundError(`session '${id}' was not found`);
+  const session = sessionOf(item);
+  if (session.principal.sub === principal.sub)
+    throw new SelfApprovalError('you cannot review your own session');
+  if (!session.breakGlass) throw new ConflictError('only break-glass sessions are reviewed');
+  if (session.breakGlass.review.status !== 'pending')
+    throw new ConflictError('the session has already been reviewed');
+
+  const review = {
+    status: verdict.status,
+    reviewer: { sub: principal.sub, name: principal.name },
+    at: toApiTime(deps.now()),
+    comment: verdict.comment,
+  };
+  if (!(await putReview(deps.audit, session.accessKeyId, review))) {
+    throw new ConflictError('the session has already been reviewed');
+  }
+  try {
+    await putEvent(deps.audit, {
+      event: AuditEvent.sessionReviewed,
+      at: review.at,
+      actor: review.reviewer,
+      subjectSub: session.principal.sub,
+      requestId: session.requestId,
+      entitlementId: session.entitlementId,
+      details: {
+        sessionId: session.id,
+        accessKeyId: session.accessKeyId,
+        status: verdict.status,
+        comment: verdict.comment,
+      },
+    });
+  } catch (error) {
+    // The review itself is stored on the session; the event is the searchable copy.
+    log.error('audit.event_unwritten', {
+      event: AuditEvent.sessionReviewed,
+      sessionId: session.id,
+      ...describeError(error),
+    });
+  }
+  return { ...session, breakGlass: { ...session.breakGlass, review } };
+}
