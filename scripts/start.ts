@@ -10,6 +10,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { parse as parseYaml } from 'yaml';
@@ -47,12 +48,22 @@ async function stop(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
     // serverless-offline runs in its own process group: end the group, not just the npx shim.
-    if (api?.pid && api.exitCode === null) {
+    const child = api;
+    if (child?.pid && child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
       try {
-        process.kill(-api.pid, 'SIGTERM');
+        process.kill(-child.pid, 'SIGTERM');
       } catch {}
+      await Promise.race([exited, sleep(5000)]);
+      if (child.exitCode === null) {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {}
+      }
     }
-    for (const close of stops.reverse()) await Promise.resolve(close()).catch(() => {});
+    // A server's close waits for its keep-alive connections; exiting closes them all anyway.
+    const closes = Promise.allSettled(stops.reverse().map((close) => Promise.resolve().then(close)));
+    await Promise.race([closes, sleep(2000)]);
   }
   process.exit(code);
 }
