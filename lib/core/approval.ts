@@ -43,22 +43,21 @@ export interface RequestRecord {
   version: number;
 }
 
-/** A request as API.md shows it. */
-export interface ApiRequest {
-  id: string;
-  entitlementId: string;
-  requester: PersonRef;
-  justification: string;
-  ticket: string | null;
-  durationSeconds: number;
-  status: RequestStatus;
-  approvals: Approval[];
-  minApprovals: number;
-  denial: { by: PersonRef; at: string; reason: string } | null;
-  createdAt: string;
-  expiresAt: string;
-  usesRemaining: number;
-}
+/** A request as API.md shows it: the stored fields people need, and the derived status and expiry. */
+export type ApiRequest = Pick<
+  RequestRecord,
+  | 'id'
+  | 'entitlementId'
+  | 'requester'
+  | 'justification'
+  | 'ticket'
+  | 'durationSeconds'
+  | 'approvals'
+  | 'minApprovals'
+  | 'denial'
+  | 'createdAt'
+  | 'usesRemaining'
+> & { status: RequestStatus; expiresAt: string };
 
 const person = (p: Principal): PersonRef => ({ sub: p.sub, name: p.name });
 const later = (at: Date, seconds: number) => toApiTime(new Date(at.getTime() + seconds * 1000));

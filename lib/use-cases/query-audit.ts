@@ -142,6 +142,24 @@ function bindingOf(query: Record<string, unknown>, principal: Principal): Cursor
   return binding;
 }
 
+/**
+ * Who sees what, for both audit queries: auditors see every record, anyone else only their own,
+ * and a filter on another principal sees nothing (null), rather than an error confirming they exist.
+ * Also checks the cursor against the query and the caller.
+ */
+function scopeOf(
+  deps: QueryDeps,
+  principal: Principal,
+  query: { principal?: string | undefined; cursor?: string | undefined },
+  cursorKey: Buffer,
+): { binding: CursorPayload; start: Position | undefined; principalFilter: string | undefined } | null {
+  const auditor = isAuditor(deps.catalog, principal);
+  const binding = bindingOf(query, principal);
+  const start = readCursor(query.cursor, cursorKey, binding);
+  if (!auditor && query.principal !== undefined && query.principal !== principal.sub) return null;
+  return { binding, start, principalFilter: auditor ? query.principal : principal.sub };
+}
+
 export interface SessionsPage {
   items: Session[];
   nextCursor: string | null;
@@ -159,12 +177,9 @@ export async function querySessions(
   cursorKey: Buffer,
   limit = query.limit,
 ): Promise<SessionsPage> {
-  const auditor = isAuditor(deps.catalog, principal);
-  const binding = bindingOf(query, principal);
-  const start = readCursor(query.cursor, cursorKey, binding);
-  if (!auditor && query.principal !== undefined && query.principal !== principal.sub)
-    return { items: [], nextCursor: null };
-  const principalFilter = auditor ? query.principal : principal.sub;
+  const scope = scopeOf(deps, principal, query, cursorKey);
+  if (!scope) return { items: [], nextCursor: null };
+  const { binding, start, principalFilter } = scope;
 
   if (query.accessKeyId !== undefined) {
     const { from, to, retainedAfter } = bounds(query, deps);
@@ -256,12 +271,9 @@ export async function queryEvents(
   query: EventsQuery,
   cursorKey: Buffer,
 ) {
-  const auditor = isAuditor(deps.catalog, principal);
-  const binding = bindingOf(query, principal);
-  const start = readCursor(query.cursor, cursorKey, binding);
-  if (!auditor && query.principal !== undefined && query.principal !== principal.sub)
-    return { items: [], nextCursor: null };
-  const principalFilter = auditor ? query.principal : principal.sub;
+  const scope = scopeOf(deps, principal, query, cursorKey);
+  if (!scope) return { items: [], nextCursor: null };
+  const { binding, start, principalFilter } = scope;
   const { retainedAfter } = bounds({}, deps);
   const base = { filters: {} as Record<string, string | null>, notExpiredAfter: retainedAfter };
   let plan: Plan;
