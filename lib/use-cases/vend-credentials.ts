@@ -114,12 +114,21 @@ export async function vendCredentials(deps: VendDeps, input: VendInput): Promise
     path === 'break-glass'
       ? (entitlement.breakGlass?.maxDurationSeconds ?? 0)
       : entitlement.maxDurationSeconds;
-  // With a request, the default is the approved duration, and the consume condition bounds it too.
-  const requested = body.durationSeconds;
-  if (requested !== undefined) resolveDuration(requested, requested, maximum);
-
+  // A duration asked for is checked now; without one, the default applies (for an approved
+  // request, the approved duration, known once its use is consumed).
+  const requested =
+    body.durationSeconds === undefined ? undefined : resolveDuration(body.durationSeconds, 0, maximum);
   const sessionId = newSessionId();
   const now = deps.now();
+  // Planned (and checked against STS's limits) before a use is consumed: a refusal here costs none.
+  const draft = planSession({
+    entitlement,
+    principal,
+    sessionId,
+    durationSeconds: resolveDuration(requested, entitlement.defaultDurationSeconds, maximum),
+    requestId: path === 'approved-request' ? (body.requestId ?? null) : null,
+    breakGlass: path === 'break-glass',
+  });
   const request =
     path === 'approved-request'
       ? await consumeApproval(deps, principal, entitlement, body.requestId as string, {
@@ -128,19 +137,11 @@ export async function vendCredentials(deps: VendDeps, input: VendInput): Promise
           durationSeconds: requested,
         })
       : null;
-  const durationSeconds = request
-    ? (requested ?? Math.min(request.durationSeconds, maximum))
-    : resolveDuration(requested, entitlement.defaultDurationSeconds, maximum);
+  const plan = request
+    ? { ...draft, durationSeconds: requested ?? Math.min(request.durationSeconds, maximum) }
+    : draft;
 
   try {
-    const plan = planSession({
-      entitlement,
-      principal,
-      sessionId,
-      durationSeconds,
-      requestId: request?.id ?? null,
-      breakGlass: path === 'break-glass',
-    });
     const issued = await assumeRole(deps.sts, plan);
     const session = describeSession({
       sessionId,

@@ -9,6 +9,7 @@ import { AssumeRoleCommand, type AssumeRoleCommandOutput, STSClient } from '@aws
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { fromItem } from '../../../lib/adapters/dynamo-item.ts';
+import { parseCatalog } from '../../../lib/catalog.ts';
 import type { Principal } from '../../../lib/core/principal.ts';
 import {
   ApprovalRequiredError,
@@ -19,7 +20,15 @@ import {
 } from '../../../lib/errors.ts';
 import type { VendRequest } from '../../../lib/schemas.ts';
 import { type VendDeps, vendCredentials } from '../../../lib/use-cases/vend-credentials.ts';
-import { PROD_ROLE, principal, SANDBOX_ROLE, testCatalog } from '../fixtures.ts';
+import {
+  CATALOG_OPTIONS,
+  catalogDocument,
+  PROD_ROLE,
+  principal,
+  prodDocument,
+  SANDBOX_ROLE,
+  testCatalog,
+} from '../fixtures.ts';
 
 const sts = mockClient(STSClient);
 const dynamodb = mockClient(DynamoDBClient);
@@ -277,5 +286,29 @@ describe('vendCredentials with break glass', () => {
     );
 
     expect(sentAssumeRole()?.DurationSeconds).toBe(900);
+  });
+});
+
+describe('planning before consuming an approval', () => {
+  it('refuses a token without a claim the session tags need before any write or call, so no use is lost', async () => {
+    const tagged = parseCatalog(
+      catalogDocument(prodDocument({ sessionTags: { team: '${claims.team}' } })),
+      CATALOG_OPTIONS,
+    );
+    sts.reset();
+    dynamodb.reset();
+    const caller = principal({ sub: 'alice', groups: ['engineers'], claims: { sub: 'alice' } });
+
+    await expect(
+      vendCredentials(
+        { ...deps, catalog: tagged },
+        {
+          principal: caller,
+          body: { entitlementId: 'prod-admin', requestId: 'rsomerequest' },
+          client: { sourceIp: null, userAgent: null },
+        },
+      ),
+    ).rejects.toBeInstanceOf(ForbiddenError);
+    expect(awsCalls()).toEqual({ sts: 0, dynamodb: 0 });
   });
 });
