@@ -1,0 +1,304 @@
+/**
+ * Cold start: fresh Node processes that import the bundled vend function exactly as `npm run package`
+ * ships it (unzipped from .serverless/credentials.zip) and serve one event, alternating with fresh
+ * processes that import an esbuild bundle of the bare AWS SDK clients (raw-function.ts, bundled with
+ * serverless.yml's own esbuild settings) and make the same AWS calls. Wall time is measured from spawn
+ * to the answer; each process also reports its boot, import and invoke times and its peak RSS.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { type BuildOptions, build } from 'esbuild';
+import { parse } from 'yaml';
+import { difference, snapshot, type Tally } from './counters.ts';
+import type { HotBench } from './hot-path.ts';
+import type { Stack } from './stack.ts';
+import { median, round } from './stats.ts';
+import { unzip, zipEntries } from './zip.ts';
+
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+const ROOT = resolve(HERE, '..');
+const PACKAGE_DIR = join(ROOT, '.serverless');
+const CHILD = join(HERE, 'cold-child.mjs');
+/**
+ * This process's environment before the benchmark pointed it at the local services: packaging must
+ * not see the bench's HALLPASS_ISSUER and the like (serverless.yml writes them into the template).
+ */
+const PACKAGING_ENV: NodeJS.ProcessEnv = { ...process.env };
+/** What the deployed package is built from: newer than the package means the package is stale. */
+const SOURCES = ['lib', 'functions', 'catalog', 'serverless.yml', 'package-lock.json', 'scripts/package.ts'];
+
+export interface ColdStartOptions {
+  runs: number;
+  /** Package even when .serverless/ is newer than every source. */
+  repackage: boolean;
+}
+
+export interface ChildReport {
+  wallMs: number;
+  bootMs: number;
+  importMs: number;
+  invokeMs: number;
+  rssMb: number;
+}
+
+export interface ColdStartFigures {
+  runs: number;
+  coldStartMs: number | null;
+  coldStartRawMs: number | null;
+  coldStartRatio: number | null;
+  coldStartRssMb: number | null;
+  coldStartRawRssMb: number | null;
+  /** Medians of what each process reported: Node's boot, the import of the bundle, the one invocation. */
+  vendPhasesMs: { boot: number | null; import: number | null; invoke: number | null };
+  rawPhasesMs: { boot: number | null; import: number | null; invoke: number | null };
+  /** Requests the local services received per cold vend (discovery and JWKS fetches included). */
+  requestsPerColdVend: Record<string, number>;
+  bundleBytes: Record<string, number>;
+  rawBundleBytes: number;
+  packaged: 'fresh' | 'reused';
+}
+
+function newestMtime(path: string): number {
+  const full = join(ROOT, path);
+  let stat: ReturnType<typeof statSync>;
+  try {
+    stat = statSync(full);
+  } catch {
+    return 0;
+  }
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return Math.max(stat.mtimeMs, ...readdirSync(full).map((name) => newestMtime(join(path, name))));
+}
+
+/** Runs `npm run package` unless .serverless/ is newer than everything it is built from. */
+export function ensurePackage(force: boolean): 'fresh' | 'reused' {
+  const zip = join(PACKAGE_DIR, 'credentials.zip');
+  let packaged = 0;
+  try {
+    packaged = statSync(zip).mtimeMs;
+  } catch {}
+  if (!force && packaged > 0 && Math.max(...SOURCES.map(newestMtime)) < packaged) return 'reused';
+  const result = spawnSync('npm', ['run', 'package', '--loglevel=warn'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...PACKAGING_ENV, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' },
+  });
+  if (result.status !== 0) {
+    throw new Error(`npm run package failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
+  }
+  return 'fresh';
+}
+
+/** The size of each function's JavaScript in its zip, by function name: what Lambda loads. */
+export function bundleBytes(): Record<string, number> {
+  const sizes: Record<string, number> = {};
+  for (const file of readdirSync(PACKAGE_DIR)
+    .filter((name) => name.endsWith('.zip'))
+    .sort()) {
+    const entries = zipEntries(readFileSync(join(PACKAGE_DIR, file)));
+    sizes[basename(file, '.zip')] = entries
+      .filter((entry) => /\.(?:mjs|cjs|js)$/.test(entry.name))
+      .reduce((sum, entry) => sum + entry.size, 0);
+  }
+  return sizes;
+}
+
+/** serverless.yml's esbuild settings (custom.esbuild), as esbuild options. */
+export function packagingBuildOptions(): { options: BuildOptions; external: string[] } {
+  const document = parse(readFileSync(join(ROOT, 'serverless.yml'), 'utf8')) as {
+    custom?: { esbuild?: Record<string, unknown> };
+  };
+  const settings = document.custom?.esbuild ?? {};
+  const passThrough = [
+    'bundle',
+    'minify',
+    'sourcemap',
+    'target',
+    'platform',
+    'format',
+    'mainFields',
+    'banner',
+    'footer',
+    'define',
+    'conditions',
+    'keepNames',
+    'treeShaking',
+    'legalComments',
+  ];
+  const options: BuildOptions = {};
+  for (const key of passThrough) {
+    if (settings[key] !== undefined) (options as Record<string, unknown>)[key] = settings[key];
+  }
+  // serverless-esbuild's `exclude` (and esbuild's `external`) leave packages to the Lambda runtime.
+  const external = [
+    ...((settings.external as string[] | undefined) ?? []),
+    ...((settings.exclude as string[] | undefined) ?? []),
+  ].filter((name) => name !== '*');
+  return { options, external };
+}
+
+/** Bundles the baseline function as the functions are bundled; returns its path and size. */
+async function buildRaw(dir: string): Promise<{ file: string; bytes: number }> {
+  const { options, external } = packagingBuildOptions();
+  const file = join(dir, 'raw-function.mjs');
+  await build({
+    ...options,
+    entryPoints: [join(HERE, 'raw-function.ts')],
+    outfile: file,
+    external,
+    logLevel: 'error',
+  });
+  return { file, bytes: statSync(file).size };
+}
+
+/** A clean Lambda-like environment: the function's variables and a PATH, nothing of this shell's. */
+function childEnv(stack: Stack): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    LANG: 'C.UTF-8',
+    TZ: 'UTC',
+    ...stack.env,
+  };
+}
+
+/** One fresh process: spawn, import, one event, answer. */
+function runChild(module: string, input: string, cwd: string, env: NodeJS.ProcessEnv): Promise<ChildReport> {
+  return new Promise((resolvePromise, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, [CHILD, module, input], {
+      cwd,
+      env,
+      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+    });
+    let answeredAt = 0;
+    let report = '';
+    let stderr = '';
+    child.stdio[3]?.on('data', (chunk: Buffer) => {
+      if (!answeredAt && chunk.includes(10)) answeredAt = performance.now();
+      report += chunk.toString('utf8');
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString('utf8')).slice(-4000);
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      let fields: Record<string, unknown> = {};
+      try {
+        fields = JSON.parse(report.trim().split('\n')[0] ?? '{}');
+      } catch {}
+      if (code !== 0 || fields.status !== 200 || !answeredAt) {
+        reject(
+          new Error(
+            `cold start of ${basename(module)} failed (exit ${code}, status ${String(fields.status)}): ${String(fields.error ?? fields.body ?? '')}\n${stderr}`,
+          ),
+        );
+        return;
+      }
+      resolvePromise({
+        wallMs: answeredAt - started,
+        bootMs: fields.bootMs as number,
+        importMs: fields.importMs as number,
+        invokeMs: fields.invokeMs as number,
+        rssMb: (fields.maxRssKb as number) / 1024,
+      });
+    });
+  });
+}
+
+const phases = (reports: ChildReport[]) => ({
+  boot: round(median(reports.map((r) => r.bootMs)), 1),
+  import: round(median(reports.map((r) => r.importMs)), 1),
+  invoke: round(median(reports.map((r) => r.invokeMs)), 1),
+});
+
+export async function measureColdStart(
+  stack: Stack,
+  bench: HotBench,
+  options: ColdStartOptions,
+): Promise<ColdStartFigures> {
+  const packaged = ensurePackage(options.repackage);
+  const dir = mkdtempSync(join(tmpdir(), 'hallpass-bench-cold-'));
+  try {
+    const vendDir = join(dir, 'credentials');
+    const rawDir = join(dir, 'raw');
+    mkdirSync(rawDir, { recursive: true });
+    unzip(join(PACKAGE_DIR, 'credentials.zip'), vendDir);
+    const raw = await buildRaw(rawDir);
+    if (packagingBuildOptions().external.length > 0) {
+      // Packages left out of the bundle come from the runtime on Lambda: from node_modules here.
+      for (const d of [vendDir, rawDir])
+        symlinkSync(join(ROOT, 'node_modules'), join(d, 'node_modules'), 'dir');
+    }
+    const vendModule = join(vendDir, 'functions', 'credentials.mjs');
+    const env = childEnv(stack);
+    const inputFile = join(dir, 'input.json');
+
+    const vends: ChildReport[] = [];
+    const raws: ChildReport[] = [];
+    const served: Tally = {};
+    const coldVend = async () => {
+      writeFileSync(inputFile, JSON.stringify({ event: bench.event() }));
+      const before = snapshot();
+      const report = await runChild(vendModule, inputFile, vendDir, env);
+      for (const [key, value] of Object.entries(difference(snapshot(), before))) {
+        if (key.endsWith('.served')) served[key] = (served[key] ?? 0) + value;
+      }
+      return report;
+    };
+    const coldRaw = async () => {
+      writeFileSync(inputFile, JSON.stringify({ event: bench.rawInput() }));
+      return runChild(raw.file, inputFile, rawDir, env);
+    };
+
+    // One of each first, not counted: the page cache and the services' first requests.
+    await coldVend();
+    await coldRaw();
+    for (const key of Object.keys(served)) delete served[key];
+    for (let i = 0; i < options.runs; i++) {
+      if (i % 2 === 0) {
+        vends.push(await coldVend());
+        raws.push(await coldRaw());
+      } else {
+        raws.push(await coldRaw());
+        vends.push(await coldVend());
+      }
+    }
+
+    const vendMs = median(vends.map((r) => r.wallMs));
+    const rawMs = median(raws.map((r) => r.wallMs));
+    return {
+      runs: options.runs,
+      coldStartMs: round(vendMs, 1),
+      coldStartRawMs: round(rawMs, 1),
+      coldStartRatio: round(vendMs / rawMs, 3),
+      coldStartRssMb: round(median(vends.map((r) => r.rssMb)), 1),
+      coldStartRawRssMb: round(median(raws.map((r) => r.rssMb)), 1),
+      vendPhasesMs: phases(vends),
+      rawPhasesMs: phases(raws),
+      requestsPerColdVend: Object.fromEntries(
+        Object.entries(served).map(([key, value]) => [
+          key.replace(/\.served$/, ''),
+          round(value / options.runs, 2) ?? 0,
+        ]),
+      ),
+      bundleBytes: bundleBytes(),
+      rawBundleBytes: raw.bytes,
+      packaged,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
