@@ -19,7 +19,7 @@ import {
 } from './core/sts-limits.ts';
 import { unknownVariables } from './core/templates.ts';
 import { ConfigError } from './errors.ts';
-import { z } from './zod.ts';
+import * as z from './zod.ts';
 
 const groupList = z.array(z.string().check(z.minLength(1), z.maxLength(256)));
 const seconds = z.int().check(z.gte(MIN_DURATION_SECONDS), z.lte(MAX_DURATION_SECONDS));

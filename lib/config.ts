@@ -3,7 +3,7 @@
  * A bad value fails at start-up, naming the variable.
  */
 import { ConfigError } from './errors.ts';
-import { z } from './zod.ts';
+import * as z from './zod.ts';
 
 const list = (fallback: string) =>
   z.pipe(

@@ -3,7 +3,7 @@
  * a 400), and every schema here also feeds the OpenAPI document (lib/http/openapi.ts).
  */
 import { MAX_DURATION_SECONDS, MIN_DURATION_SECONDS } from './core/sts-limits.ts';
-import { z } from './zod.ts';
+import * as z from './zod.ts';
 
 const text = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max));
 const limitParam = z._default(

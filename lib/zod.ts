@@ -1,10 +1,14 @@
 /**
  * zod's mini build (a fraction of the classic build's size and load time, which matters at cold
- * start) with English messages, so that validation details are readable sentences.
+ * start) with English messages only, so that validation details are readable sentences. Import it
+ * as a namespace (`import * as z from './zod.ts'`): the bundler then keeps only what is used, where
+ * zod's own `z` object would bring every locale with it.
  */
-import { en } from 'zod/locales';
-import { z } from 'zod/mini';
+import { config } from 'zod/mini';
+import en from 'zod/v4/locales/en.js';
 
-z.config(en());
+config(en());
 
-export { z };
+export * from 'zod/mini';
+// zod's own `z` object, for code that is not bundled into a function (the CLI, tests).
+export { z } from 'zod/mini';

@@ -5,7 +5,7 @@
  */
 import type { MiddlewareObj } from '@middy/core';
 import { InvalidRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors.ts';
-import type { z } from '../zod.ts';
+import type * as z from '../zod.ts';
 import type { HttpEvent, HttpResult } from './route.ts';
 
 export const MAX_BODY_BYTES = 16 * 1024;

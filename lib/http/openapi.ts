@@ -17,7 +17,7 @@ import {
   VendRequest,
   VendResponse,
 } from '../schemas.ts';
-import { z } from '../zod.ts';
+import * as z from '../zod.ts';
 
 const schema = (s: z.ZodMiniType, io: 'input' | 'output' = 'output') => {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(s, { io, unrepresentable: 'any' }) as Record<

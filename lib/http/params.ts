@@ -1,6 +1,6 @@
 /** Path and query parameters, validated like bodies: strictly, with details. */
 import { InvalidRequestError, NotFoundError } from '../errors.ts';
-import type { z } from '../zod.ts';
+import type * as z from '../zod.ts';
 import { detailsOf } from './json-body.ts';
 import type { HttpEvent } from './route.ts';
 

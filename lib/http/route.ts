@@ -9,7 +9,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { Principal } from '../core/principal.ts';
 import { describeError, log } from '../log.ts';
-import type { z } from '../zod.ts';
+import type * as z from '../zod.ts';
 import { authenticate } from './authenticate.ts';
 import { mapError } from './errors.ts';
 import { jsonBody } from './json-body.ts';

@@ -1,7 +1,7 @@
 import { type Catalog, type Entitlement, mayApprove, mayBreakGlass, mayRequest } from '../catalog.ts';
 import type { Principal } from '../core/principal.ts';
 import type { Entitlement as EntitlementView } from '../schemas.ts';
-import type { z } from '../zod.ts';
+import type * as z from '../zod.ts';
 
 function view(entitlement: Entitlement, principal: Principal): z.infer<typeof EntitlementView> {
   const { approval, breakGlass } = entitlement;
