@@ -4,13 +4,14 @@
  * credentials, the AWS CLI accepts them, Ctrl-C stops everything, and data survives a restart.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDynalite } from '../../local/dynamodb.ts';
 
 const run = promisify(execFile);
 const stateDir = mkdtempSync(join(tmpdir(), 'hallpass-e2e-'));
@@ -205,5 +206,57 @@ describe('npm start, as a new user runs it', () => {
     );
     client.destroy();
     expect(Item?.sessionId?.S).toBe(vended.session.id);
+  }, 90_000);
+});
+
+describe('npm start, configured', () => {
+  it('refuses to start with a bad catalog, naming the field', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hallpass-bad-catalog-'));
+    const file = join(dir, 'catalog.yaml');
+    writeFileSync(
+      file,
+      'entitlements:\n  - id: broken\n    roleArn: arn:aws:iam::1:role/x\n    requesterGroups: [a]\n    maxDurationSeconds: 3600\n    defaultDurationSeconds: 900\n    approval: {required: false}\n',
+    );
+    const failure = await run('npm', ['start'], {
+      env: { ...userEnv, HALLPASS_CATALOG: file, HALLPASS_STATE_DIR: dir },
+    }).catch((error: { code: number; stderr: string }) => error);
+    rmSync(dir, { recursive: true, force: true });
+    expect((failure as { code: number }).code).not.toBe(0);
+    expect((failure as { stderr: string }).stderr).toContain('entitlements[0] (broken).roleArn');
+  });
+
+  it('uses the DynamoDB of AWS_ENDPOINT_URL_DYNAMODB instead of its own, creating the tables there', async () => {
+    const external = await startDynalite({ port: 0 });
+    const dir = mkdtempSync(join(tmpdir(), 'hallpass-external-'));
+    const child = spawn('npm', ['start'], {
+      env: {
+        ...userEnv,
+        PORT: String(port + 100),
+        HALLPASS_STATE_DIR: dir,
+        AWS_ENDPOINT_URL_DYNAMODB: external.url,
+      },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout?.on('data', (chunk) => (output += chunk));
+    try {
+      for (let i = 0; i < 600 && !/^ready /m.test(output); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(output).toMatch(new RegExp(`^ready .* dynamodb=${external.url} `, 'm'));
+      const client = new DynamoDBClient({
+        region: 'us-east-1',
+        endpoint: external.url,
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      });
+      const { TableNames } = await client.send(new ListTablesCommand({}));
+      client.destroy();
+      expect(TableNames).toEqual(['hallpass-local-audit', 'hallpass-local-requests']);
+    } finally {
+      const exited = new Promise((resolve) => child.on('exit', resolve));
+      process.kill(-(child.pid as number), 'SIGINT');
+      await exited;
+      await external.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 90_000);
 });
