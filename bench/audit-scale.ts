@@ -133,7 +133,11 @@ async function p50PerFilter(
         const page = await querySessions(deps[size], auditor, query, key);
         const elapsed = performance.now() - started;
         if (round === 0 && page.items.length === 0) throw new Error(`the ${name} query found nothing`);
-        if (round > 0) (samples[size][name] ??= []).push(elapsed); // the first round warms up
+        // The first round warms up.
+        if (round > 0) {
+          samples[size][name] ??= [];
+          samples[size][name].push(elapsed);
+        }
       }
     }
   }

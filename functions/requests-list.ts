@@ -10,6 +10,6 @@ const d = deps();
 
 export const handler = httpRoute({ auth: true }).handler(async (event) => {
   const query = parseQuery(event, ListRequestsQuery);
-  const key = await cursorKey(d.dynamodb, d.requests.tableName);
+  const key = await cursorKey(d.dynamodb, d.requests.tableName, query.cursor);
   return json(200, await listRequests(d, event.hallpass.principal, query, key));
 });

@@ -14,7 +14,7 @@ const d = deps();
 
 export const handler = httpRoute({ auth: true }).handler(async (event) => {
   const query = parseQuery(event, SessionsQuery);
-  const key = await cursorKey(d.dynamodb, d.requests.tableName);
+  const key = await cursorKey(d.dynamodb, d.requests.tableName, query.cursor);
   if (query.format === 'json') return json(200, await querySessions(d, event.hallpass.principal, query, key));
   const exported = await exportSessions(d, event.hallpass.principal, query, key);
   return text(200, exported.body, {

@@ -24,7 +24,8 @@ export interface Deps {
 // Bounded: the SDK's standard retry mode (exponential backoff with jitter), inside the API's 29 s.
 const CLIENT_OPTIONS = {
   maxAttempts: 3,
-  requestHandler: { connectionTimeout: 1000, requestTimeout: 3000 },
+  // throwOnRequestTimeout: without it the SDK only warns when the request timeout passes.
+  requestHandler: { connectionTimeout: 1000, requestTimeout: 3000, throwOnRequestTimeout: true },
 } as const;
 
 export function buildDeps(cfg: Config): Deps {

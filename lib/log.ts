@@ -21,11 +21,12 @@ function redact(value: unknown, depth = 0): unknown {
 type Level = 'info' | 'warn' | 'error';
 
 function write(level: Level, event: string, fields: Record<string, unknown>): void {
+  // Fields first: a field named like these can never relabel the line.
   const line = JSON.stringify({
+    ...(redact(fields) as object),
     level,
     event,
     time: new Date().toISOString(),
-    ...(redact(fields) as object),
   });
   if (level === 'error') console.error(line);
   else console.log(line);

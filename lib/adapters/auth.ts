@@ -33,6 +33,14 @@ const KEY_SELECTION_FAILURES = new Set([
 
 type KeySource = ReturnType<typeof createRemoteJWKSet>;
 
+const COOLDOWN_MS = 30_000;
+
+const unavailable = (cause: unknown) =>
+  new UpstreamUnavailableError('jwks', "the issuer's signing keys could not be fetched", {
+    cause,
+    retryAfterSeconds: 5,
+  });
+
 /** The JWKS URI: configured, or read from the issuer's discovery document. */
 async function discoverJwksUri(issuer: string): Promise<string> {
   const url = `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
@@ -80,7 +88,7 @@ export function createAuthenticator(settings: AuthSettings): Authenticate {
   let keys: Promise<KeySource> | undefined;
   const keySource = (): Promise<KeySource> => {
     keys ??= (settings.jwksUri ? Promise.resolve(settings.jwksUri) : discoverJwksUri(settings.issuer)).then(
-      (uri) => createRemoteJWKSet(new URL(uri), { timeoutDuration: 3000, cooldownDuration: 30_000 }),
+      (uri) => createRemoteJWKSet(new URL(uri), { timeoutDuration: 3000, cooldownDuration: COOLDOWN_MS }),
     );
     // A failed discovery is not cached: the next request tries again.
     keys.catch(() => {
@@ -89,15 +97,25 @@ export function createAuthenticator(settings: AuthSettings): Authenticate {
     return keys;
   };
 
+  // jose's cooldown starts only after a successful fetch: while the issuer fails, hallpass keeps its
+  // own, so that tokens with unknown keys cannot make it fetch on every request.
+  let failedAt = Number.NEGATIVE_INFINITY;
   const resolveKey = async (...args: Parameters<KeySource>) => {
+    const [header] = args;
+    const recentlyFailed = Date.now() - failedAt < COOLDOWN_MS;
+    if (keys === undefined && recentlyFailed) throw unavailable(undefined);
+    const source = await keySource().catch((error: unknown) => {
+      failedAt = Date.now();
+      throw unavailable(error);
+    });
+    const cached = source.jwks()?.keys.some((key) => key.kid === header?.kid) ?? false;
+    if (!cached && recentlyFailed) throw unavailable(undefined);
     try {
-      return await (await keySource())(...args);
+      return await source(...args);
     } catch (error) {
       if (KEY_SELECTION_FAILURES.has((error as { code?: string }).code ?? '')) throw error;
-      throw new UpstreamUnavailableError('jwks', "the issuer's signing keys could not be fetched", {
-        cause: error,
-        retryAfterSeconds: 5,
-      });
+      failedAt = Date.now();
+      throw unavailable(error);
     }
   };
 

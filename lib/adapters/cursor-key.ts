@@ -1,6 +1,6 @@
 /**
  * The key that signs pagination cursors: 32 random bytes kept in the requests table itself, created
- * by the first function that needs it (a conditional put, so concurrent cold starts agree on one).
+ * by the first listing that needs it (a conditional put, so concurrent cold starts agree on one).
  * No deployment secret to manage; read once per container.
  */
 import { randomBytes } from 'node:crypto';
@@ -10,38 +10,56 @@ import {
   GetItemCommand,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { UpstreamUnavailableError } from '../errors.ts';
+import { InvalidRequestError, UpstreamUnavailableError } from '../errors.ts';
 
 const KEY_ITEM = { id: { S: 'meta#cursor-key' } };
-let cached: Promise<Buffer> | undefined;
+let cached: Buffer | undefined;
 
-async function load(client: DynamoDBClient, tableName: string): Promise<Buffer> {
-  for (let attempt = 0; attempt < 2; attempt++) {
-    const { Item } = await client.send(
-      new GetItemCommand({ TableName: tableName, Key: KEY_ITEM, ConsistentRead: true }),
-    );
-    if (Item?.key?.B) return Buffer.from(Item.key.B);
-    try {
-      const key = randomBytes(32);
-      await client.send(
-        new PutItemCommand({
-          TableName: tableName,
-          Item: { ...KEY_ITEM, key: { B: key } },
-          ConditionExpression: 'attribute_not_exists(id)',
-        }),
-      );
-      return key;
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
-  }
-  throw new Error('the cursor key could not be created');
+async function read(client: DynamoDBClient, tableName: string): Promise<Buffer | undefined> {
+  const { Item } = await client.send(
+    new GetItemCommand({ TableName: tableName, Key: KEY_ITEM, ConsistentRead: true }),
+  );
+  return Item?.key?.B ? Buffer.from(Item.key.B) : undefined;
 }
 
-export function cursorKey(client: DynamoDBClient, tableName: string): Promise<Buffer> {
-  cached ??= load(client, tableName).catch((error) => {
-    cached = undefined;
+async function create(client: DynamoDBClient, tableName: string): Promise<Buffer> {
+  const key = randomBytes(32);
+  try {
+    await client.send(
+      new PutItemCommand({
+        TableName: tableName,
+        Item: { ...KEY_ITEM, key: { B: key } },
+        ConditionExpression: 'attribute_not_exists(id)',
+      }),
+    );
+    return key;
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    // Another container created it first: use theirs.
+    const theirs = await read(client, tableName);
+    if (!theirs) throw error;
+    return theirs;
+  }
+}
+
+/**
+ * The cursor key. A request that brings a cursor never creates it: without a key no cursor can be
+ * valid, and a refused request must change nothing (400).
+ */
+export async function cursorKey(
+  client: DynamoDBClient,
+  tableName: string,
+  cursor: string | undefined,
+): Promise<Buffer> {
+  if (cached) return cached;
+  try {
+    const key =
+      (await read(client, tableName)) ?? (cursor === undefined ? await create(client, tableName) : undefined);
+    if (key) cached = key;
+  } catch (error) {
     throw new UpstreamUnavailableError('dynamodb', 'the cursor key could not be read', { cause: error });
-  });
+  }
+  if (!cached)
+    throw new InvalidRequestError('the cursor is invalid', [{ path: 'cursor', message: 'invalid cursor' }]);
   return cached;
 }

@@ -32,6 +32,7 @@ export function fromAttribute(attribute: AttributeValue): Json {
   if (attribute.NULL) return null;
   if (attribute.L) return attribute.L.map(fromAttribute);
   if (attribute.M) return fromItem(attribute.M);
+  if (attribute.B) return Buffer.from(attribute.B).toString('base64');
   throw new TypeError('unsupported attribute type');
 }
 

@@ -57,15 +57,25 @@ async function send<T>(what: string, call: () => Promise<T>): Promise<T> {
 }
 
 export async function createRequest(table: RequestsTable, r: RequestRecord): Promise<void> {
-  await send('store the request', () =>
-    table.client.send(
-      new PutItemCommand({
-        TableName: table.tableName,
-        Item: toStored(r, table.retentionDays),
-        ConditionExpression: 'attribute_not_exists(id)',
-      }),
-    ),
-  );
+  try {
+    await send('store the request', () =>
+      table.client.send(
+        new PutItemCommand({
+          TableName: table.tableName,
+          Item: toStored(r, table.retentionDays),
+          ConditionExpression: 'attribute_not_exists(id)',
+        }),
+      ),
+    );
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    // Ids are new, so the item exists only if an earlier attempt of this same write landed (the SDK
+    // retried after a lost answer): then it is ours, and stored.
+    const stored = await getRequest(table, r.id);
+    if (stored?.writeId !== r.writeId) {
+      throw new UpstreamUnavailableError('dynamodb', 'the request could not be stored', { cause: error });
+    }
+  }
 }
 
 export async function getRequest(table: RequestsTable, id: string): Promise<RequestRecord | undefined> {
@@ -92,8 +102,10 @@ export async function replaceRequest(table: RequestsTable, next: RequestRecord):
     );
     return true;
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    // The SDK retries a write whose answer was lost: if the first attempt landed, it is ours.
+    const stored = await getRequest(table, next.id);
+    return stored?.writeId === next.writeId;
   }
 }
 

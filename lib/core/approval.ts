@@ -3,6 +3,7 @@
  * caller and the clock (`now` is always passed in, never read). Status is derived on every read, so
  * a request past its window shows `expired` before any job has touched it.
  */
+import { randomUUID } from 'node:crypto';
 import type { Entitlement } from '../catalog.ts';
 import { ConflictError, ForbiddenError, NotFoundError, SelfApprovalError } from '../errors.ts';
 import { inAnyGroup, type Principal } from './principal.ts';
@@ -41,6 +42,8 @@ export interface RequestRecord {
   consumptions: Array<{ sessionId: string; at: string }>;
   unissued: Array<{ sessionId: string; at: string; reason: string }>;
   version: number;
+  /** A random id of the write that produced this version: recognises one's own write after a retry. */
+  writeId: string;
 }
 
 /** A request as API.md shows it: the stored fields people need, and the derived status and expiry. */
@@ -103,6 +106,7 @@ export function newRequest(input: NewRequestInput): RequestRecord {
     consumptions: [],
     unissued: [],
     version: 1,
+    writeId: randomUUID(),
   };
 }
 
@@ -182,6 +186,7 @@ export function approve(
     // The validity window starts when the quorum is reached.
     validUntil: quorum ? later(now, r.validForSeconds) : null,
     version: r.version + 1,
+    writeId: randomUUID(),
   };
 }
 
@@ -198,6 +203,7 @@ export function deny(
     state: 'denied',
     denial: { by: person(approver), at: toApiTime(now), reason },
     version: r.version + 1,
+    writeId: randomUUID(),
   };
 }
 
@@ -211,7 +217,13 @@ export function cancel(
   if (r.requester.sub !== caller.sub) throw new ForbiddenError('only the requester may cancel a request');
   const status = statusOf(r, now, entitlementExists);
   if (status !== 'pending' && status !== 'approved') throw new ConflictError(`the request is ${status}`);
-  return { ...r, state: 'cancelled', cancelledAt: toApiTime(now), version: r.version + 1 };
+  return {
+    ...r,
+    state: 'cancelled',
+    cancelledAt: toApiTime(now),
+    version: r.version + 1,
+    writeId: randomUUID(),
+  };
 }
 
 /**

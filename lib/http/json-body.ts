@@ -20,8 +20,14 @@ function headerValue(
   return key === undefined ? undefined : headers?.[key];
 }
 
+const MAX_DEPTH = 32;
+
+/** The path of a key that reaches for a prototype, walking at most MAX_DEPTH levels deep. */
 function findPrototypeKey(value: unknown, path: string[] = []): string | null {
   if (value === null || typeof value !== 'object') return null;
+  if (path.length >= MAX_DEPTH) {
+    throw new InvalidRequestError(`the body is nested more than ${MAX_DEPTH} levels deep`);
+  }
   for (const key of Object.keys(value)) {
     if (PROTOTYPE_KEYS.has(key)) return [...path, key].join('.');
     const found = findPrototypeKey((value as Record<string, unknown>)[key], [...path, key]);

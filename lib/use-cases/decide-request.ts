@@ -12,7 +12,7 @@ import {
   toApiRequest,
 } from '../core/approval.ts';
 import type { Principal } from '../core/principal.ts';
-import { NotFoundError, UpstreamUnavailableError } from '../errors.ts';
+import { ConflictError, NotFoundError, UpstreamUnavailableError } from '../errors.ts';
 import { noteExpiry, type RequestDeps, recordEvent } from './request-deps.ts';
 
 const MAX_ATTEMPTS = 25;
@@ -40,7 +40,9 @@ async function decide(
     try {
       next = decision(current, entitlement, now);
     } catch (error) {
-      await noteExpiry(deps, current, statusOf(current, now, entitlement !== undefined));
+      // Only a caller allowed to decide gets this far (a 409): a refused caller changes nothing.
+      if (error instanceof ConflictError)
+        await noteExpiry(deps, current, statusOf(current, now, entitlement !== undefined));
       throw error;
     }
     if (await replaceRequest(deps.requests, next)) {

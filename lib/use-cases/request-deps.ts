@@ -40,7 +40,7 @@ export async function recordEvent(
     if (await putEvent(deps.audit, record, onceKey))
       log.info(event, { requestId: r.id, actor: actor.sub, ...details });
   } catch (error) {
-    log.error('audit.event_unwritten', { event, requestId: r.id, ...describeError(error) });
+    log.error('audit.event_unwritten', { lostEvent: event, requestId: r.id, ...describeError(error) });
   }
 }
 

@@ -58,7 +58,7 @@ export async function reviewSession(
   } catch (error) {
     // The review itself is stored on the session; the event is the searchable copy.
     log.error('audit.event_unwritten', {
-      event: AuditEvent.sessionReviewed,
+      lostEvent: AuditEvent.sessionReviewed,
       sessionId: session.id,
       ...describeError(error),
     });

@@ -81,6 +81,8 @@ async function consumeApproval(
   });
   if (consumed) return consumed;
   const current = await getRequest(deps.requests, requestId);
+  // The SDK retries a write whose answer was lost; if the first attempt landed, this use is ours.
+  if (current?.consumptions.some((c) => c.sessionId === use.sessionId)) return current;
   checkUsable(current, principal, entitlement.id, use.now);
   if (current && use.durationSeconds !== undefined && use.durationSeconds > current.durationSeconds) {
     const message = `must be at most ${current.durationSeconds} seconds (the approved duration)`;

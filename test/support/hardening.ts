@@ -1,0 +1,158 @@
+/**
+ * The hardening suite's harness: the test file's own local STS (in process, so every key it issued
+ * is known), a fault proxy in front of it (its answers carry the secrets that must never leak) and
+ * one in front of dynalite (faults, and a count of every DynamoDB call), isolated tables, the route
+ * handlers imported fresh against that wiring, a ledger of what callers were given, and the
+ * invariant checker over all of it. Call `startHarness()` in `beforeAll`, and `expectInvariants()`
+ * in `afterEach`.
+ */
+import { afterAll, expect, inject, vi } from 'vitest';
+import { type FaultProxy, startFaultProxy } from '../../local/fault-proxy.ts';
+import type { LocalSts } from '../../local/sts/server.ts';
+import { type Answer, type Call, invoke } from './api.ts';
+import { checkInvariants, type InvariantReport, Ledger, tableSnapshot } from './invariants.ts';
+import { useLocalSts } from './local-sts.ts';
+import { dynamodb, useIsolatedTables } from './tables.ts';
+
+export const HANDLERS = [
+  'health',
+  'openapi',
+  'entitlements',
+  'credentials',
+  'requests-create',
+  'requests-list',
+  'requests-get',
+  'requests-approve',
+  'requests-deny',
+  'requests-cancel',
+  'not-found',
+] as const;
+export type HandlerName = (typeof HANDLERS)[number];
+export type Handler = Parameters<typeof invoke>[0];
+
+/** Each route's method and path as API Gateway routes it (`{id}` filled in by the caller). */
+export const ROUTE: Record<HandlerName, { method: string; path: string; auth: boolean; body: boolean }> = {
+  health: { method: 'GET', path: '/v1/health', auth: false, body: false },
+  openapi: { method: 'GET', path: '/v1/openapi.json', auth: false, body: false },
+  entitlements: { method: 'GET', path: '/v1/entitlements', auth: true, body: false },
+  credentials: { method: 'POST', path: '/v1/credentials', auth: true, body: true },
+  'requests-create': { method: 'POST', path: '/v1/requests', auth: true, body: true },
+  'requests-list': { method: 'GET', path: '/v1/requests', auth: true, body: false },
+  'requests-get': { method: 'GET', path: '/v1/requests/{id}', auth: true, body: false },
+  'requests-approve': { method: 'POST', path: '/v1/requests/{id}/approve', auth: true, body: true },
+  'requests-deny': { method: 'POST', path: '/v1/requests/{id}/deny', auth: true, body: true },
+  'requests-cancel': { method: 'POST', path: '/v1/requests/{id}/cancel', auth: true, body: true },
+  'not-found': { method: 'GET', path: '/v1/nothing-here', auth: false, body: false },
+};
+
+export interface Harness {
+  sts: LocalSts;
+  /** In front of the local STS: AWS_ENDPOINT_URL_STS points here. */
+  stsProxy: FaultProxy;
+  /** In front of dynalite: AWS_ENDPOINT_URL_DYNAMODB points here. */
+  dynamo: FaultProxy;
+  tables: { audit: string; requests: string };
+  ledger: Ledger;
+  handlers: Record<HandlerName, Handler>;
+  /** Invokes a route handler as API Gateway would, recording what the caller was given. */
+  call(name: HandlerName, call: Call): Promise<Answer>;
+  /** Re-imports every handler (a cold start) after applying `env`; `restore()` undoes it. */
+  coldStart(env?: Record<string, string | undefined>): Promise<void>;
+  restore(): Promise<void>;
+  invariants(): Promise<InvariantReport>;
+  /** Both tables' contents (binary attributes included), read directly from dynalite. */
+  snapshot(): Promise<string>;
+}
+
+export interface HarnessOptions {
+  /** Also print captured log lines (vitest shows them for failing tests); default true. */
+  echoLogs?: boolean;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const ledger = new Ledger();
+  const original = { log: console.log, warn: console.warn, error: console.error };
+  for (const stream of ['log', 'warn', 'error'] as const) {
+    vi.spyOn(console, stream).mockImplementation((...args: unknown[]) => {
+      ledger.logs.push(args.map(String).join(' '));
+      if (options.echoLogs ?? true) original[stream](...args);
+    });
+  }
+  const sts = await useLocalSts();
+  const stsProxy = await startFaultProxy({ target: sts.url });
+  const dynamo = await startFaultProxy({ target: inject('stack').dynamodb });
+  const tables = await useIsolatedTables();
+  const baseline: Record<string, string | undefined> = {
+    AWS_ENDPOINT_URL_STS: stsProxy.url,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
+    HALLPASS_AUDIT_TABLE: tables.audit,
+    HALLPASS_REQUESTS_TABLE: tables.requests,
+    HALLPASS_ISSUER: inject('stack').issuer,
+    HALLPASS_JWKS_URI: undefined,
+  };
+  afterAll(async () => {
+    await Promise.all([stsProxy.close(), dynamo.close()]);
+    vi.restoreAllMocks();
+  });
+
+  const handlers = {} as Record<HandlerName, Handler>;
+  const coldStart = async (env: Record<string, string | undefined> = {}) => {
+    for (const [name, value] of Object.entries({ ...baseline, ...env })) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+    vi.resetModules();
+    for (const name of HANDLERS) {
+      handlers[name] = (await import(`../../functions/${name}.ts`)).handler as Handler;
+    }
+  };
+  await coldStart();
+
+  return {
+    sts,
+    stsProxy,
+    dynamo,
+    tables,
+    ledger,
+    handlers,
+    coldStart,
+    restore: () => coldStart(),
+    snapshot: () => tableSnapshot(dynamodb(), tables),
+    call: async (name, call) => {
+      if (call.token) ledger.token(call.token);
+      const answer = await invoke(handlers[name], call);
+      ledger.observe(answer.status, answer.raw);
+      return answer;
+    },
+    invariants: () => {
+      for (const exchange of stsProxy.exchanges()) {
+        if (exchange.upstreamBody?.includes('<SecretAccessKey>')) ledger.stsAnswer(exchange.upstreamBody);
+      }
+      return checkInvariants({
+        client: dynamodb(),
+        auditTable: tables.audit,
+        requestsTable: tables.requests,
+        issued: sts.issuedAccessKeyIds(),
+        ledger,
+      });
+    },
+  };
+}
+
+/** The invariant checker as an assertion, for `afterEach`. */
+export async function expectInvariants(harness: Harness | undefined): Promise<void> {
+  if (!harness) return;
+  const report = await harness.invariants();
+  expect(report.violations, 'SECURITY.md invariants').toEqual([]);
+}
+
+/** The log lines written since `from`, parsed (non-JSON lines are skipped). */
+export function logLines(harness: Harness, from = 0): Array<Record<string, unknown>> {
+  return harness.ledger.logs.slice(from).flatMap((line) => {
+    try {
+      return [JSON.parse(line) as Record<string, unknown>];
+    } catch {
+      return [];
+    }
+  });
+}
