@@ -226,6 +226,7 @@ try {
   } else {
     say(`  1. Get an access token from ${issuer} (audience ${audience}) into $TOKEN.`);
   }
+  say('     or sign in with the CLI: npx hallpass configure --local && npx hallpass login');
   say('  2. See what you may do, then get credentials:');
   say(`       curl -s ${base}/entitlements -H "Authorization: Bearer $TOKEN"`);
   say(`       curl -s -X POST ${base}/credentials -H "Authorization: Bearer $TOKEN" \\`);

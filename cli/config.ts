@@ -1,0 +1,92 @@
+/**
+ * Profiles: one per hallpass deployment, in `<config dir>/config.json`:
+ * `{"profiles": {"default": {"url", "issuer", "clientId", "scope"}}}`. The profile is `--profile`,
+ * else `HALLPASS_PROFILE`, else `default`. `HALLPASS_URL` overrides the profile's API URL.
+ */
+import { join } from 'node:path';
+import { z } from '../lib/zod.ts';
+import { UsageError } from './errors.ts';
+import { configDir, readJsonFile, writePrivateFile } from './files.ts';
+
+export const DEFAULT_CLIENT_ID = 'hallpass-cli';
+export const DEFAULT_SCOPE = 'openid offline_access';
+
+const Profile = z.object({
+  url: z.optional(z.string()),
+  issuer: z.optional(z.string()),
+  clientId: z.optional(z.string()),
+  scope: z.optional(z.string()),
+});
+export type Profile = z.infer<typeof Profile>;
+
+const ConfigFile = z.object({ profiles: z.record(z.string(), Profile) });
+export type ConfigFile = z.infer<typeof ConfigFile>;
+
+const PROFILE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
+export function profileName(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  const name = flag ?? env.HALLPASS_PROFILE ?? 'default';
+  if (!PROFILE_NAME.test(name) || name.startsWith('.'))
+    throw new UsageError(`invalid profile name '${name}': use letters, digits, '.', '_' and '-'`);
+  return name;
+}
+
+export const configFile = (env: NodeJS.ProcessEnv = process.env) => join(configDir(env), 'config.json');
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env): ConfigFile {
+  const raw = readJsonFile(configFile(env));
+  if (raw === undefined) return { profiles: {} };
+  const parsed = ConfigFile.safeParse(raw);
+  if (!parsed.success) throw new UsageError(`${configFile(env)} is not a hallpass configuration file`);
+  return parsed.data;
+}
+
+export function writeProfile(name: string, profile: Profile, env: NodeJS.ProcessEnv = process.env): string {
+  const config = readConfig(env);
+  config.profiles[name] = profile;
+  const file = configFile(env);
+  writePrivateFile(file, `${JSON.stringify(config, null, 2)}\n`);
+  return file;
+}
+
+/** What a command runs against: the profile's settings with the environment's overrides. */
+export interface Settings {
+  profile: string;
+  url: string | undefined;
+  issuer: string | undefined;
+  clientId: string;
+  scope: string;
+  dir: string;
+}
+
+export function loadSettings(
+  profileFlag: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): Settings {
+  const profile = profileName(profileFlag, env);
+  const stored = readConfig(env).profiles[profile] ?? {};
+  const url = env.HALLPASS_URL || stored.url;
+  return {
+    profile,
+    url: url ? normaliseApiUrl(url) : undefined,
+    issuer: stored.issuer ? stored.issuer.replace(/\/+$/, '') : undefined,
+    clientId: stored.clientId ?? DEFAULT_CLIENT_ID,
+    scope: stored.scope ?? DEFAULT_SCOPE,
+    dir: configDir(env),
+  };
+}
+
+/** `http://host:3000/v1/` -> `http://host:3000/v1`; refuses what is not an http(s) URL. */
+export function normaliseApiUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(
+      `'${value}' is not a URL (expected the API base URL, e.g. http://127.0.0.1:3000/v1)`,
+    );
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new UsageError(`'${value}' must be an http(s) URL`);
+  return url.href.replace(/\/+$/, '');
+}
