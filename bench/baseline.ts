@@ -3,38 +3,14 @@
  * for the same caller and entitlement (built by hallpass's own planSession, outside any timing), and
  * an audit item copied from one that hallpass wrote, so that both sides send the same bytes.
  */
-import { randomBytes } from 'node:crypto';
 import { type AttributeValue, type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import type { AssumeRoleCommandInput } from '@aws-sdk/client-sts';
+import { assumeRoleInput } from '../lib/adapters/sts.ts';
 import { findEntitlement, loadCatalog } from '../lib/catalog.ts';
+import { newSessionId } from '../lib/core/ids.ts';
 import type { Principal } from '../lib/core/principal.ts';
-import { type AssumeRolePlan, planSession } from '../lib/core/session-plan.ts';
+import { planSession } from '../lib/core/session-plan.ts';
 import type { RawInput } from './raw-function.ts';
 import { CALLER, CATALOG, ENTITLEMENT } from './stack.ts';
-
-const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
-
-/** A session id as hallpass makes them: 16 characters of lowercase base32. */
-function sessionId(): string {
-  let id = '';
-  for (const byte of randomBytes(16)) id += BASE32[byte & 31];
-  return id;
-}
-
-/** AssumeRole's input from a plan, as lib/adapters/sts.ts builds it. */
-export function assumeRoleInput(plan: AssumeRolePlan): AssumeRoleCommandInput {
-  return {
-    RoleArn: plan.roleArn,
-    RoleSessionName: plan.roleSessionName,
-    DurationSeconds: plan.durationSeconds,
-    Policy: plan.policy ?? undefined,
-    PolicyArns: plan.policyArns.length ? plan.policyArns.map((arn) => ({ arn })) : undefined,
-    Tags: Object.entries(plan.tags).map(([Key, Value]) => ({ Key, Value })),
-    TransitiveTagKeys: plan.transitiveTagKeys.length ? plan.transitiveTagKeys : undefined,
-    SourceIdentity: plan.sourceIdentity,
-    ExternalId: plan.externalId ?? undefined,
-  };
-}
 
 /** The audit item hallpass wrote for an AccessKeyId (read back once, to copy its shape and size). */
 export async function auditItem(
@@ -65,7 +41,7 @@ export function rawInputs(tableName: string, item: Record<string, AttributeValue
     claims: { sub: CALLER.sub, groups: CALLER.groups, name: CALLER.name },
   };
   return () => {
-    const id = sessionId();
+    const id = newSessionId();
     const plan = planSession({
       entitlement,
       principal,

@@ -2,7 +2,12 @@
  * AssumeRole through the STS client it is given, with STS's errors mapped to hallpass's. The client
  * comes from `deps.ts`; its endpoint follows the SDK's conventions (AWS_ENDPOINT_URL_STS).
  */
-import { AssumeRoleCommand, type AssumeRoleCommandOutput, type STSClient } from '@aws-sdk/client-sts';
+import {
+  AssumeRoleCommand,
+  type AssumeRoleCommandInput,
+  type AssumeRoleCommandOutput,
+  type STSClient,
+} from '@aws-sdk/client-sts';
 import type { AssumeRolePlan } from '../core/session-plan.ts';
 import { CatalogProblemError, UpstreamUnavailableError } from '../errors.ts';
 
@@ -45,23 +50,26 @@ function mapStsError(error: unknown, plan: AssumeRolePlan): Error {
   });
 }
 
+/** AssumeRole's input: exactly the plan's parameters, empty lists left out as STS expects. */
+export function assumeRoleInput(plan: AssumeRolePlan): AssumeRoleCommandInput {
+  return {
+    RoleArn: plan.roleArn,
+    RoleSessionName: plan.roleSessionName,
+    DurationSeconds: plan.durationSeconds,
+    Policy: plan.policy ?? undefined,
+    PolicyArns: plan.policyArns.length ? plan.policyArns.map((arn) => ({ arn })) : undefined,
+    Tags: Object.entries(plan.tags).map(([Key, Value]) => ({ Key, Value })),
+    TransitiveTagKeys: plan.transitiveTagKeys.length ? plan.transitiveTagKeys : undefined,
+    SourceIdentity: plan.sourceIdentity,
+    ExternalId: plan.externalId ?? undefined,
+  };
+}
+
 /** Calls AssumeRole with exactly the plan's parameters. */
 export async function assumeRole(client: STSClient, plan: AssumeRolePlan): Promise<IssuedCredentials> {
   let output: AssumeRoleCommandOutput;
   try {
-    output = await client.send(
-      new AssumeRoleCommand({
-        RoleArn: plan.roleArn,
-        RoleSessionName: plan.roleSessionName,
-        DurationSeconds: plan.durationSeconds,
-        Policy: plan.policy ?? undefined,
-        PolicyArns: plan.policyArns.length ? plan.policyArns.map((arn) => ({ arn })) : undefined,
-        Tags: Object.entries(plan.tags).map(([Key, Value]) => ({ Key, Value })),
-        TransitiveTagKeys: plan.transitiveTagKeys.length ? plan.transitiveTagKeys : undefined,
-        SourceIdentity: plan.sourceIdentity,
-        ExternalId: plan.externalId ?? undefined,
-      }),
-    );
+    output = await client.send(new AssumeRoleCommand(assumeRoleInput(plan)));
   } catch (error) {
     throw mapStsError(error, plan);
   }
