@@ -14,6 +14,7 @@ import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EntitlementList, Request, RequestList, VendResponse } from '../../lib/schemas.ts';
 import { loadOrCreateIssuerKey, signDevToken } from '../../local/issuer.ts';
+import { AWS_CLI } from '../support/aws-cli.ts';
 import { completeDeviceSignIn } from './support/browser.ts';
 import { cleanEnv, hallpass, hallpassInBackground, SHIM } from './support/cli.ts';
 import { type LocalStack, startStack } from './support/stack.ts';
@@ -184,7 +185,7 @@ describe('the hallpass CLI against npm start', () => {
     const awsEnv = { ...env, AWS_CONFIG_FILE: awsConfig, AWS_SHARED_CREDENTIALS_FILE: '/dev/null' };
     const callerIdentity = async () => {
       const { stdout } = await run(
-        'aws',
+        AWS_CLI,
         ['sts', 'get-caller-identity', '--profile', 'p', '--endpoint-url', stack.sts],
         {
           env: awsEnv,
@@ -309,7 +310,7 @@ describe('the hallpass CLI against npm start', () => {
 
   it.concurrent('env prints export lines a shell can eval, and the AWS CLI accepts them', async () => {
     const dave = await asUser('dave', ['engineers']);
-    const script = `eval "$(${SHIM} env sandbox-readonly)" && aws sts get-caller-identity --endpoint-url ${stack.sts} --query Arn --output text`;
+    const script = `eval "$(${SHIM} env sandbox-readonly)" && ${AWS_CLI} sts get-caller-identity --endpoint-url ${stack.sts} --query Arn --output text`;
     const { stdout } = await run('bash', ['-c', script], {
       env: {
         ...dave,

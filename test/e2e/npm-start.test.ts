@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { DynamoDBClient, GetItemCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDynalite } from '../../local/dynamodb.ts';
+import { AWS_CLI } from '../support/aws-cli.ts';
 
 const run = promisify(execFile);
 const stateDir = mkdtempSync(join(tmpdir(), 'hallpass-e2e-'));
@@ -123,13 +124,13 @@ describe('npm start, as a new user runs it', () => {
       AWS_CONFIG_FILE: '/dev/null',
       AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
     };
-    const { stdout } = await run('aws', ['sts', 'get-caller-identity', '--endpoint-url', sts], {
+    const { stdout } = await run(AWS_CLI, ['sts', 'get-caller-identity', '--endpoint-url', sts], {
       env: cliEnv,
     });
     expect(JSON.parse(stdout).Arn).toBe(
       `arn:aws:sts::111111111111:assumed-role/hallpass-sandbox-readonly/${vended.session.sessionName}`,
     );
-    const wrong = await run('aws', ['sts', 'get-caller-identity', '--endpoint-url', sts], {
+    const wrong = await run(AWS_CLI, ['sts', 'get-caller-identity', '--endpoint-url', sts], {
       env: { ...cliEnv, AWS_SECRET_ACCESS_KEY: 'x'.repeat(40) },
     }).catch((error: { stderr: string }) => error);
     expect((wrong as { stderr: string }).stderr).toContain('SignatureDoesNotMatch');

@@ -8,6 +8,7 @@ import {
   type STSClientConfig,
 } from '@aws-sdk/client-sts';
 import type { LocalStsConfig } from '../../local/sts/server.ts';
+import { AWS_CLI } from '../support/aws-cli.ts';
 
 export interface Keys {
   accessKeyId: string;
@@ -152,7 +153,7 @@ export async function awsCli(url: string, keys: Keys, args = ['sts', 'get-caller
   if (keys.sessionToken) env.AWS_SESSION_TOKEN = keys.sessionToken;
   try {
     const { stdout, stderr } = await execFileAsync(
-      'aws',
+      AWS_CLI,
       [...args, '--endpoint-url', url, '--output', 'json'],
       {
         env,
