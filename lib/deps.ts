@@ -5,7 +5,6 @@
  * AWS_ENDPOINT_URL_DYNAMODB), so one build talks to AWS or to any implementation.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { STSClient } from '@aws-sdk/client-sts';
 import type { AuditTable } from './adapters/audit-table.ts';
 import type { RequestsTable } from './adapters/requests-table.ts';
 import { type Catalog, catalog } from './catalog.ts';
@@ -14,15 +13,18 @@ import { type Config, config } from './config.ts';
 export interface Deps {
   config: Config;
   catalog: Catalog;
-  sts: STSClient;
   dynamodb: DynamoDBClient;
   audit: AuditTable;
   requests: RequestsTable;
   now: () => Date;
 }
 
-// Bounded: the SDK's standard retry mode (exponential backoff with jitter), inside the API's 29 s.
-const CLIENT_OPTIONS = {
+/**
+ * Options of every SDK client: bounded retries (the SDK's standard mode, exponential backoff with
+ * jitter) well inside a function's time budget. Only the vend function builds an STS client (see
+ * functions/credentials.ts): the others neither load nor bundle it.
+ */
+export const CLIENT_OPTIONS = {
   maxAttempts: 3,
   // throwOnRequestTimeout: without it the SDK only warns when the request timeout passes.
   requestHandler: { connectionTimeout: 1000, requestTimeout: 3000, throwOnRequestTimeout: true },
@@ -34,7 +36,6 @@ export function buildDeps(cfg: Config): Deps {
   return {
     config: cfg,
     catalog: catalog(),
-    sts: new STSClient(CLIENT_OPTIONS),
     dynamodb,
     audit: { client: dynamodb, tableName: cfg.tables.audit, retentionDays },
     requests: { client: dynamodb, tableName: cfg.tables.requests, retentionDays },
