@@ -7,14 +7,19 @@
  * requests. Then it checks the answers (no 5xx, every status one that API.md allows for that call)
  * and SECURITY.md's invariants over the tables, what the local STS issued and what callers got.
  *
- *   tsx scripts/load.ts --requests 1000 --concurrency 50
+ *   tsx scripts/load.ts --requests 1000 --concurrency 50 [--http]
+ *
+ * With --http the requests go over HTTP through the API as serverless-offline serves it (the
+ * deployed handlers behind an HTTP API emulation), against the same local services.
  *
  * Options: --requests N (1000), --concurrency C (50), --bad-rate R (0.05), --seed S (1),
  * --max-seconds T (300: no new request after T seconds), --json (the report as JSON). Exits 1 on any
  * 5xx, unexpected status or invariant violation.
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -28,6 +33,8 @@ import { apiEvent, type Call, lambdaContext } from '../test/support/api.ts';
 import { checkInvariants, type InvariantReport, Ledger } from '../test/support/invariants.ts';
 
 export interface LoadOptions {
+  /** Over HTTP, through the API as serverless-offline serves it, instead of the handlers in process. */
+  http?: boolean;
   requests: number;
   concurrency: number;
   badRate: number;
@@ -75,7 +82,8 @@ function prng(seed: number): () => number {
 }
 
 interface Stack {
-  handlers: Record<Route, Handler>;
+  /** One call, as the route's handler in process or over HTTP through serverless-offline. */
+  dispatch(route: Route, call: Call): Promise<{ statusCode: number; body?: string }>;
   issuedAccessKeyIds(): string[];
   client: DynamoDBClient;
   tables: { audit: string; requests: string };
@@ -84,7 +92,7 @@ interface Stack {
 }
 
 /** The local stack on loopback, and the handlers imported against it (a cold start). */
-async function startStack(): Promise<Stack> {
+async function startStack(http: boolean): Promise<Stack> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const dir = mkdtempSync(join(tmpdir(), 'hallpass-load-'));
   const dynamo = await startDynalite({ port: 0 });
@@ -101,7 +109,8 @@ async function startStack(): Promise<Stack> {
     endpoint: dynamo.url,
     credentials: { accessKeyId: 'load', secretAccessKey: 'load' },
   });
-  const names = await ensureTables(client, `load${randomBytes(3).toString('hex')}`);
+  const stage = `load${randomBytes(3).toString('hex')}`;
+  const names = await ensureTables(client, stage);
   const tables = { audit: names.AuditTable as string, requests: names.RequestsTable as string };
   Object.assign(process.env, {
     AWS_REGION: 'us-east-1',
@@ -119,21 +128,86 @@ async function startStack(): Promise<Stack> {
     HALLPASS_REQUESTS_TABLE: tables.requests,
   });
   delete process.env.HALLPASS_JWKS_URI;
+  const api = http ? await startApi(stage) : undefined;
   const handlers = {} as Record<Route, Handler>;
-  for (const route of ROUTES) {
-    handlers[route] = (await import(`../functions/${route}.ts`)).handler as Handler;
+  if (!api) {
+    for (const route of ROUTES) {
+      handlers[route] = (await import(`../functions/${route}.ts`)).handler as Handler;
+    }
   }
   return {
-    handlers,
+    dispatch: (route, call) => (api ? api.send(call) : handlers[route](apiEvent(call), lambdaContext())),
     issuedAccessKeyIds: () => sts.issuedAccessKeyIds(),
     client,
     tables,
     token: (sub, groups, expiresIn = 3600) =>
       signDevToken(key, issuer.url, { sub, groups, audience: 'hallpass', expiresIn, name: `${sub} (load)` }),
     close: async () => {
+      await api?.close();
       client.destroy();
       await Promise.all([dynamo.close(), sts.close(), issuer.close()]);
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A free TCP port on 127.0.0.1. */
+async function freePort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/**
+ * The API over HTTP: serverless-offline, as `npm start` runs it, with this script's environment
+ * (its dynalite, local STS, issuer and tables, whose stage it shares).
+ */
+async function startApi(
+  stage: string,
+): Promise<{ send(call: Call): Promise<{ statusCode: number; body: string }>; close(): Promise<void> }> {
+  const port = await freePort();
+  const child = spawn('node_modules/.bin/serverless', ['offline', 'start', '--stage', stage], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HALLPASS_OFFLINE_LAMBDA_PORT: String(await freePort()),
+      SLS_TELEMETRY_DISABLED: '1',
+      SLS_NOTIFICATIONS_MODE: 'off',
+    },
+    detached: true,
+    stdio: 'ignore',
+  });
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`serverless-offline exited (${child.exitCode})`);
+    const up = await fetch(`${base}/v1/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (up) break;
+    if (Date.now() > deadline) throw new Error('serverless-offline did not answer within 90 s');
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return {
+    async send(call) {
+      const method = call.method ?? (call.body !== undefined || call.rawBody !== undefined ? 'POST' : 'GET');
+      const headers: Record<string, string> = { ...(call.headers ?? {}) };
+      if (call.token) headers.authorization = `Bearer ${call.token}`;
+      if (call.body !== undefined) headers['content-type'] ??= 'application/json';
+      const body = call.rawBody ?? (call.body === undefined ? undefined : JSON.stringify(call.body));
+      const query = call.query ? `?${new URLSearchParams(call.query).toString()}` : '';
+      const response = await fetch(`${base}${call.path}${query}`, { method, headers, body });
+      return { statusCode: response.status, body: await response.text() };
+    },
+    async close() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      try {
+        process.kill(-(child.pid as number), 'SIGTERM');
+      } catch {}
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
     },
   };
 }
@@ -149,7 +223,7 @@ interface Tracked {
 
 /** Runs the load against a fresh local stack and returns the report (the stack is stopped after). */
 export async function runLoad(options: LoadOptions): Promise<LoadReport> {
-  const stack = await startStack();
+  const stack = await startStack(options.http ?? false);
   const ledger = new Ledger();
   const original = { log: console.log, warn: console.warn, error: console.error };
   const capture = (...args: unknown[]) => void ledger.logs.push(args.map(String).join(' '));
@@ -202,7 +276,7 @@ async function drive(stack: Stack, ledger: Ledger, options: LoadOptions): Promis
     call: Call,
     allowed: number[],
   ): Promise<{ status: number; body: Record<string, unknown> }> {
-    const result = await stack.handlers[route](apiEvent(call), lambdaContext());
+    const result = await stack.dispatch(route, call);
     const raw = result.body ?? '';
     const status = result.statusCode;
     ledger.observe(status, raw);
@@ -641,18 +715,20 @@ async function main(): Promise<void> {
       seed: { type: 'string', default: '1' },
       'max-seconds': { type: 'string', default: '300' },
       json: { type: 'boolean', default: false },
+      http: { type: 'boolean', default: false },
     },
   });
-  const options: LoadOptions = {
+  const numbers = {
     requests: Number(values.requests),
     concurrency: Number(values.concurrency),
     badRate: Number(values['bad-rate']),
     seed: Number(values.seed),
     maxSeconds: Number(values['max-seconds']),
   };
-  for (const [name, value] of Object.entries(options)) {
+  for (const [name, value] of Object.entries(numbers)) {
     if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a non-negative number`);
   }
+  const options: LoadOptions = { ...numbers, http: values.http };
   const report = await runLoad(options);
   console.log(values.json ? JSON.stringify(report, null, 2) : formatReport(report));
   process.exitCode = report.ok ? 0 : 1;

@@ -25,3 +25,22 @@ it(`serves ${requests} mixed requests at concurrency ${concurrency} with no 5xx 
   expect(report.invariants.counts.sessions).toBeGreaterThanOrEqual(report.invariants.counts.returned);
   expect(report.ok).toBe(true);
 }, 180_000);
+
+it('serves mixed requests over HTTP, through the API as serverless-offline serves it, with no 5xx and no invariant violation', async () => {
+  const report = await runLoad({
+    http: true,
+    requests: 150,
+    concurrency: 10,
+    badRate: 0.05,
+    seed: 11,
+    maxSeconds: 120,
+  });
+  process.stderr.write(`${formatReport(report)}\n`);
+  expect(report.requests).toBe(150);
+  expect(report.fiveXx).toBe(0);
+  expect(report.unexpected).toEqual([]);
+  expect(report.races.overConsumed).toEqual([]);
+  expect(report.invariants.violations).toEqual([]);
+  expect(report.invariants.counts.returned).toBeGreaterThan(0);
+  expect(report.ok).toBe(true);
+}, 240_000);
