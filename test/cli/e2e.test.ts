@@ -2,7 +2,8 @@
  * The `hallpass` CLI end to end, as a new user runs it: against `npm start` (the real local stack:
  * serverless-offline, dynalite, the local STS and the dev OIDC issuer), the CLI as a subprocess,
  * a device login completed through the dev sign-in page the way a browser does, and the AWS CLI
- * using `credential_process`. (`sessions` and `review` are in fake-api.test.ts.)
+ * using `credential_process`. (`sessions` and `review` are also in fake-api.test.ts, for what the
+ * real API cannot be made to answer.)
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -12,7 +13,14 @@ import { promisify } from 'node:util';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EntitlementList, Request, RequestList, VendResponse } from '../../lib/schemas.ts';
+import {
+  EntitlementList,
+  Request,
+  RequestList,
+  Session,
+  SessionList,
+  VendResponse,
+} from '../../lib/schemas.ts';
 import { loadOrCreateIssuerKey, signDevToken } from '../../local/issuer.ts';
 import { AWS_CLI } from '../support/aws-cli.ts';
 import { completeDeviceSignIn } from './support/browser.ts';
@@ -88,6 +96,9 @@ async function warmUp(api: string): Promise<void> {
     ['POST', '/requests/x/approve'],
     ['POST', '/requests/x/deny'],
     ['POST', '/requests/x/cancel'],
+    ['GET', '/sessions'],
+    ['GET', '/sessions/x'],
+    ['POST', '/sessions/x/review'],
   ];
   await Promise.all(
     calls.map(([method, path]) => fetch(`${api}${path}`, { method }).then((r) => r.arrayBuffer())),
@@ -342,6 +353,84 @@ describe('the hallpass CLI against npm start', () => {
     expect(refused.stdout).toBe('');
     expect(refused.stderr).toContain('--reason: Too small');
   });
+
+  it.concurrent('sessions and review: an auditor finds a break-glass session, reviews it once; a second review is 409', async () => {
+    const oscar = await asUser('oscar', ['oncall'], 'Oscar Oncall');
+    const audrey = await asUser('audrey', ['auditors'], 'Audrey Auditor');
+    const broke = await hallpass(
+      ['break-glass', 'prod-admin', '--reason', 'INC-2001: checkout is returning 500s'],
+      oscar,
+    );
+    expect(broke.code, broke.stderr).toBe(0);
+    expect(broke.stdout).toMatch(/^export AWS_ACCESS_KEY_ID=/m);
+    const [, id] = /Break-glass session (\S+) on prod-admin/.exec(broke.stderr) ?? [];
+    expect(id, broke.stderr).toEqual(expect.any(String));
+
+    const listed = await hallpass(['sessions', '--break-glass', '--json'], audrey);
+    expect(listed.code, listed.stderr).toBe(0);
+    const page = SessionList.parse(JSON.parse(listed.stdout));
+    expect(page.items.every((s) => s.breakGlass !== null)).toBe(true);
+    const found = page.items.find((s) => s.id === id);
+    expect(found, listed.stdout).toMatchObject({
+      principal: { sub: 'oscar' },
+      entitlementId: 'prod-admin',
+      breakGlass: {
+        justification: 'INC-2001: checkout is returning 500s',
+        review: { status: 'pending', reviewer: null, at: null, comment: null },
+      },
+    });
+
+    const reviewed = await hallpass(
+      ['review', id as string, '--justified', '--comment', 'INC-2001 was open and paged oscar'],
+      audrey,
+    );
+    expect(reviewed.code, reviewed.stderr).toBe(0);
+    expect(reviewed.stdout).toBe(`Session ${id} (oscar, prod-admin): justified.\n`);
+    // The verdict is stored: GET /v1/sessions/{id} returns it.
+    const one = await hallpass(['sessions', id as string, '--json'], audrey);
+    expect(one.code, one.stderr).toBe(0);
+    expect(Session.parse(JSON.parse(one.stdout)).breakGlass?.review).toMatchObject({
+      status: 'justified',
+      reviewer: { sub: 'audrey', name: 'Audrey Auditor' },
+      comment: 'INC-2001 was open and paged oscar',
+    });
+
+    const again = await hallpass(
+      ['review', id as string, '--unjustified', '--comment', 'changed my mind'],
+      audrey,
+    );
+    expect(again.code).toBe(1);
+    expect(again.stdout).toBe('');
+    expect(again.stderr).toMatch(
+      /^hallpass: the session has already been reviewed \(HTTP 409 conflict, request id \S+\)$/m,
+    );
+  }, 40_000);
+
+  it.concurrent('sessions: a non-auditor sees only their own sessions, and a filter on someone else finds nothing', async () => {
+    const erin = await asUser('erin', ['engineers']);
+    const frank = await asUser('frank', ['engineers']);
+    const audrey = await asUser('audrey', ['auditors'], 'Audrey Auditor');
+    const vend = async (user: NodeJS.ProcessEnv) => {
+      const result = await hallpass(['credential-process', 'sandbox-readonly', '--no-cache'], user);
+      expect(result.code, result.stderr).toBe(0);
+      return (JSON.parse(result.stdout) as { AccessKeyId: string }).AccessKeyId;
+    };
+    const [erinKey, frankKey] = [await vend(erin), await vend(frank)];
+    const list = async (user: NodeJS.ProcessEnv, args: string[] = []) => {
+      const result = await hallpass(['sessions', ...args, '--json'], user);
+      expect(result.code, result.stderr).toBe(0);
+      return SessionList.parse(JSON.parse(result.stdout)).items;
+    };
+
+    // The auditor sees both: there is someone else's session for erin not to see.
+    const all = await list(audrey);
+    expect(all.map((s) => s.accessKeyId)).toEqual(expect.arrayContaining([erinKey, frankKey]));
+
+    const mine = await list(erin);
+    expect(mine.map((s) => s.accessKeyId)).toContain(erinKey);
+    expect(mine.map((s) => s.principal.sub)).toEqual(mine.map(() => 'erin'));
+    expect(await list(erin, ['--principal', 'frank'])).toEqual([]);
+  }, 40_000);
 
   it.concurrent('reports API errors on stderr with status, code and a hint, never on stdout', async () => {
     const bad = await hallpass(['entitlements'], { ...env, HALLPASS_TOKEN: 'not-a-token' });
