@@ -10,7 +10,8 @@ import {
   GetItemCommand,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { InvalidRequestError, UpstreamUnavailableError } from '../errors.ts';
+import { invalidCursor } from '../core/cursor.ts';
+import { UpstreamUnavailableError } from '../errors.ts';
 
 const KEY_ITEM = { id: { S: 'meta#cursor-key' } };
 let cached: Buffer | undefined;
@@ -59,7 +60,6 @@ export async function cursorKey(
   } catch (error) {
     throw new UpstreamUnavailableError('dynamodb', 'the cursor key could not be read', { cause: error });
   }
-  if (!cached)
-    throw new InvalidRequestError('the cursor is invalid', [{ path: 'cursor', message: 'invalid cursor' }]);
+  if (!cached) throw invalidCursor();
   return cached;
 }

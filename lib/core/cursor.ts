@@ -7,6 +7,10 @@ import { InvalidRequestError } from '../errors.ts';
 
 export type CursorPayload = Record<string, string | number | null>;
 
+/** The one answer to any cursor that is not exactly one this service issued for this query (400). */
+export const invalidCursor = (): InvalidRequestError =>
+  new InvalidRequestError('the cursor is invalid', [{ path: 'cursor', message: 'invalid cursor' }]);
+
 const sign = (key: Buffer, body: string) => createHmac('sha256', key).update(body).digest('base64url');
 
 export function encodeCursor(payload: CursorPayload, key: Buffer): string {
@@ -19,20 +23,18 @@ export function encodeCursor(payload: CursorPayload, key: Buffer): string {
  * parameters) equal the current query's.
  */
 export function decodeCursor(cursor: string, key: Buffer, binding: CursorPayload): CursorPayload {
-  const bad = () =>
-    new InvalidRequestError('the cursor is invalid', [{ path: 'cursor', message: 'invalid cursor' }]);
   const [body, signature, ...rest] = cursor.split('.');
-  if (!body || !signature || rest.length) throw bad();
+  if (!body || !signature || rest.length) throw invalidCursor();
   const expected = Buffer.from(sign(key, body));
   const given = Buffer.from(signature);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw bad();
+  if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw invalidCursor();
   let payload: CursorPayload;
   try {
     payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as CursorPayload;
   } catch {
-    throw bad();
+    throw invalidCursor();
   }
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw bad();
-  for (const [field, value] of Object.entries(binding)) if (payload[field] !== value) throw bad();
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw invalidCursor();
+  for (const [field, value] of Object.entries(binding)) if (payload[field] !== value) throw invalidCursor();
   return payload;
 }

@@ -11,7 +11,7 @@ import {
 } from '../adapters/audit-query.ts';
 import type { AuditTable } from '../adapters/audit-table.ts';
 import { type Catalog, isAuditor } from '../catalog.ts';
-import { type CursorPayload, decodeCursor, encodeCursor } from '../core/cursor.ts';
+import { type CursorPayload, decodeCursor, encodeCursor, invalidCursor } from '../core/cursor.ts';
 import type { Principal } from '../core/principal.ts';
 import { type Session, toApiTime } from '../core/session.ts';
 import { InvalidRequestError, NotFoundError } from '../errors.ts';
@@ -126,7 +126,7 @@ function readCursor(cursor: string | undefined, key: Buffer, binding: CursorPayl
     const position = JSON.parse(String(payload.position)) as Position;
     if (Number.isInteger(position.p) && position.k && typeof position.k === 'object') return position;
   } catch {}
-  throw new InvalidRequestError('the cursor is invalid', [{ path: 'cursor', message: 'invalid cursor' }]);
+  throw invalidCursor();
 }
 
 const writeCursor = (next: Position | undefined, key: Buffer, binding: CursorPayload) =>
