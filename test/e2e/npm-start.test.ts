@@ -13,6 +13,7 @@ import { DynamoDBClient, GetItemCommand, ListTablesCommand } from '@aws-sdk/clie
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDynalite } from '../../local/dynamodb.ts';
 import { AWS_CLI } from '../support/aws-cli.ts';
+import { waitForReady } from '../support/npm-start.ts';
 
 const run = promisify(execFile);
 const stateDir = mkdtempSync(join(tmpdir(), 'hallpass-e2e-'));
@@ -37,23 +38,8 @@ async function npmStart(args: string[] = []): Promise<Stack> {
     detached: true, // its own process group, so the test can press "Ctrl-C" on it
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let output = '';
-  child.stdout?.on('data', (chunk) => (output += chunk));
-  child.stderr?.on('data', (chunk) => (output += chunk));
-  const ready = await new Promise<RegExpMatchArray>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ready line within 60 s:\n${output}`)), 60_000);
-    const check = () => {
-      const match = /^ready api=(\S+) sts=(\S+) dynamodb=(\S+) issuer=(\S+)$/m.exec(output);
-      // The guide ends with how to stop: wait for all of it.
-      if (match && output.includes('Ctrl-C stops everything')) {
-        clearTimeout(timer);
-        resolve(match);
-      }
-    };
-    child.stdout?.on('data', check);
-    child.on('exit', () => reject(new Error(`npm start exited:\n${output}`)));
-  });
-  return { child, ready, output: () => output };
+  const { match, output } = await waitForReady(child, 60_000);
+  return { child, ready: match, output };
 }
 
 async function pressCtrlC(stack: Stack): Promise<void> {
@@ -239,11 +225,9 @@ describe('npm start, configured', () => {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let output = '';
-    child.stdout?.on('data', (chunk) => (output += chunk));
     try {
-      for (let i = 0; i < 600 && !/^ready /m.test(output); i++) await new Promise((r) => setTimeout(r, 100));
-      expect(output).toMatch(new RegExp(`^ready .* dynamodb=${external.url} `, 'm'));
+      const { match } = await waitForReady(child, 60_000);
+      expect(match[3]).toBe(external.url);
       const client = new DynamoDBClient({
         region: 'us-east-1',
         endpoint: external.url,

@@ -10,6 +10,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitForReady } from '../../support/npm-start.ts';
 import { cleanEnv, REPO } from './cli.ts';
 
 const NOT_MIRRORED = new Set([
@@ -62,9 +63,7 @@ export async function startStack(): Promise<LocalStack> {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let output = '';
-  child.stdout?.on('data', (chunk) => (output += chunk));
-  child.stderr?.on('data', (chunk) => (output += chunk));
+  const ready = waitForReady(child, 90_000);
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
 
   const stop = async () => {
@@ -79,28 +78,14 @@ export async function startStack(): Promise<LocalStack> {
   };
 
   try {
-    const ready = await new Promise<RegExpMatchArray>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ready line within 90 s:\n${output}`)), 90_000);
-      const check = () => {
-        const match = /^ready api=(\S+) sts=(\S+) dynamodb=(\S+) issuer=(\S+)$/m.exec(output);
-        if (match && output.includes('Ctrl-C stops everything')) {
-          clearTimeout(timer);
-          resolve(match);
-        }
-      };
-      child.stdout?.on('data', check);
-      child.on('exit', () => {
-        clearTimeout(timer);
-        reject(new Error(`npm start exited:\n${output}`));
-      });
-    });
+    const { match, output } = await ready;
     return {
-      api: ready[1] as string,
-      sts: ready[2] as string,
-      dynamodb: ready[3] as string,
-      issuer: ready[4] as string,
+      api: match[1] as string,
+      sts: match[2] as string,
+      dynamodb: match[3] as string,
+      issuer: match[4] as string,
       stateDir,
-      output: () => output,
+      output,
       stop,
     };
   } catch (error) {
