@@ -1,0 +1,73 @@
+/**
+ * Every HTTP route of the API, in one table: method, path, the handler file under functions/, whether
+ * it needs a bearer token, and the strict schemas of its body and query. The handlers take their
+ * middleware options from here, the OpenAPI document and the test route lists are derived from it,
+ * and a test checks that serverless.yml routes exactly these (test/deploy/routes.test.ts).
+ */
+import {
+  ApproveBody,
+  CancelBody,
+  CreateRequestBody,
+  DenyBody,
+  EventsQuery,
+  ListRequestsQuery,
+  ReviewBody,
+  SessionsQuery,
+  VendRequest,
+} from '../schemas.ts';
+import type * as z from '../zod.ts';
+
+export interface RouteSpec {
+  method: 'GET' | 'POST';
+  /** As API Gateway routes it, path parameters in braces. */
+  path: string;
+  /** Whether the route needs a bearer token (all but health and openapi). */
+  auth: boolean;
+  /** The strict schema of the body, for routes that take one. */
+  body?: z.ZodMiniType;
+  /** Whether an empty body is acceptable (routes whose fields are all optional). */
+  emptyBody?: boolean;
+  /** The strict schema of the query string, for routes that take one. */
+  query?: z.ZodMiniType;
+}
+
+/** Keyed by the handler's file name in functions/ (`requests-approve` -> functions/requests-approve.ts). */
+export const ROUTES = {
+  health: { method: 'GET', path: '/v1/health', auth: false },
+  openapi: { method: 'GET', path: '/v1/openapi.json', auth: false },
+  entitlements: { method: 'GET', path: '/v1/entitlements', auth: true },
+  credentials: { method: 'POST', path: '/v1/credentials', auth: true, body: VendRequest },
+  'requests-create': { method: 'POST', path: '/v1/requests', auth: true, body: CreateRequestBody },
+  'requests-list': { method: 'GET', path: '/v1/requests', auth: true, query: ListRequestsQuery },
+  'requests-get': { method: 'GET', path: '/v1/requests/{id}', auth: true },
+  'requests-approve': {
+    method: 'POST',
+    path: '/v1/requests/{id}/approve',
+    auth: true,
+    body: ApproveBody,
+    emptyBody: true,
+  },
+  'requests-deny': { method: 'POST', path: '/v1/requests/{id}/deny', auth: true, body: DenyBody },
+  'requests-cancel': {
+    method: 'POST',
+    path: '/v1/requests/{id}/cancel',
+    auth: true,
+    body: CancelBody,
+    emptyBody: true,
+  },
+  'sessions-list': { method: 'GET', path: '/v1/sessions', auth: true, query: SessionsQuery },
+  'sessions-get': { method: 'GET', path: '/v1/sessions/{id}', auth: true },
+  'sessions-review': { method: 'POST', path: '/v1/sessions/{id}/review', auth: true, body: ReviewBody },
+  'events-list': { method: 'GET', path: '/v1/events', auth: true, query: EventsQuery },
+} as const satisfies Record<string, RouteSpec>;
+
+export type RouteName = keyof typeof ROUTES;
+
+/** Every route name, in the table's order. */
+export const ROUTE_NAMES = Object.keys(ROUTES) as RouteName[];
+
+/**
+ * The catch-all for paths no route matches (a JSON 404): routed as `httpApi: "*"` in serverless.yml,
+ * so it is not in the table of routes.
+ */
+export const NOT_FOUND = { method: 'GET', path: '*', auth: false } as const satisfies RouteSpec;
