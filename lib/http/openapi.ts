@@ -1,10 +1,14 @@
 /**
- * The OpenAPI 3.1 document of the API, generated from the same zod schemas that validate requests
- * (lib/schemas.ts), so the document cannot drift from what the handlers accept.
+ * The OpenAPI 3.1 document of the API, generated from the table of routes (lib/http/routes.ts) and
+ * the same zod schemas that validate requests (lib/schemas.ts), so the document cannot drift from
+ * what is routed and what the handlers accept. Methods, paths, security, request bodies, query and
+ * path parameters come from the table; only the prose and the responses are written here, in one
+ * map that must name every route.
  */
 import {
   ApproveBody,
   AuditEventList,
+  CancelBody,
   CreateRequestBody,
   DenyBody,
   EntitlementList,
@@ -12,49 +16,155 @@ import {
   Health,
   Request,
   RequestList,
+  ReviewBody,
   Session,
   SessionList,
   VendRequest,
   VendResponse,
 } from '../schemas.ts';
 import * as z from '../zod.ts';
+import { ROUTE_NAMES, ROUTES, type RouteName, type RouteSpec } from './routes.ts';
 
-const schema = (s: z.ZodMiniType, io: 'input' | 'output' = 'output') => {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(s, { io, unrepresentable: 'any' }) as Record<
-    string,
-    unknown
-  >;
+type Json = Record<string, unknown>;
+
+const schema = (s: z.ZodMiniType, io: 'input' | 'output' = 'output'): Json => {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(s, { io, unrepresentable: 'any' }) as Json;
   return rest;
 };
 
+/** Request bodies, named as components; a route's `body` is found here by identity. */
+const BODIES = { VendRequest, CreateRequestBody, ApproveBody, DenyBody, CancelBody, ReviewBody };
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
 const errorResponse = (description: string) => ({
   description,
-  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+  content: { 'application/json': { schema: ref('Error') } },
 });
 
-const jsonResponse = (description: string, ref: string, headers: Record<string, unknown> = {}) => ({
+const jsonResponse = (description: string, name: string, headers: Json = {}) => ({
   description,
   headers,
-  content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } },
+  content: { 'application/json': { schema: ref(name) } },
 });
 
+/** What every authenticated route may answer besides its own statuses. */
 const authErrors = {
   '401': errorResponse('Missing, malformed, expired or unverifiable token'),
   '429': errorResponse('Over the rate limit'),
   '503': errorResponse("DynamoDB, STS or the issuer's JWKS failed; Retry-After is set; nothing issued"),
 };
 
-const body = (ref: string, required = true) => ({
-  required,
-  content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } },
+/** What every route that takes a body may answer (API.md, Conventions). */
+const bodyErrors = {
+  '413': errorResponse('Body over 16 KiB'),
+  '415': errorResponse('Body is not JSON'),
+};
+
+const decision = (summary: string): Operation => ({
+  summary,
+  responses: {
+    '200': jsonResponse('The request after the decision', 'Request'),
+    '400': errorResponse('Invalid body'),
+    '403': errorResponse('forbidden, or self_approval_forbidden'),
+    '404': errorResponse('Unknown request'),
+    '409': errorResponse('Not pending, already approved by this approver, or expired'),
+  },
 });
 
-const query = (name: string, schema: Record<string, unknown>) => ({
-  name,
-  in: 'query',
-  required: false,
-  schema,
-});
+interface Operation {
+  summary: string;
+  /** The route's own statuses; the authentication and body errors are added from the table. */
+  responses: Record<string, Json>;
+}
+
+/** The prose and responses of each route: TypeScript refuses a route of the table missing here. */
+const OPERATIONS: Record<RouteName, Operation> = {
+  health: { summary: 'Liveness', responses: { '200': jsonResponse('Alive', 'Health') } },
+  openapi: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1' } } },
+  entitlements: {
+    summary: 'The entitlements the caller may request, approve or break glass on',
+    responses: { '200': jsonResponse('The catalog as it applies to the caller', 'EntitlementList') },
+  },
+  credentials: {
+    summary: 'Vend temporary AWS credentials for an entitlement',
+    responses: {
+      '200': jsonResponse('Credentials and the audit record of the session', 'VendResponse', {
+        'Cache-Control': { schema: { type: 'string', const: 'no-store' } },
+      }),
+      '400': errorResponse('Invalid body, duration out of range, or an entitlement STS cannot issue'),
+      '403': errorResponse('forbidden, or approval_required'),
+      '404': errorResponse('Unknown entitlement or request'),
+      '409': errorResponse('Approval expired or used up'),
+    },
+  },
+  'requests-create': {
+    summary: 'Ask for access that needs approval',
+    responses: {
+      '201': jsonResponse('The request: pending, or approved at once if no approval is needed', 'Request'),
+      '400': errorResponse('Invalid body or duration'),
+      '403': errorResponse('Not in the requester groups'),
+      '404': errorResponse('Unknown entitlement'),
+    },
+  },
+  'requests-list': {
+    summary: "The caller's requests (view=mine) or those they may decide (view=approvable), newest first",
+    responses: {
+      '200': jsonResponse('A page of requests', 'RequestList'),
+      '400': errorResponse('Bad parameter or cursor'),
+    },
+  },
+  'requests-get': {
+    summary: 'One request, for its requester, its eligible approvers and auditors',
+    responses: {
+      '200': jsonResponse('The request', 'Request'),
+      '404': errorResponse('Unknown or not visible'),
+    },
+  },
+  'requests-approve': decision('Approve (eligible approvers, never the requester)'),
+  'requests-deny': decision('Deny a pending request (eligible approvers)'),
+  'requests-cancel': decision('Cancel (the requester, while pending or usable)'),
+  'sessions-list': {
+    summary: 'Audit query over issued sessions, newest first (auditors: all; others: their own)',
+    responses: {
+      '200': {
+        description:
+          'A page of sessions (json), or every matching session (ndjson, csv; X-Next-Cursor if cut at 5 MB)',
+        content: {
+          'application/json': { schema: ref('SessionList') },
+          'application/x-ndjson': { schema: { type: 'string' } },
+          'text/csv': { schema: { type: 'string' } },
+        },
+      },
+      '400': errorResponse('Bad parameter, reversed time range or bad cursor'),
+    },
+  },
+  'sessions-get': {
+    summary: 'One session, for auditors and for its principal',
+    responses: {
+      '200': jsonResponse('The session', 'Session'),
+      '404': errorResponse('Unknown or not visible'),
+    },
+  },
+  'sessions-review': {
+    summary: "An auditor's verdict on a break-glass session (auditors, never on their own session)",
+    responses: {
+      '200': jsonResponse('The session with its review', 'Session'),
+      '400': errorResponse('Invalid body'),
+      '403': errorResponse('forbidden (not an auditor), or self_approval_forbidden'),
+      '404': errorResponse('Unknown session'),
+      '409': errorResponse('Not a break-glass session, or already reviewed'),
+    },
+  },
+  'events-list': {
+    summary: 'The story of a request or a person: request.* events and credentials.issued, newest first',
+    responses: {
+      '200': jsonResponse('A page of events', 'AuditEventList'),
+      '400': errorResponse('Bad parameter or cursor'),
+    },
+  },
+};
+
 const ID = {
   name: 'id',
   in: 'path',
@@ -62,26 +172,64 @@ const ID = {
   schema: { type: 'string', pattern: '^[a-z0-9]{1,64}$' },
 };
 
-const decision = (summary: string, bodyRef: string | null, bodyRequired: boolean) => ({
-  post: {
+/** Said of a query parameter wherever a route takes it. */
+const QUERY_DESCRIPTIONS: Record<string, string> = { cursor: 'nextCursor of the previous page' };
+
+/**
+ * One parameter per property of the route's strict query schema. The schema is the parsed value's
+ * (`output`): `limit` is then the integer 1..100 it stands for, not the digits that carry it.
+ */
+function queryParameters(query: z.ZodMiniType): Json[] {
+  const shape = (query as z.ZodMiniObject)._zod.def.shape as Record<string, z.ZodMiniType>;
+  return Object.entries(shape).map(([name, property]) => {
+    const description = QUERY_DESCRIPTIONS[name];
+    return {
+      name,
+      in: 'query',
+      required: property._zod.optin === undefined,
+      schema: { ...schema(property), ...(description ? { description } : {}) },
+    };
+  });
+}
+
+function requestBody(spec: RouteSpec): Json {
+  const name = Object.entries(BODIES).find(([, body]) => body === spec.body)?.[0];
+  if (!name) throw new Error(`the body schema of ${spec.method} ${spec.path} has no name in BODIES`);
+  return { required: !spec.emptyBody, content: { 'application/json': { schema: ref(name) } } };
+}
+
+function operation(name: RouteName): Json {
+  const spec: RouteSpec = ROUTES[name];
+  const { summary, responses } = OPERATIONS[name];
+  const parameters = [
+    ...(spec.path.includes('{id}') ? [ID] : []),
+    ...(spec.query ? queryParameters(spec.query) : []),
+  ];
+  return {
     summary,
-    security: [{ bearer: [] }],
-    parameters: [ID],
-    ...(bodyRef ? { requestBody: body(bodyRef, bodyRequired) } : {}),
+    security: spec.auth ? [{ bearer: [] }] : [],
+    ...(parameters.length > 0 ? { parameters } : {}),
+    ...(spec.body ? { requestBody: requestBody(spec) } : {}),
     responses: {
-      '200': jsonResponse('The request after the decision', 'Request'),
-      '400': errorResponse('Invalid body'),
-      '403': errorResponse('forbidden, or self_approval_forbidden'),
-      '404': errorResponse('Unknown request'),
-      '409': errorResponse('Not pending, already approved by this approver, or expired'),
-      ...authErrors,
+      ...responses,
+      ...(spec.body ? bodyErrors : {}),
+      ...(spec.auth ? authErrors : {}),
     },
-  },
-});
+  };
+}
 
-let document: Record<string, unknown> | undefined;
+function paths(): Record<string, Record<string, Json>> {
+  const byPath: Record<string, Record<string, Json>> = {};
+  for (const name of ROUTE_NAMES) {
+    const { method, path } = ROUTES[name];
+    byPath[path] = { ...byPath[path], [method.toLowerCase()]: operation(name) };
+  }
+  return byPath;
+}
 
-export function openApiDocument(): Record<string, unknown> {
+let document: Json | undefined;
+
+export function openApiDocument(): Json {
   document ??= {
     openapi: '3.1.0',
     info: {
@@ -93,14 +241,11 @@ export function openApiDocument(): Record<string, unknown> {
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
       schemas: {
-        VendRequest: schema(VendRequest, 'input'),
+        ...Object.fromEntries(Object.entries(BODIES).map(([name, body]) => [name, schema(body, 'input')])),
         VendResponse: schema(VendResponse),
         Session: schema(Session),
         EntitlementList: schema(EntitlementList),
         Health: schema(Health),
-        CreateRequestBody: schema(CreateRequestBody, 'input'),
-        ApproveBody: schema(ApproveBody, 'input'),
-        DenyBody: schema(DenyBody, 'input'),
         Request: schema(Request),
         RequestList: schema(RequestList),
         SessionList: schema(SessionList),
@@ -108,163 +253,7 @@ export function openApiDocument(): Record<string, unknown> {
         Error: schema(ErrorResponse),
       },
     },
-    paths: {
-      '/v1/health': {
-        get: { summary: 'Liveness', security: [], responses: { '200': jsonResponse('Alive', 'Health') } },
-      },
-      '/v1/openapi.json': {
-        get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1' } } },
-      },
-      '/v1/entitlements': {
-        get: {
-          summary: 'The entitlements the caller may request, approve or break glass on',
-          security: [{ bearer: [] }],
-          responses: {
-            '200': jsonResponse('The catalog as it applies to the caller', 'EntitlementList'),
-            ...authErrors,
-          },
-        },
-      },
-      '/v1/requests': {
-        post: {
-          summary: 'Ask for access that needs approval',
-          security: [{ bearer: [] }],
-          requestBody: body('CreateRequestBody'),
-          responses: {
-            '201': jsonResponse(
-              'The request: pending, or approved at once if no approval is needed',
-              'Request',
-            ),
-            '400': errorResponse('Invalid body or duration'),
-            '403': errorResponse('Not in the requester groups'),
-            '404': errorResponse('Unknown entitlement'),
-            ...authErrors,
-          },
-        },
-        get: {
-          summary:
-            "The caller's requests (view=mine) or those they may decide (view=approvable), newest first",
-          security: [{ bearer: [] }],
-          parameters: [
-            query('view', { type: 'string', enum: ['mine', 'approvable'], default: 'mine' }),
-            query('status', {
-              type: 'string',
-              enum: ['pending', 'approved', 'denied', 'cancelled', 'expired', 'consumed'],
-            }),
-            query('limit', { type: 'integer', minimum: 1, maximum: 100, default: 50 }),
-            query('cursor', { type: 'string', description: 'nextCursor of the previous page' }),
-          ],
-          responses: {
-            '200': jsonResponse('A page of requests', 'RequestList'),
-            '400': errorResponse('Bad parameter or cursor'),
-            ...authErrors,
-          },
-        },
-      },
-      '/v1/requests/{id}': {
-        get: {
-          summary: 'One request, for its requester, its eligible approvers and auditors',
-          security: [{ bearer: [] }],
-          parameters: [ID],
-          responses: {
-            '200': jsonResponse('The request', 'Request'),
-            '404': errorResponse('Unknown or not visible'),
-            ...authErrors,
-          },
-        },
-      },
-      '/v1/requests/{id}/approve': decision(
-        'Approve (eligible approvers, never the requester)',
-        'ApproveBody',
-        false,
-      ),
-      '/v1/requests/{id}/deny': decision('Deny a pending request (eligible approvers)', 'DenyBody', true),
-      '/v1/requests/{id}/cancel': decision('Cancel (the requester, while pending or usable)', null, false),
-      '/v1/sessions': {
-        get: {
-          summary: 'Audit query over issued sessions, newest first (auditors: all; others: their own)',
-          security: [{ bearer: [] }],
-          parameters: [
-            query('principal', { type: 'string' }),
-            query('entitlementId', { type: 'string' }),
-            query('roleArn', { type: 'string' }),
-            query('accessKeyId', { type: 'string' }),
-            query('requestId', { type: 'string' }),
-            query('breakGlass', { type: 'string', enum: ['true', 'false'] }),
-            query('from', { type: 'string', format: 'date-time' }),
-            query('to', { type: 'string', format: 'date-time' }),
-            query('limit', { type: 'integer', minimum: 1, maximum: 100, default: 50 }),
-            query('cursor', { type: 'string' }),
-            query('format', { type: 'string', enum: ['json', 'ndjson', 'csv'], default: 'json' }),
-          ],
-          responses: {
-            '200': {
-              description:
-                'A page of sessions (json), or every matching session (ndjson, csv; X-Next-Cursor if cut at 5 MB)',
-              content: {
-                'application/json': { schema: { $ref: '#/components/schemas/SessionList' } },
-                'application/x-ndjson': { schema: { type: 'string' } },
-                'text/csv': { schema: { type: 'string' } },
-              },
-            },
-            '400': errorResponse('Bad parameter, reversed time range or bad cursor'),
-            ...authErrors,
-          },
-        },
-      },
-      '/v1/sessions/{id}': {
-        get: {
-          summary: 'One session, for auditors and for its principal',
-          security: [{ bearer: [] }],
-          parameters: [ID],
-          responses: {
-            '200': jsonResponse('The session', 'Session'),
-            '404': errorResponse('Unknown or not visible'),
-            ...authErrors,
-          },
-        },
-      },
-      '/v1/events': {
-        get: {
-          summary:
-            'The story of a request or a person: request.* events and credentials.issued, newest first',
-          security: [{ bearer: [] }],
-          parameters: [
-            query('requestId', { type: 'string' }),
-            query('principal', { type: 'string' }),
-            query('limit', { type: 'integer', minimum: 1, maximum: 100, default: 50 }),
-            query('cursor', { type: 'string' }),
-          ],
-          responses: {
-            '200': jsonResponse('A page of events', 'AuditEventList'),
-            '400': errorResponse('Bad parameter or cursor'),
-            ...authErrors,
-          },
-        },
-      },
-      '/v1/credentials': {
-        post: {
-          summary: 'Vend temporary AWS credentials for an entitlement',
-          security: [{ bearer: [] }],
-          requestBody: {
-            required: true,
-            content: { 'application/json': { schema: { $ref: '#/components/schemas/VendRequest' } } },
-          },
-          responses: {
-            '200': jsonResponse('Credentials and the audit record of the session', 'VendResponse', {
-              'Cache-Control': { schema: { type: 'string', const: 'no-store' } },
-            }),
-            '400': errorResponse('Invalid body, duration out of range, or an entitlement STS cannot issue'),
-            '403': errorResponse('forbidden, or approval_required'),
-            '404': errorResponse('Unknown entitlement or request'),
-            '409': errorResponse('Approval expired or used up'),
-            '413': errorResponse('Body over 16 KiB'),
-            '415': errorResponse('Body is not JSON'),
-            ...authErrors,
-          },
-        },
-      },
-    },
+    paths: paths(),
   };
   return document;
 }

@@ -10,7 +10,15 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ensureTables } from '../../local/dynamodb.ts';
 import type { Answer, Call } from '../support/api.ts';
-import { expectInvariants, type HandlerName, type Harness, startHarness } from '../support/hardening.ts';
+import {
+  expectInvariants,
+  HANDLERS,
+  type HandlerName,
+  type Harness,
+  ROUTE,
+  routeCall,
+  startHarness,
+} from '../support/hardening.ts';
 import { scanTable } from '../support/invariants.ts';
 import { dynamodb } from '../support/tables.ts';
 import { tokenFor } from '../support/tokens.ts';
@@ -75,28 +83,17 @@ async function refused(route: HandlerName, call: Call, status: number, code: str
   return answer;
 }
 
-const BODY_ROUTES: Array<[HandlerName, () => Call, Record<string, unknown>]> = [
-  [
-    'requests-create',
-    () => ({ path: '/v1/requests' }),
-    { entitlementId: 'prod-admin', justification: 'A good reason' },
-  ],
-  [
-    'requests-approve',
-    () => ({ method: 'POST', path: `/v1/requests/${pendingId}/approve`, pathParameters: { id: pendingId } }),
-    { comment: 'ok' },
-  ],
-  [
-    'requests-deny',
-    () => ({ method: 'POST', path: `/v1/requests/${pendingId}/deny`, pathParameters: { id: pendingId } }),
-    { reason: 'no' },
-  ],
-  [
-    'requests-cancel',
-    () => ({ method: 'POST', path: `/v1/requests/${pendingId}/cancel`, pathParameters: { id: pendingId } }),
-    {},
-  ],
-];
+/** A body each route would accept. */
+const GOOD_BODY: Partial<Record<HandlerName, Record<string, unknown>>> = {
+  'requests-create': { entitlementId: 'prod-admin', justification: 'A good reason' },
+  'requests-approve': { comment: 'ok' },
+  'requests-deny': { reason: 'no' },
+  'requests-cancel': {},
+};
+/** Every route of the table that takes a body, but the vend path (test/integration/bad-inputs.test.ts). */
+const BODY_ROUTES: Array<[HandlerName, () => Call, Record<string, unknown>]> = HANDLERS.filter(
+  (name) => ROUTE[name].body && name !== 'credentials',
+).map((name) => [name, () => routeCall(name, pendingId), GOOD_BODY[name] ?? {}]);
 // The caller for whom each body route would otherwise succeed.
 const CALLER: Record<string, () => string> = {
   'requests-create': () => alice,
@@ -296,7 +293,7 @@ describe('decisions: bodies and ids', () => {
   it.each(['RABC', 'r'.repeat(65), 'r-1', 'r_1', '../r1', 'r1%00', 'meta#cursor-key', ''])(
     'a request id that cannot exist (%j) is 404 on every request route',
     async (id) => {
-      for (const route of ['requests-get', 'requests-approve', 'requests-deny', 'requests-cancel'] as const) {
+      for (const route of HANDLERS.filter((name) => ROUTE[name].path.startsWith('/v1/requests/{id}'))) {
         await refused(
           route,
           {

@@ -9,7 +9,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { dynamoError, type Exchange, type FaultRule } from '../../local/fault-proxy.ts';
 import type { Answer } from '../support/api.ts';
-import { expectInvariants, type Harness, logLines, startHarness } from '../support/hardening.ts';
+import { expectInvariants, type Harness, logLines, routeCall, startHarness } from '../support/hardening.ts';
 import { scanTable } from '../support/invariants.ts';
 import { dynamodb } from '../support/tables.ts';
 import { tokenFor } from '../support/tokens.ts';
@@ -388,16 +388,13 @@ describe('dynalite stopped (nothing listens on the endpoint)', () => {
     [
       'requests-create',
       {
-        path: '/v1/requests',
+        ...routeCall('requests-create'),
         body: { entitlementId: 'prod-admin', justification: 'Deploy the payments hotfix' },
       },
     ],
-    ['requests-list', { path: '/v1/requests' }],
-    ['requests-get', { path: '/v1/requests/rabc', pathParameters: { id: 'rabc' } }],
-    [
-      'requests-approve',
-      { method: 'POST', path: '/v1/requests/rabc/approve', pathParameters: { id: 'rabc' } },
-    ],
+    ['requests-list', routeCall('requests-list')],
+    ['requests-get', routeCall('requests-get', 'rabc')],
+    ['requests-approve', routeCall('requests-approve', 'rabc')],
   ] as const)('%s: 503 with Retry-After', async (route, call) => {
     await stopped();
     const [answer, elapsed] = await timed(async () =>

@@ -11,9 +11,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import type { Answer, Call } from '../support/api.ts';
 import {
   expectInvariants,
+  HANDLERS,
   type HandlerName,
   type Harness,
   logLines,
+  ROUTE,
+  routeCall,
   startHarness,
 } from '../support/hardening.ts';
 import {
@@ -93,34 +96,20 @@ const header = (key: SigningKey, extra: Record<string, unknown> = {}) => ({
 const valid = (overrides: Record<string, unknown> = {}) => signJws(header(rsa), claims(overrides), rsa);
 const bearer = (token: string) => `Bearer ${token}`;
 
-/** A body and path that would succeed on each route, so only authentication can fail. */
-const AUTH_ROUTES: Array<[HandlerName, Call]> = [
-  ['entitlements', { path: '/v1/entitlements' }],
-  ['credentials', { path: '/v1/credentials', body: { entitlementId: 'sandbox-readonly' } }],
-  [
-    'requests-create',
-    { path: '/v1/requests', body: { entitlementId: 'prod-admin', justification: 'Deploy the hotfix now' } },
-  ],
-  ['requests-list', { path: '/v1/requests', query: { view: 'approvable' } }],
-  ['requests-get', { path: '/v1/requests/rabc', pathParameters: { id: 'rabc' } }],
-  [
-    'requests-approve',
-    { method: 'POST', path: '/v1/requests/rabc/approve', pathParameters: { id: 'rabc' }, body: {} },
-  ],
-  [
-    'requests-deny',
-    {
-      method: 'POST',
-      path: '/v1/requests/rabc/deny',
-      pathParameters: { id: 'rabc' },
-      body: { reason: 'no' },
-    },
-  ],
-  [
-    'requests-cancel',
-    { method: 'POST', path: '/v1/requests/rabc/cancel', pathParameters: { id: 'rabc' }, body: {} },
-  ],
-];
+/** What a call needs besides its method and path to succeed, so only authentication can fail. */
+const GOOD: Partial<Record<HandlerName, Partial<Call>>> = {
+  credentials: { body: { entitlementId: 'sandbox-readonly' } },
+  'requests-create': { body: { entitlementId: 'prod-admin', justification: 'Deploy the hotfix now' } },
+  'requests-list': { query: { view: 'approvable' } },
+  'requests-approve': { body: {} },
+  'requests-deny': { body: { reason: 'no' } },
+  'requests-cancel': { body: {} },
+};
+/** Every authenticated route of the table that the harness drives, with a call that would succeed. */
+const AUTH_ROUTES: Array<[HandlerName, Call]> = HANDLERS.filter((name) => ROUTE[name].auth).map((name) => [
+  name,
+  { ...routeCall(name, 'rabc'), ...GOOD[name] },
+]);
 
 function withAuthorization(call: Call, authorization: string | undefined): Call {
   const headers = { ...(call.headers ?? {}) };

@@ -7,6 +7,7 @@
  * in `afterEach`.
  */
 import { afterAll, expect, inject, vi } from 'vitest';
+import { NOT_FOUND, ROUTES, type RouteName, type RouteSpec } from '../../lib/http/routes.ts';
 import { type FaultProxy, startFaultProxy } from '../../local/fault-proxy.ts';
 import type { LocalSts } from '../../local/sts/server.ts';
 import { type Answer, type Call, invoke } from './api.ts';
@@ -14,7 +15,8 @@ import { checkInvariants, type InvariantReport, Ledger, tableSnapshot } from './
 import { useLocalSts } from './local-sts.ts';
 import { dynamodb, useIsolatedTables } from './tables.ts';
 
-export const HANDLERS = [
+/** The routes of the table (lib/http/routes.ts) that the hardening suite drives. */
+const COVERED = [
   'health',
   'openapi',
   'entitlements',
@@ -25,25 +27,41 @@ export const HANDLERS = [
   'requests-approve',
   'requests-deny',
   'requests-cancel',
-  'not-found',
-] as const;
+] as const satisfies readonly RouteName[];
+
+export const HANDLERS = [...COVERED, 'not-found'] as const;
 export type HandlerName = (typeof HANDLERS)[number];
 export type Handler = Parameters<typeof invoke>[0];
 
-/** Each route's method and path as API Gateway routes it (`{id}` filled in by the caller). */
+const routeOf = (spec: RouteSpec) => ({
+  method: spec.method,
+  path: spec.path,
+  auth: spec.auth,
+  body: spec.body !== undefined,
+});
+
+/**
+ * Each route's method and path as API Gateway routes it (`{id}` filled in by the caller), from the
+ * table; the catch-all is given a path that no route matches.
+ */
 export const ROUTE: Record<HandlerName, { method: string; path: string; auth: boolean; body: boolean }> = {
-  health: { method: 'GET', path: '/v1/health', auth: false, body: false },
-  openapi: { method: 'GET', path: '/v1/openapi.json', auth: false, body: false },
-  entitlements: { method: 'GET', path: '/v1/entitlements', auth: true, body: false },
-  credentials: { method: 'POST', path: '/v1/credentials', auth: true, body: true },
-  'requests-create': { method: 'POST', path: '/v1/requests', auth: true, body: true },
-  'requests-list': { method: 'GET', path: '/v1/requests', auth: true, body: false },
-  'requests-get': { method: 'GET', path: '/v1/requests/{id}', auth: true, body: false },
-  'requests-approve': { method: 'POST', path: '/v1/requests/{id}/approve', auth: true, body: true },
-  'requests-deny': { method: 'POST', path: '/v1/requests/{id}/deny', auth: true, body: true },
-  'requests-cancel': { method: 'POST', path: '/v1/requests/{id}/cancel', auth: true, body: true },
-  'not-found': { method: 'GET', path: '/v1/nothing-here', auth: false, body: false },
+  ...(Object.fromEntries(COVERED.map((name) => [name, routeOf(ROUTES[name])])) as Record<
+    (typeof COVERED)[number],
+    ReturnType<typeof routeOf>
+  >),
+  'not-found': { ...routeOf(NOT_FOUND), path: '/v1/nothing-here' },
 };
+
+/**
+ * A call to a route as API Gateway would route it: its method, and its path with `{id}` filled in
+ * (and given as the path parameter) for the routes that have one.
+ */
+export function routeCall(name: HandlerName, id?: string): Call {
+  const { method, path } = ROUTE[name];
+  if (!path.includes('{id}')) return { method, path };
+  if (id === undefined) throw new Error(`${method} ${path} needs an id`);
+  return { method, path: path.replace('{id}', id), pathParameters: { id } };
+}
 
 export interface Harness {
   sts: LocalSts;
