@@ -11,7 +11,7 @@
 import { BatchWriteItemCommand, DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { sessionItem } from '../lib/adapters/audit-table.ts';
 import { toItem } from '../lib/adapters/dynamo-item.ts';
-import { parseCatalog } from '../lib/catalog.ts';
+import { parseCatalog } from '../lib/core/catalog.ts';
 import type { Session } from '../lib/core/session.ts';
 import type { SessionsQuery } from '../lib/schemas.ts';
 import { type QueryDeps, querySessions } from '../lib/use-cases/query-audit.ts';
@@ -117,12 +117,13 @@ const FILTERS: Record<string, Partial<SessionsQuery>> = {
  * p50 per filter and size, measured side by side: every round runs each filter on both tables,
  * alternating which goes first, so that load on the machine falls on both alike.
  */
+const CURSOR_KEY = Buffer.alloc(32, 7);
+
 async function p50PerFilter(
   deps: Record<'small' | 'large', QueryDeps>,
   rounds: number,
 ): Promise<Record<'small' | 'large', Record<string, number>>> {
   const auditor = { sub: 'bench-auditor', name: 'bench', groups: ['auditors'], claims: {} };
-  const key = Buffer.alloc(32, 7);
   const samples = { small: {} as Record<string, number[]>, large: {} as Record<string, number[]> };
   for (let round = 0; round < rounds; round++) {
     for (const [name, filter] of Object.entries(FILTERS)) {
@@ -130,7 +131,7 @@ async function p50PerFilter(
       for (const size of order) {
         const query = { limit: 50, format: 'json', ...filter } as SessionsQuery;
         const started = performance.now();
-        const page = await querySessions(deps[size], auditor, query, key);
+        const page = await querySessions(deps[size], auditor, query);
         const elapsed = performance.now() - started;
         if (round === 0 && page.items.length === 0) throw new Error(`the ${name} query found nothing`);
         // The first round warms up.
@@ -184,8 +185,8 @@ export async function measureAuditScale(
     await load(client, audit, size);
     deps[label] = {
       catalog,
-      dynamodb: client,
       audit: { client, tableName: audit, retentionDays: 400 },
+      cursorKey: async () => CURSOR_KEY,
       now: () => new Date(),
     };
   }

@@ -4,8 +4,9 @@
  * an audit item copied from one that hallpass wrote, so that both sides send the same bytes.
  */
 import { type AttributeValue, type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { loadCatalog } from '../lib/adapters/catalog-file.ts';
 import { assumeRoleInput } from '../lib/adapters/sts.ts';
-import { findEntitlement, loadCatalog } from '../lib/catalog.ts';
+import { findEntitlement } from '../lib/core/catalog.ts';
 import { newSessionId } from '../lib/core/ids.ts';
 import type { Principal } from '../lib/core/principal.ts';
 import { planSession } from '../lib/core/session-plan.ts';

@@ -1,15 +1,13 @@
 /** GET /v1/events?requestId=|principal=: the story of a request or a person, newest first. */
-import { cursorKey } from '../lib/adapters/cursor-key.ts';
-import { deps } from '../lib/deps.ts';
+import { containerDeps } from '../lib/deps.ts';
 import { parseQuery } from '../lib/http/params.ts';
 import { httpRoute, json } from '../lib/http/route.ts';
-import { EventsQuery } from '../lib/schemas.ts';
+import { ROUTES } from '../lib/http/routes.ts';
 import { queryEvents } from '../lib/use-cases/query-audit.ts';
 
-const d = deps();
+const route = ROUTES['events-list'];
+const deps = containerDeps();
 
-export const handler = httpRoute({ auth: true }).handler(async (event) => {
-  const query = parseQuery(event, EventsQuery);
-  const key = await cursorKey(d.dynamodb, d.requests.tableName, query.cursor);
-  return json(200, await queryEvents(d, event.hallpass.principal, query, key));
-});
+export const handler = httpRoute(route).handler(async (event) =>
+  json(200, await queryEvents(deps, event.hallpass.principal, parseQuery(event, route.query))),
+);

@@ -1,11 +1,12 @@
 /** GET /v1/requests/{id}: one request, for its requester, eligible approvers and auditors. */
-import { deps } from '../lib/deps.ts';
+import { containerDeps } from '../lib/deps.ts';
 import { pathId } from '../lib/http/params.ts';
 import { httpRoute, json } from '../lib/http/route.ts';
+import { ROUTES } from '../lib/http/routes.ts';
 import { getRequestFor } from '../lib/use-cases/read-requests.ts';
 
-const d = deps();
+const deps = containerDeps();
 
-export const handler = httpRoute({ auth: true }).handler(async (event) =>
-  json(200, await getRequestFor(d, event.hallpass.principal, pathId(event))),
+export const handler = httpRoute(ROUTES['requests-get']).handler(async (event) =>
+  json(200, await getRequestFor(deps, event.hallpass.principal, pathId(event))),
 );

@@ -1,12 +1,17 @@
 /** Scheduled: a reminder, once, for each break-glass session still unreviewed after the set time. */
-import { deps } from '../lib/deps.ts';
+import { LogEvent } from '../lib/audit-events.ts';
+import { containerDeps } from '../lib/deps.ts';
 import { log } from '../lib/log.ts';
 import { remindUnreviewed } from '../lib/use-cases/notify.ts';
 
-const d = deps();
+const deps = containerDeps();
 
 export async function handler(): Promise<{ reminders: number }> {
-  const reminders = await remindUnreviewed(d.audit, d.now(), d.config.notifications.reviewReminderMinutes);
-  log.info('break-glass.reminders', { reminders });
+  const reminders = await remindUnreviewed(
+    deps.audit,
+    deps.now(),
+    deps.config.notifications.reviewReminderMinutes,
+  );
+  log.info(LogEvent.breakGlassReminders, { reminders });
   return { reminders };
 }

@@ -13,3 +13,14 @@ export const AuditEvent = {
 } as const;
 
 export type AuditEventId = (typeof AuditEvent)[keyof typeof AuditEvent];
+
+/** Stable ids of operational log lines (not audit records): alarms and dashboards key on these. */
+export const LogEvent = {
+  httpRequest: 'http.request',
+  httpError: 'http.error',
+  auditEventUnwritten: 'audit.event_unwritten',
+  requestUnissuedUnrecorded: 'request.unissued_unrecorded',
+  notificationSent: 'notification.sent',
+  notificationFailed: 'notification.failed',
+  breakGlassReminders: 'break-glass.reminders',
+} as const;

@@ -2,22 +2,33 @@
  * Everything a use case needs from the outside world, built once per container (cold start) and
  * passed in: unit tests pass mocks, integration tests real clients pointed at local endpoints. The
  * SDK clients take their endpoints from the SDK's own conventions (AWS_ENDPOINT_URL_STS,
- * AWS_ENDPOINT_URL_DYNAMODB), so one build talks to AWS or to any implementation.
+ * AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_EVENTBRIDGE), so one build talks to AWS or to any
+ * implementation. Every per-container singleton lives here, and nowhere else: the catalog, the
+ * token verifier (with its JWKS cache), the cursor key, and the SDK clients.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { AuditTable } from './adapters/audit-table.ts';
+import { type Authenticate, createAuthenticator } from './adapters/auth.ts';
+import { loadCatalog } from './adapters/catalog-file.ts';
+import { type CursorKeys, createCursorKeys } from './adapters/cursor-key.ts';
+import type { NotifyDeps } from './adapters/notify.ts';
 import type { RequestsTable } from './adapters/requests-table.ts';
-import { type Catalog, catalog } from './catalog.ts';
 import { type Config, config } from './config.ts';
+import type { Catalog } from './core/catalog.ts';
 
 export interface Deps {
   config: Config;
   catalog: Catalog;
-  dynamodb: DynamoDBClient;
   audit: AuditTable;
   requests: RequestsTable;
+  /** The key that signs the list routes' cursors (kept in the requests table). */
+  cursorKey: CursorKeys;
   now: () => Date;
 }
+
+/** What the approval use cases need: the catalog, both tables and the clock. */
+export type RequestDeps = Pick<Deps, 'catalog' | 'requests' | 'audit' | 'now'>;
 
 /**
  * Options of every SDK client: bounded retries (the SDK's standard mode, exponential backoff with
@@ -33,20 +44,54 @@ export const CLIENT_OPTIONS = {
 export function buildDeps(cfg: Config): Deps {
   const dynamodb = new DynamoDBClient(CLIENT_OPTIONS);
   const retentionDays = cfg.auditRetentionDays;
+  const requests = { client: dynamodb, tableName: cfg.tables.requests, retentionDays };
   return {
     config: cfg,
     catalog: catalog(),
-    dynamodb,
     audit: { client: dynamodb, tableName: cfg.tables.audit, retentionDays },
-    requests: { client: dynamodb, tableName: cfg.tables.requests, retentionDays },
+    requests,
+    cursorKey: createCursorKeys(requests),
     now: () => new Date(),
   };
 }
 
-let cached: Deps | undefined;
+let cachedCatalog: Catalog | undefined;
+let cachedDeps: Deps | undefined;
+let cachedAuthenticator: Authenticate | undefined;
+let cachedNotifyDeps: NotifyDeps | undefined;
+
+/** The configured catalog, read and validated once per container (a bad one fails the cold start). */
+export function catalog(): Catalog {
+  if (!cachedCatalog) {
+    const { catalogPath, maxSessionSeconds } = config();
+    cachedCatalog = loadCatalog(catalogPath, { maxSessionSeconds });
+  }
+  return cachedCatalog;
+}
 
 /** The container's dependencies, built on first use. */
-export function deps(): Deps {
-  cached ??= buildDeps(config());
-  return cached;
+export function containerDeps(): Deps {
+  cachedDeps ??= buildDeps(config());
+  return cachedDeps;
+}
+
+/** The bearer-token verifier, built once per container: its JWKS cache lives in its closure. */
+export function authenticator(): Authenticate {
+  cachedAuthenticator ??= createAuthenticator(config());
+  return cachedAuthenticator;
+}
+
+/** What the notification function needs: the configured channels, an EventBridge client among them. */
+export function notifyDeps(): NotifyDeps {
+  const { notifications } = config();
+  cachedNotifyDeps ??= {
+    publicUrl: notifications.publicUrl,
+    channels: {
+      ...(notifications.eventBus
+        ? { eventBridge: { client: new EventBridgeClient({ maxAttempts: 3 }), bus: notifications.eventBus } }
+        : {}),
+      ...(notifications.webhookUrl ? { webhookUrl: notifications.webhookUrl } : {}),
+    },
+  };
+  return cachedNotifyDeps;
 }

@@ -4,10 +4,10 @@
  * notifyRecords the notify function runs, retrying failed deliveries with backoff. Also runs the
  * break-glass review reminder. Never used in a deployment.
  */
-import { queryPartition } from '../lib/adapters/audit-query.ts';
+import { recordsOfDaySince } from '../lib/adapters/audit-query.ts';
 import type { AuditTable } from '../lib/adapters/audit-table.ts';
 import type { Channels } from '../lib/adapters/notify.ts';
-import { toApiTime } from '../lib/core/session.ts';
+import { toApiTime } from '../lib/core/time.ts';
 import { type NotifyDeps, notifyRecords, remindUnreviewed } from '../lib/use-cases/notify.ts';
 
 export interface LocalNotifierOptions {
@@ -38,18 +38,9 @@ export function startLocalNotifier(options: LocalNotifierOptions): LocalNotifier
     const days = [now, new Date(now.getTime() - 86400_000)].map((d) => d.toISOString().slice(0, 10));
     const fresh: Array<Record<string, unknown>> = [];
     for (const day of days) {
-      let key: Awaited<ReturnType<typeof queryPartition>>['next'];
-      do {
-        const page = await queryPartition(
-          options.audit.client,
-          options.audit.tableName,
-          { index: 'byDay', hash: day, from: since, filters: {}, notExpiredAfter: 0 },
-          key,
-          100,
-        );
-        for (const item of page.items) if (!seen.has(String(item.pk))) fresh.push(item);
-        key = page.next;
-      } while (key);
+      for await (const item of recordsOfDaySince(options.audit, day, since)) {
+        if (!seen.has(String(item.pk))) fresh.push(item);
+      }
     }
     // Oldest first, as a stream would deliver them.
     fresh.sort((a, b) => String(a.issuedAt).localeCompare(String(b.issuedAt)));

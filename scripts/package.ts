@@ -3,7 +3,7 @@
  * CloudFormation template into .serverless/ with no network and no AWS account.
  */
 import { spawnSync } from 'node:child_process';
-import { loadCatalog } from '../lib/catalog.ts';
+import { loadCatalog } from '../lib/adapters/catalog-file.ts';
 
 const catalogPath = process.env.HALLPASS_CATALOG || 'catalog/example.yaml';
 const maxSessionSeconds = Number(process.env.HALLPASS_MAX_SESSION_SECONDS || 3600);

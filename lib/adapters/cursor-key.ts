@@ -14,7 +14,6 @@ import { invalidCursor } from '../core/cursor.ts';
 import { UpstreamUnavailableError } from '../errors.ts';
 
 const KEY_ITEM = { id: { S: 'meta#cursor-key' } };
-let cached: Buffer | undefined;
 
 async function read(client: DynamoDBClient, tableName: string): Promise<Buffer | undefined> {
   const { Item } = await client.send(
@@ -43,23 +42,28 @@ async function create(client: DynamoDBClient, tableName: string): Promise<Buffer
   }
 }
 
+/** The cursor key of a listing; `cursor` is the one the request brings, if any. */
+export type CursorKeys = (cursor: string | undefined) => Promise<Buffer>;
+
 /**
- * The cursor key. A request that brings a cursor never creates it: without a key no cursor can be
- * valid, and a refused request must change nothing (400).
+ * The cursor key, read once per container (built in lib/deps.ts). A request that brings a cursor
+ * never creates it: without a key no cursor can be valid, and a refused request must change nothing
+ * (400).
  */
-export async function cursorKey(
-  client: DynamoDBClient,
-  tableName: string,
-  cursor: string | undefined,
-): Promise<Buffer> {
-  if (cached) return cached;
-  try {
-    const key =
-      (await read(client, tableName)) ?? (cursor === undefined ? await create(client, tableName) : undefined);
-    if (key) cached = key;
-  } catch (error) {
-    throw new UpstreamUnavailableError('dynamodb', 'the cursor key could not be read', { cause: error });
-  }
-  if (!cached) throw invalidCursor();
-  return cached;
+export function createCursorKeys(table: { client: DynamoDBClient; tableName: string }): CursorKeys {
+  const { client, tableName } = table;
+  let cached: Buffer | undefined;
+  return async (cursor) => {
+    if (cached) return cached;
+    try {
+      const key =
+        (await read(client, tableName)) ??
+        (cursor === undefined ? await create(client, tableName) : undefined);
+      if (key) cached = key;
+    } catch (error) {
+      throw new UpstreamUnavailableError('dynamodb', 'the cursor key could not be read', { cause: error });
+    }
+    if (!cached) throw invalidCursor();
+    return cached;
+  };
 }

@@ -11,6 +11,12 @@ export interface Channels {
   webhookUrl?: string;
 }
 
+/** Where notifications go, and the public URL their links point at. */
+export interface NotifyDeps {
+  channels: Channels;
+  publicUrl: string | undefined;
+}
+
 export function eventDetail(n: Notification): Record<string, unknown> {
   return { id: n.id, urgent: n.urgent, audience: n.audience, ...n.detail };
 }

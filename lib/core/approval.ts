@@ -4,10 +4,11 @@
  * a request past its window shows `expired` before any job has touched it.
  */
 import { randomUUID } from 'node:crypto';
-import type { Entitlement } from '../catalog.ts';
 import { ConflictError, ForbiddenError, NotFoundError, SelfApprovalError } from '../errors.ts';
+import type { Entitlement } from './catalog.ts';
 import { inAnyGroup, type Principal } from './principal.ts';
-import { type PersonRef, toApiTime } from './session.ts';
+import type { PersonRef } from './session.ts';
+import { toApiTime } from './time.ts';
 
 export type StoredState = 'pending' | 'approved' | 'denied' | 'cancelled';
 export type RequestStatus = StoredState | 'expired' | 'consumed';

@@ -3,11 +3,13 @@
  * entry and the verified principal only (never from the request body), and checked against STS's
  * limits before any call. Pure.
  */
-import type { Entitlement } from '../catalog.ts';
+
 import { CatalogProblemError, InvalidRequestError } from '../errors.ts';
+import type { Entitlement } from './catalog.ts';
 import type { Principal } from './principal.ts';
 import { encodeSessionNamePrefix, encodeSourceIdentity, encodeTagValue } from './sts-encoding.ts';
 import { checkDuration, checkSessionPolicy, checkTags, checkTagValue } from './sts-limits.ts';
+import { TAG } from './tags.ts';
 import { renderPolicy, renderString, type TemplateContext } from './templates.ts';
 
 export interface AssumeRolePlan {
@@ -22,12 +24,8 @@ export interface AssumeRolePlan {
   externalId: string | null;
 }
 
-export const TAG = {
-  sessionId: 'hallpass:session-id',
-  principal: 'hallpass:principal',
-  requestId: 'hallpass:request-id',
-  breakGlass: 'hallpass:break-glass',
-} as const;
+/** Every AssumeRole parameter but the duration, which is settled once the approval is known. */
+export type SessionParameters = Omit<AssumeRolePlan, 'durationSeconds'>;
 
 export { newSessionId } from './ids.ts';
 
@@ -45,17 +43,29 @@ export function resolveDuration(requested: number | undefined, fallback: number,
   return duration;
 }
 
-export interface PlanInput {
+export interface ParametersInput {
   entitlement: Entitlement;
   principal: Principal;
   sessionId: string;
-  durationSeconds: number;
   requestId: string | null;
   breakGlass: boolean;
 }
 
-/** Builds and checks the AssumeRole parameters of one session. */
+export interface PlanInput extends ParametersInput {
+  durationSeconds: number;
+}
+
+/** Builds and checks the AssumeRole parameters of one session, its duration given. */
 export function planSession(input: PlanInput): AssumeRolePlan {
+  return { ...sessionParameters(input), durationSeconds: input.durationSeconds };
+}
+
+/**
+ * Builds and checks every AssumeRole parameter of one session but its duration: tags and policy
+ * rendered from the catalog entry and the verified principal, within STS's limits (a catalog that
+ * cannot be issued as configured is refused here, before anything is written or called).
+ */
+export function sessionParameters(input: ParametersInput): SessionParameters {
   const { entitlement, principal, sessionId } = input;
   const context: TemplateContext = { principal, entitlementId: entitlement.id, sessionId };
 
@@ -89,7 +99,6 @@ export function planSession(input: PlanInput): AssumeRolePlan {
     roleArn: entitlement.roleArn,
     // The principal (shortened) and the session id: unique, and readable in CloudTrail's ARN.
     roleSessionName: `${encodeSessionNamePrefix(principal.sub, 64 - sessionId.length - 1)}.${sessionId}`,
-    durationSeconds: input.durationSeconds,
     policy,
     policyArns: entitlement.policyArns,
     tags,

@@ -2,9 +2,10 @@
  * The Session of API.md: what was issued, to whom, why and until when. It is also the audit record,
  * so it never holds a secret or a token, only the AccessKeyId that CloudTrail logs.
  */
-import type { Entitlement } from '../catalog.ts';
+import type { Entitlement } from './catalog.ts';
 import type { Principal } from './principal.ts';
 import type { AssumeRolePlan } from './session-plan.ts';
+import { toApiTime } from './time.ts';
 
 export interface PersonRef {
   sub: string;
@@ -41,9 +42,6 @@ export interface Session {
   breakGlass: BreakGlassRecord | null;
   client: { sourceIp: string | null; userAgent: string | null };
 }
-
-/** RFC 3339 UTC to the second, as API.md writes times. */
-export const toApiTime = (date: Date): string => `${date.toISOString().slice(0, 19)}Z`;
 
 export interface SessionInput {
   sessionId: string;

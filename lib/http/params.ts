@@ -1,8 +1,8 @@
 /** Path and query parameters, validated like bodies: strictly, with details. */
 import { InvalidRequestError, NotFoundError } from '../errors.ts';
 import type * as z from '../zod.ts';
-import { detailsOf } from './json-body.ts';
-import type { HttpEvent } from './route.ts';
+import { detailsOf } from './middleware/json-body.ts';
+import type { HttpEvent } from './types.ts';
 
 const ID = /^[a-z0-9]{1,64}$/;
 

@@ -1,12 +1,14 @@
+import { recordEvent } from '../adapters/audit-trail.ts';
 import { createRequest as storeRequest } from '../adapters/requests-table.ts';
-import { findEntitlement, mayRequest } from '../catalog.ts';
+import { AuditEvent } from '../audit-events.ts';
 import { type ApiRequest, newRequest, toApiRequest } from '../core/approval.ts';
+import { findEntitlement, mayRequest } from '../core/catalog.ts';
 import { newRequestId } from '../core/ids.ts';
 import type { Principal } from '../core/principal.ts';
 import { resolveDuration } from '../core/session-plan.ts';
+import type { RequestDeps } from '../deps.ts';
 import { ForbiddenError, NotFoundError } from '../errors.ts';
 import type { CreateRequestBody } from '../schemas.ts';
-import { type RequestDeps, recordEvent } from './request-deps.ts';
 
 /**
  * Asks for access: the entitlement exists (404) and the caller may request it (403); the duration is
@@ -38,7 +40,7 @@ export async function createRequest(
     now,
   });
   await storeRequest(deps.requests, record);
-  await recordEvent(deps, 'request.created', record, record.requester, {
+  await recordEvent(deps, AuditEvent.requestCreated, record, record.requester, {
     durationSeconds,
     justification: record.justification,
     ticket: record.ticket,

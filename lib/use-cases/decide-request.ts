@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { noteExpiry, recordEvent } from '../adapters/audit-trail.ts';
 import { getRequest, replaceRequest } from '../adapters/requests-table.ts';
-import type { AuditEventId } from '../audit-events.ts';
-import { type Entitlement, findEntitlement } from '../catalog.ts';
+import { AuditEvent, type AuditEventId } from '../audit-events.ts';
 import {
   type ApiRequest,
   approve,
@@ -11,9 +11,10 @@ import {
   statusOf,
   toApiRequest,
 } from '../core/approval.ts';
+import { type Entitlement, findEntitlement } from '../core/catalog.ts';
 import type { Principal } from '../core/principal.ts';
+import type { RequestDeps } from '../deps.ts';
 import { ConflictError, NotFoundError, UpstreamUnavailableError } from '../errors.ts';
-import { noteExpiry, type RequestDeps, recordEvent } from './request-deps.ts';
 
 const MAX_ATTEMPTS = 25;
 
@@ -65,7 +66,7 @@ export const approveRequest = (deps: RequestDeps, principal: Principal, id: stri
     id,
     (r, e, now) => approve(r, e, principal, comment, now),
     (next) => [
-      'request.approved',
+      AuditEvent.requestApproved,
       {
         approvals: next.approvals.length,
         minApprovals: next.minApprovals,
@@ -80,7 +81,7 @@ export const denyRequest = (deps: RequestDeps, principal: Principal, id: string,
     principal,
     id,
     (r, e, now) => deny(r, e, principal, reason, now),
-    () => ['request.denied', { reason }],
+    () => [AuditEvent.requestDenied, { reason }],
   );
 
 export const cancelRequest = (deps: RequestDeps, principal: Principal, id: string) =>
@@ -89,5 +90,5 @@ export const cancelRequest = (deps: RequestDeps, principal: Principal, id: strin
     principal,
     id,
     (r, e, now) => cancel(r, principal, now, e !== undefined),
-    () => ['request.cancelled', {}],
+    () => [AuditEvent.requestCancelled, {}],
   );

@@ -1,4 +1,4 @@
-import { type Catalog, type Entitlement, mayApprove, mayBreakGlass, mayRequest } from '../catalog.ts';
+import { type Catalog, type Entitlement, mayApprove, mayBreakGlass, mayRequest } from '../core/catalog.ts';
 import type { Principal } from '../core/principal.ts';
 import type { Entitlement as EntitlementView } from '../schemas.ts';
 import type * as z from '../zod.ts';

@@ -1,16 +1,21 @@
-import { queryPartition } from '../adapters/audit-query.ts';
+/**
+ * Notifications: each new audit record, as it arrives on the table's stream (or from the local
+ * notifier), goes to the configured channels in order; and a reminder for each break-glass session
+ * left unreviewed.
+ */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
+import { findUnreviewedBreakGlass } from '../adapters/audit-query.ts';
 import { type AuditTable, putEvent } from '../adapters/audit-table.ts';
-import { type Channels, deliver } from '../adapters/notify.ts';
-import { AuditEvent } from '../audit-events.ts';
-import { notificationFor } from '../core/notifications.ts';
-import type { Session } from '../core/session.ts';
-import { toApiTime } from '../core/session.ts';
-import { describeError, log } from '../log.ts';
+import { fromItem } from '../adapters/dynamo-item.ts';
+import { deliver, type NotifyDeps } from '../adapters/notify.ts';
 
-export interface NotifyDeps {
-  channels: Channels;
-  publicUrl: string | undefined;
-}
+export type { NotifyDeps } from '../adapters/notify.ts';
+
+import { AuditEvent, LogEvent } from '../audit-events.ts';
+import { notificationFor } from '../core/notifications.ts';
+import { toApiTime } from '../core/time.ts';
+import { describeError, log } from '../log.ts';
 
 /**
  * Notifies about new audit records, in order. Stops at the first record whose delivery failed and
@@ -26,9 +31,9 @@ export async function notifyRecords(
     if (!notification) continue;
     try {
       await deliver(notification, deps.channels);
-      log.info('notification.sent', { id: notification.id, detailType: notification.detailType });
+      log.info(LogEvent.notificationSent, { id: notification.id, detailType: notification.detailType });
     } catch (error) {
-      log.error('notification.failed', {
+      log.error(LogEvent.notificationFailed, {
         id: notification.id,
         detailType: notification.detailType,
         ...describeError(error),
@@ -40,45 +45,43 @@ export async function notifyRecords(
 }
 
 /**
+ * The stream's new records, notified in order. A failed delivery is reported as a partial batch
+ * failure at that record, so the stream retries from there and nothing is dropped.
+ */
+export async function notifyStreamRecords(
+  deps: NotifyDeps,
+  records: DynamoDBRecord[],
+): Promise<DynamoDBBatchResponse> {
+  const inserts = records.filter((r) => r.eventName === 'INSERT' && r.dynamodb?.NewImage);
+  // The stream's attribute values have the same shape as the SDK's.
+  const items = inserts.map((r) => fromItem(r.dynamodb?.NewImage as Record<string, AttributeValue>));
+  const { failedAt } = await notifyRecords(deps, items);
+  const failed = failedAt === null ? undefined : inserts[failedAt];
+  return { batchItemFailures: failed ? [{ itemIdentifier: failed.dynamodb?.SequenceNumber ?? '' }] : [] };
+}
+
+/**
  * Appends a `break-glass.reminder` event, once per session, for each break-glass session still
  * unreviewed `afterMinutes` after it was issued. The event reaches people like any other record.
  */
 export async function remindUnreviewed(audit: AuditTable, now: Date, afterMinutes: number): Promise<number> {
   const cutoff = toApiTime(new Date(now.getTime() - afterMinutes * 60_000));
-  let key: Awaited<ReturnType<typeof queryPartition>>['next'];
   let sent = 0;
-  do {
-    const page = await queryPartition(
-      audit.client,
-      audit.tableName,
+  for await (const s of findUnreviewedBreakGlass(audit, cutoff, now)) {
+    const created = await putEvent(
+      audit,
       {
-        index: 'byBreakGlass',
-        hash: 'true',
-        to: cutoff,
-        filters: { kind: 'session', review: null },
-        notExpiredAfter: Math.floor(now.getTime() / 1000),
+        event: AuditEvent.breakGlassReminder,
+        at: toApiTime(now),
+        actor: { sub: 'hallpass', name: 'hallpass' },
+        subjectSub: s.principal.sub,
+        requestId: s.requestId,
+        entitlementId: s.entitlementId,
+        details: { sessionId: s.id, accessKeyId: s.accessKeyId, issuedAt: s.issuedAt },
       },
-      key,
-      100,
+      `${AuditEvent.breakGlassReminder}#${s.id}`,
     );
-    for (const item of page.items) {
-      const s = item.record as Session;
-      const created = await putEvent(
-        audit,
-        {
-          event: AuditEvent.breakGlassReminder,
-          at: toApiTime(now),
-          actor: { sub: 'hallpass', name: 'hallpass' },
-          subjectSub: s.principal.sub,
-          requestId: s.requestId,
-          entitlementId: s.entitlementId,
-          details: { sessionId: s.id, accessKeyId: s.accessKeyId, issuedAt: s.issuedAt },
-        },
-        `break-glass.reminder#${s.id}`,
-      );
-      if (created) sent += 1;
-    }
-    key = page.next;
-  } while (key);
+    if (created) sent += 1;
+  }
   return sent;
 }

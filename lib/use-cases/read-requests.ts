@@ -1,11 +1,12 @@
+import { noteExpiry } from '../adapters/audit-trail.ts';
 import { createdKeyOf, getRequest, queryIndex } from '../adapters/requests-table.ts';
-import { findEntitlement, isAuditor, mayApprove } from '../catalog.ts';
 import { type ApiRequest, maySee, type RequestRecord, statusOf, toApiRequest } from '../core/approval.ts';
+import { findEntitlement, isAuditor, mayApprove } from '../core/catalog.ts';
 import { decodeCursor, encodeCursor } from '../core/cursor.ts';
 import type { Principal } from '../core/principal.ts';
+import type { Deps, RequestDeps } from '../deps.ts';
 import { NotFoundError } from '../errors.ts';
 import type { ListRequestsQuery } from '../schemas.ts';
-import { noteExpiry, type RequestDeps } from './request-deps.ts';
 
 /** One request, for its requester, its eligible approvers and auditors; 404 for anyone else. */
 export async function getRequestFor(
@@ -63,11 +64,11 @@ async function* newestFirst(streams: Array<AsyncGenerator<RequestRecord>>): Asyn
  * position of the last item returned, signed and bound to the view and status.
  */
 export async function listRequests(
-  deps: RequestDeps,
+  deps: RequestDeps & Pick<Deps, 'cursorKey'>,
   principal: Principal,
   query: ListRequestsQuery,
-  cursorKey: Buffer,
 ): Promise<{ items: ApiRequest[]; nextCursor: string | null }> {
+  const cursorKey = await deps.cursorKey(query.cursor);
   const binding = { view: query.view, status: query.status ?? null, sub: principal.sub };
   const before = query.cursor ? String(decodeCursor(query.cursor, cursorKey, binding).before) : undefined;
   const streams =

@@ -1,12 +1,19 @@
-import { sessionOf } from '../adapters/audit-query.ts';
-import { putEvent, putReview } from '../adapters/audit-table.ts';
-import { AuditEvent } from '../audit-events.ts';
-import { isAuditor } from '../catalog.ts';
+import { findSessionById } from '../adapters/audit-query.ts';
+import { type AuditTable, putEvent, putReview } from '../adapters/audit-table.ts';
+import { AuditEvent, LogEvent } from '../audit-events.ts';
+import type { Catalog } from '../core/catalog.ts';
+import { isAuditor } from '../core/catalog.ts';
 import type { Principal } from '../core/principal.ts';
-import { type Session, toApiTime } from '../core/session.ts';
+import type { Session } from '../core/session.ts';
+import { toApiTime } from '../core/time.ts';
 import { ConflictError, ForbiddenError, NotFoundError, SelfApprovalError } from '../errors.ts';
 import { describeError, log } from '../log.ts';
-import { findSessionItem, type QueryDeps } from './query-audit.ts';
+
+export interface ReviewDeps {
+  catalog: Catalog;
+  audit: AuditTable;
+  now: () => Date;
+}
 
 /**
  * An auditor's verdict on a break-glass session: auditors only (403), never on their own session
@@ -15,16 +22,15 @@ import { findSessionItem, type QueryDeps } from './query-audit.ts';
  * appended to the audit trail.
  */
 export async function reviewSession(
-  deps: QueryDeps,
+  deps: ReviewDeps,
   principal: Principal,
   id: string,
   verdict: { status: 'justified' | 'unjustified'; comment: string },
 ): Promise<Session> {
   if (!isAuditor(deps.catalog, principal))
     throw new ForbiddenError('only auditors review break-glass sessions');
-  const item = await findSessionItem(deps, id);
-  if (!item) throw new NotFoundError(`session '${id}' was not found`);
-  const session = sessionOf(item);
+  const session = await findSessionById(deps.audit, id, deps.now());
+  if (!session) throw new NotFoundError(`session '${id}' was not found`);
   if (session.principal.sub === principal.sub)
     throw new SelfApprovalError('you cannot review your own session');
   if (!session.breakGlass) throw new ConflictError('only break-glass sessions are reviewed');
@@ -57,7 +63,7 @@ export async function reviewSession(
     });
   } catch (error) {
     // The review itself is stored on the session; the event is the searchable copy.
-    log.error('audit.event_unwritten', {
+    log.error(LogEvent.auditEventUnwritten, {
       lostEvent: AuditEvent.sessionReviewed,
       sessionId: session.id,
       ...describeError(error),

@@ -1,19 +1,19 @@
+/**
+ * POST /v1/credentials as one use case: decide -> consume -> issue -> audit. Every rule of a vend
+ * is in vendCredentials, top to bottom.
+ */
 import { type AuditTable, putSession } from '../adapters/audit-table.ts';
 import { consumeUse, getRequest, type RequestsTable, recordUnissued } from '../adapters/requests-table.ts';
 import { assumeRole } from '../adapters/sts.ts';
-import { AuditEvent } from '../audit-events.ts';
-import { type Catalog, type Entitlement, findEntitlement, mayBreakGlass, mayRequest } from '../catalog.ts';
+import { AuditEvent, LogEvent } from '../audit-events.ts';
 import { checkUsable, type RequestRecord } from '../core/approval.ts';
+import { type Catalog, findEntitlement } from '../core/catalog.ts';
+import { decideGrant, type Grant, requestedDuration, settleDuration } from '../core/grant.ts';
 import type { Principal } from '../core/principal.ts';
-import { describeSession, type Session, toApiTime } from '../core/session.ts';
-import { newSessionId, planSession, resolveDuration } from '../core/session-plan.ts';
-import {
-  ApprovalRequiredError,
-  ConflictError,
-  ForbiddenError,
-  InvalidRequestError,
-  NotFoundError,
-} from '../errors.ts';
+import { describeSession, type Session } from '../core/session.ts';
+import { newSessionId, sessionParameters } from '../core/session-plan.ts';
+import { toApiTime } from '../core/time.ts';
+import { ConflictError, NotFoundError } from '../errors.ts';
 import { describeError, log } from '../log.ts';
 import type { VendRequest } from '../schemas.ts';
 
@@ -36,28 +36,6 @@ export interface VendResult {
   session: Session;
 }
 
-type Path = 'direct' | 'break-glass' | 'approved-request';
-
-/** Which path to credentials this call takes, decided from the catalog and the caller's groups. */
-function authorize(entitlement: Entitlement, principal: Principal, body: VendRequest): Path {
-  if (body.breakGlass) {
-    if (body.requestId !== undefined)
-      throw new InvalidRequestError('give either requestId or breakGlass, not both');
-    if (!mayBreakGlass(entitlement, principal))
-      throw new ForbiddenError(`you may not break glass on '${entitlement.id}'`);
-    return 'break-glass';
-  }
-  if (!mayRequest(entitlement, principal))
-    throw new ForbiddenError(`you may not request '${entitlement.id}'`);
-  if (body.requestId !== undefined) return 'approved-request';
-  if (entitlement.approval.required) {
-    throw new ApprovalRequiredError(
-      `'${entitlement.id}' needs an approved request: create one with POST /v1/requests`,
-    );
-  }
-  return 'direct';
-}
-
 /**
  * Consumes one use of the caller's approved request in one conditional write (approved, uses left,
  * window open, the caller's, this entitlement, at least the duration asked for). Of racing calls on
@@ -67,83 +45,69 @@ function authorize(entitlement: Entitlement, principal: Principal, body: VendReq
 async function consumeApproval(
   deps: VendDeps,
   principal: Principal,
-  entitlement: Entitlement,
-  requestId: string,
-  use: { sessionId: string; now: Date; durationSeconds: number | undefined },
+  entitlementId: string,
+  grant: Grant & { kind: 'approved-request' },
+  use: { sessionId: string; now: Date; requested: number | undefined },
 ): Promise<RequestRecord> {
   const consumed = await consumeUse(deps.requests, {
-    id: requestId,
+    id: grant.requestId,
     requesterSub: principal.sub,
-    entitlementId: entitlement.id,
+    entitlementId,
     now: toApiTime(use.now),
     sessionId: use.sessionId,
-    durationSeconds: use.durationSeconds ?? 0,
+    // The write's own guard of settleDuration's rule: the approval covers the duration asked for.
+    durationSeconds: use.requested ?? 0,
   });
   if (consumed) return consumed;
-  const current = await getRequest(deps.requests, requestId);
+  const current = await getRequest(deps.requests, grant.requestId);
   // The SDK retries a write whose answer was lost; if the first attempt landed, this use is ours.
   if (current?.consumptions.some((c) => c.sessionId === use.sessionId)) return current;
-  checkUsable(current, principal, entitlement.id, use.now);
-  if (current && use.durationSeconds !== undefined && use.durationSeconds > current.durationSeconds) {
-    const message = `must be at most ${current.durationSeconds} seconds (the approved duration)`;
-    throw new InvalidRequestError(`durationSeconds ${message}`, [{ path: 'durationSeconds', message }]);
-  }
+  checkUsable(current, principal, entitlementId, use.now);
+  // A duration above the approved one is the caller's mistake (400), not a lost race.
+  if (current) settleDuration(grant, use.requested, current);
   throw new ConflictError('the approval was used up by another call');
 }
 
 /**
  * Vends temporary credentials for one entitlement. Every rule is here, top to bottom:
- * 1. the entitlement exists (404) and the caller may use it now: requester groups (checked again at
- *    every vend), or break-glass groups with a justification; an entitlement that needs approval
- *    needs the caller's approved request (403 without one);
- * 2. the duration is within the maximum (the entitlement's, the approved request's, or break
- *    glass's), at least 900 s, never clamped (400);
- * 3. every AssumeRole parameter comes from the catalog and the verified token, and is checked
- *    against STS's limits before any write or call;
- * 4. with a request: one use is consumed by a conditional write, before STS is called;
- * 5. AssumeRole;
- * 6. the audit record is written with a conditional put; if it cannot be, no credentials (503);
- *    a consumed use that produced no credentials is recorded on the request;
- * 7. the credentials and the Session are returned (the handler adds Cache-Control: no-store).
+ * 1. decide: the entitlement exists (404) and the caller may use it now: requester groups (checked
+ *    again at every vend), or break-glass groups with a justification; an entitlement that needs
+ *    approval needs the caller's approved request (403 without one). A duration asked for is within
+ *    the grant's maximum and at least 900 s, never clamped (400). Every AssumeRole parameter comes
+ *    from the catalog and the verified token, checked against STS's limits: a refusal costs no use;
+ * 2. consume: with a request, one use is consumed by a conditional write, before STS is called;
+ *    then the duration is settled, once (at most the approved one);
+ * 3. issue: AssumeRole with exactly that duration;
+ * 4. audit: the record is written with a conditional put; if it cannot be, no credentials (503),
+ *    and a consumed use that produced no credentials is recorded on the request. The credentials
+ *    and the Session are returned (the handler adds Cache-Control: no-store).
  */
 export async function vendCredentials(deps: VendDeps, input: VendInput): Promise<VendResult> {
   const { principal, body } = input;
+  // 1. Decide.
   const entitlement = findEntitlement(deps.catalog, body.entitlementId);
   if (!entitlement) throw new NotFoundError(`entitlement '${body.entitlementId}' was not found`);
-  const path = authorize(entitlement, principal, body);
-
-  const maximum =
-    path === 'break-glass'
-      ? (entitlement.breakGlass?.maxDurationSeconds ?? 0)
-      : entitlement.maxDurationSeconds;
-  // A duration asked for is checked now; without one, the default applies (for an approved
-  // request, the approved duration, known once its use is consumed).
-  const requested =
-    body.durationSeconds === undefined ? undefined : resolveDuration(body.durationSeconds, 0, maximum);
+  const grant = decideGrant(entitlement, principal, body);
+  const requested = requestedDuration(grant, body.durationSeconds);
   const sessionId = newSessionId();
   const now = deps.now();
-  // Planned (and checked against STS's limits) before a use is consumed: a refusal here costs none.
-  const draft = planSession({
+  const parameters = sessionParameters({
     entitlement,
     principal,
     sessionId,
-    durationSeconds: resolveDuration(requested, entitlement.defaultDurationSeconds, maximum),
-    requestId: path === 'approved-request' ? (body.requestId ?? null) : null,
-    breakGlass: path === 'break-glass',
+    requestId: grant.kind === 'approved-request' ? grant.requestId : null,
+    breakGlass: grant.kind === 'break-glass',
   });
+
+  // 2. Consume.
   const request =
-    path === 'approved-request'
-      ? await consumeApproval(deps, principal, entitlement, body.requestId as string, {
-          sessionId,
-          now,
-          durationSeconds: requested,
-        })
+    grant.kind === 'approved-request'
+      ? await consumeApproval(deps, principal, entitlement.id, grant, { sessionId, now, requested })
       : null;
-  const plan = request
-    ? { ...draft, durationSeconds: requested ?? Math.min(request.durationSeconds, maximum) }
-    : draft;
 
   try {
+    const plan = { ...parameters, durationSeconds: settleDuration(grant, requested, request) };
+    // 3. Issue.
     const issued = await assumeRole(deps.sts, plan);
     const session = describeSession({
       sessionId,
@@ -154,9 +118,10 @@ export async function vendCredentials(deps: VendDeps, input: VendInput): Promise
       issued,
       requestId: request?.id ?? null,
       approvers: request?.approvals.map((a) => a.approver) ?? [],
-      breakGlassJustification: body.breakGlass?.justification ?? null,
+      breakGlassJustification: grant.kind === 'break-glass' ? grant.justification : null,
       client: input.client,
     });
+    // 4. Audit.
     try {
       await putSession(deps.audit, session);
     } catch (error) {
@@ -174,7 +139,7 @@ export async function vendCredentials(deps: VendDeps, input: VendInput): Promise
       principal: principal.sub,
       entitlementId: entitlement.id,
       requestId: request?.id ?? null,
-      breakGlass: path === 'break-glass',
+      breakGlass: grant.kind === 'break-glass',
     });
     return {
       credentials: {
@@ -200,6 +165,6 @@ async function noteUnissued(
   try {
     await recordUnissued(deps.requests, requestId, { sessionId, at: toApiTime(deps.now()), reason });
   } catch (error) {
-    log.error('request.unissued_unrecorded', { requestId, sessionId, reason, ...describeError(error) });
+    log.error(LogEvent.requestUnissuedUnrecorded, { requestId, sessionId, reason, ...describeError(error) });
   }
 }

@@ -9,7 +9,7 @@ import {
   mayBreakGlass,
   mayRequest,
   parseCatalog,
-} from '../../lib/catalog.ts';
+} from '../../lib/core/catalog.ts';
 import { ConfigError } from '../../lib/errors.ts';
 import {
   CATALOG_OPTIONS,

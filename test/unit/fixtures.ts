@@ -2,7 +2,7 @@
  * Builders shared by the unit tests: principals, catalog documents (plain objects, as YAML would
  * give them) and catalogs parsed by the real `parseCatalog`.
  */
-import { type Catalog, type Entitlement, parseCatalog } from '../../lib/catalog.ts';
+import { type Catalog, type Entitlement, parseCatalog } from '../../lib/core/catalog.ts';
 import type { Principal } from '../../lib/core/principal.ts';
 
 export const SANDBOX_ROLE = 'arn:aws:iam::111111111111:role/hallpass-sandbox-readonly';

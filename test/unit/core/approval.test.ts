@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { type Entitlement, parseCatalog } from '../../../lib/catalog.ts';
 import {
   approve,
   cancel,
@@ -11,6 +10,7 @@ import {
   statusOf,
   toApiRequest,
 } from '../../../lib/core/approval.ts';
+import { type Entitlement, parseCatalog } from '../../../lib/core/catalog.ts';
 import { ConflictError, ForbiddenError, NotFoundError, SelfApprovalError } from '../../../lib/errors.ts';
 import {
   CATALOG_OPTIONS,

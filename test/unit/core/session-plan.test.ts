@@ -4,10 +4,10 @@ import {
   type PlanInput,
   planSession,
   resolveDuration,
-  TAG,
 } from '../../../lib/core/session-plan.ts';
 import { encodeSourceIdentity, encodeTagValue } from '../../../lib/core/sts-encoding.ts';
 import { SOURCE_IDENTITY } from '../../../lib/core/sts-limits.ts';
+import { TAG } from '../../../lib/core/tags.ts';
 import { CatalogProblemError, ForbiddenError, InvalidRequestError } from '../../../lib/errors.ts';
 import { principal, SANDBOX_ROLE, sandboxEntitlement } from '../fixtures.ts';
 

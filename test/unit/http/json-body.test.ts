@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../../../lib/errors.ts';
-import { detailsOf, MAX_BODY_BYTES, parseJsonBody } from '../../../lib/http/json-body.ts';
-import type { HttpEvent } from '../../../lib/http/route.ts';
+import { detailsOf, MAX_BODY_BYTES, parseJsonBody } from '../../../lib/http/middleware/json-body.ts';
+import type { HttpEvent } from '../../../lib/http/types.ts';
 import { VendRequest } from '../../../lib/schemas.ts';
 
 function event(

@@ -9,7 +9,7 @@ import { AssumeRoleCommand, type AssumeRoleCommandOutput, STSClient } from '@aws
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { fromItem } from '../../../lib/adapters/dynamo-item.ts';
-import { parseCatalog } from '../../../lib/catalog.ts';
+import { parseCatalog } from '../../../lib/core/catalog.ts';
 import type { Principal } from '../../../lib/core/principal.ts';
 import {
   ApprovalRequiredError,

@@ -1,15 +1,15 @@
-import { type AuditEventRecord, type AuditTable, putEvent } from '../adapters/audit-table.ts';
-import type { RequestsTable } from '../adapters/requests-table.ts';
-import type { AuditEventId } from '../audit-events.ts';
-import type { Catalog } from '../catalog.ts';
+/**
+ * The audit trail of the approval workflow: one event per change of a request, appended to the audit
+ * table. Writing it never undoes the change it records (see recordEvent).
+ */
+import { AuditEvent, type AuditEventId, LogEvent } from '../audit-events.ts';
 import type { RequestRecord } from '../core/approval.ts';
-import { toApiTime } from '../core/session.ts';
+import { toApiTime } from '../core/time.ts';
 import { describeError, log } from '../log.ts';
+import { type AuditEventRecord, type AuditTable, putEvent } from './audit-table.ts';
 
-/** What the approval use cases need: the catalog, both tables and the clock. */
-export interface RequestDeps {
-  catalog: Catalog;
-  requests: RequestsTable;
+/** Where the trail is written, and the clock that dates its events. */
+export interface AuditTrail {
   audit: AuditTable;
   now: () => Date;
 }
@@ -20,7 +20,7 @@ export interface RequestDeps {
  * the failure is logged for operators rather than reported to a caller whose action succeeded.
  */
 export async function recordEvent(
-  deps: RequestDeps,
+  deps: AuditTrail,
   event: AuditEventId,
   r: RequestRecord,
   actor: { sub: string; name: string },
@@ -40,19 +40,19 @@ export async function recordEvent(
     if (await putEvent(deps.audit, record, onceKey))
       log.info(event, { requestId: r.id, actor: actor.sub, ...details });
   } catch (error) {
-    log.error('audit.event_unwritten', { lostEvent: event, requestId: r.id, ...describeError(error) });
+    log.error(LogEvent.auditEventUnwritten, { lostEvent: event, requestId: r.id, ...describeError(error) });
   }
 }
 
 /** Writes `request.expired` once, the first time anyone observes that a request has expired. */
-export async function noteExpiry(deps: RequestDeps, r: RequestRecord, status: string): Promise<void> {
+export async function noteExpiry(deps: AuditTrail, r: RequestRecord, status: string): Promise<void> {
   if (status !== 'expired' || (r.state !== 'pending' && r.state !== 'approved')) return;
   await recordEvent(
     deps,
-    'request.expired',
+    AuditEvent.requestExpired,
     r,
     { sub: 'hallpass', name: 'hallpass' },
     { was: r.state },
-    `request.expired#${r.id}`,
+    `${AuditEvent.requestExpired}#${r.id}`,
   );
 }

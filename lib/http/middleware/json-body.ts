@@ -4,9 +4,9 @@
  * (400), and anything the schema does not describe exactly (400, with details).
  */
 import type { MiddlewareObj } from '@middy/core';
-import { InvalidRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors.ts';
-import type * as z from '../zod.ts';
-import type { HttpEvent, HttpResult } from './route.ts';
+import { InvalidRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../../errors.ts';
+import type * as z from '../../zod.ts';
+import type { HttpEvent, HttpResult } from '../types.ts';
 
 export const MAX_BODY_BYTES = 16 * 1024;
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;

@@ -1,11 +1,11 @@
 /**
- * The entitlement catalog: its schema, loading (validated once, at start-up, naming the bad field)
- * and the questions use cases ask of it: who may request, approve or break glass.
+ * The entitlement catalog: its schema, its validation (the schema, then STS's limits and cross-field
+ * rules, naming the bad field) and the questions use cases ask of it: who may request, approve, break
+ * glass or audit. Pure: reading the file is the catalog-file adapter's (lib/adapters/catalog-file.ts).
  */
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
-import { config } from './config.ts';
-import { inAnyGroup, type Principal } from './core/principal.ts';
+import { ConfigError } from '../errors.ts';
+import * as z from '../zod.ts';
+import { inAnyGroup, type Principal } from './principal.ts';
 import {
   checkExternalId,
   checkPolicyArns,
@@ -16,10 +16,9 @@ import {
   checkTagValue,
   MAX_DURATION_SECONDS,
   MIN_DURATION_SECONDS,
-} from './core/sts-limits.ts';
-import { unknownVariables } from './core/templates.ts';
-import { ConfigError } from './errors.ts';
-import * as z from './zod.ts';
+} from './sts-limits.ts';
+import { RESERVED_TAG_PREFIX, TAG } from './tags.ts';
+import { unknownVariables } from './templates.ts';
 
 const groupList = z.array(z.string().check(z.minLength(1), z.maxLength(256)));
 const seconds = z.int().check(z.gte(MIN_DURATION_SECONDS), z.lte(MAX_DURATION_SECONDS));
@@ -66,9 +65,6 @@ const CatalogSchema = z.strictObject({
 export type Catalog = z.infer<typeof CatalogSchema>;
 export type Entitlement = z.infer<typeof EntitlementSchema>;
 export type Approval = z.infer<typeof ApprovalSchema>;
-
-/** Tag keys hallpass sets itself on every session; the catalog may not set them. */
-export const RESERVED_TAG_PREFIX = 'hallpass:';
 
 function fieldPath(path: readonly PropertyKey[], catalog: unknown): string {
   let out = '';
@@ -129,11 +125,10 @@ function entitlementProblems(e: Entitlement, maxSessionSeconds: number): Array<[
     // A value with no variable is final already: check it now rather than at every vend.
     if (!template.includes('${')) problems.push([`sessionTags.${key}`, checkTagValue(key, template)]);
   }
-  // Tag values are checked again once rendered; here the keys, count and transitive subset.
+  // Tag values are checked again once rendered; here the keys, count and transitive subset, with the
+  // most tags hallpass adds to one session (a session has a request id or break glass, not both).
   const placeholderTags = Object.fromEntries(
-    [...Object.keys(e.sessionTags), 'hallpass:session-id', 'hallpass:principal', 'hallpass:request-id'].map(
-      (k) => [k, ''],
-    ),
+    [...Object.keys(e.sessionTags), TAG.sessionId, TAG.principal, TAG.requestId].map((k) => [k, '']),
   );
   problems.push(['transitiveTagKeys', checkTags(placeholderTags, e.transitiveTagKeys)]);
   return problems.filter((p): p is [string, string] => p[1] !== null);
@@ -162,23 +157,6 @@ export function parseCatalog(document: unknown, options: { maxSessionSeconds: nu
   return catalog;
 }
 
-/** Reads and validates the catalog YAML file. */
-export function loadCatalog(path: string, options: { maxSessionSeconds: number }): Catalog {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new ConfigError(`cannot read the catalog at ${path}: ${(error as Error).message}`);
-  }
-  let document: unknown;
-  try {
-    document = parseYaml(text);
-  } catch (error) {
-    throw new ConfigError(`invalid catalog: ${path} is not valid YAML: ${(error as Error).message}`);
-  }
-  return parseCatalog(document, options);
-}
-
 export function findEntitlement(catalog: Catalog, id: string): Entitlement | undefined {
   return catalog.entitlements.find((entitlement) => entitlement.id === id);
 }
@@ -192,14 +170,3 @@ export const mayBreakGlass = (e: Entitlement, p: Principal): boolean =>
   e.breakGlass !== undefined && inAnyGroup(p, e.breakGlass.groups);
 
 export const isAuditor = (catalog: Catalog, p: Principal): boolean => inAnyGroup(p, catalog.auditorGroups);
-
-let loaded: Catalog | undefined;
-
-/** The configured catalog, loaded and validated once per container. */
-export function catalog(): Catalog {
-  if (!loaded) {
-    const { catalogPath, maxSessionSeconds } = config();
-    loaded = loadCatalog(catalogPath, { maxSessionSeconds });
-  }
-  return loaded;
-}

@@ -1,0 +1,33 @@
+/**
+ * Middleware: an error becomes API.md's JSON error through the one error table (lib/http/errors.ts).
+ * Anything at or above 500 is logged with its detail, which never reaches the caller; refusals of
+ * identity or permission are logged as `access.denied`.
+ */
+
+import type { MiddlewareObj } from '@middy/core';
+import { AuditEvent, LogEvent } from '../../audit-events.ts';
+import { describeError, log } from '../../log.ts';
+import { mapError } from '../errors.ts';
+import type { HttpEvent, HttpResult, RouteContext } from '../types.ts';
+
+export function errorHandler(): MiddlewareObj<HttpEvent<unknown>, HttpResult> {
+  return {
+    onError: (request) => {
+      request.event.hallpass ??= { requestId: crypto.randomUUID() } as RouteContext<unknown>;
+      const mapped = mapError(request.error, request.event.hallpass.requestId);
+      const fields = {
+        requestId: request.event.hallpass.requestId,
+        route: request.event.routeKey,
+        status: mapped.status,
+      };
+      if (mapped.status >= 500) log.error(LogEvent.httpError, { ...fields, ...describeError(request.error) });
+      else if (mapped.status === 401 || mapped.status === 403)
+        log.warn(AuditEvent.accessDenied, { ...fields, reason: mapped.body.error.message });
+      request.response = {
+        statusCode: mapped.status,
+        headers: mapped.headers,
+        body: JSON.stringify(mapped.body),
+      };
+    },
+  };
+}
