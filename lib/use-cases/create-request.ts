@@ -1,3 +1,7 @@
+/**
+ * POST /v1/requests: a request for access, checked against the catalog and stored (pending, or
+ * approved at once when the entitlement needs no approval), with `request.created` in the trail.
+ */
 import { recordEvent } from '../adapters/audit-trail.ts';
 import { createRequest as storeRequest } from '../adapters/requests-table.ts';
 import { AuditEvent } from '../audit-events.ts';

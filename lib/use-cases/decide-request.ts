@@ -1,3 +1,7 @@
+/**
+ * Decisions on a request (approve, deny, cancel): read, decide with the pure rules of
+ * core/approval.ts, write only if nobody wrote in between (else decide again), and record the event.
+ */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { noteExpiry, recordEvent } from '../adapters/audit-trail.ts';
 import { getRequest, replaceRequest } from '../adapters/requests-table.ts';

@@ -1,3 +1,7 @@
+/**
+ * GET /v1/entitlements: the catalog as it applies to the caller, each entry with what they may do on
+ * it (request, approve, break glass). Pure: it reads only the catalog.
+ */
 import { type Catalog, type Entitlement, mayApprove, mayBreakGlass, mayRequest } from '../core/catalog.ts';
 import type { Principal } from '../core/principal.ts';
 import type { Entitlement as EntitlementView } from '../schemas.ts';

@@ -1,3 +1,8 @@
+/**
+ * Reads of requests: one request (for its requester, eligible approvers and auditors), and the
+ * caller's own or approvable requests, newest first, with signed cursors. A request seen expired for
+ * the first time gets its `request.expired` event.
+ */
 import { noteExpiry } from '../adapters/audit-trail.ts';
 import { createdKeyOf, getRequest, queryIndex } from '../adapters/requests-table.ts';
 import { type ApiRequest, maySee, type RequestRecord, statusOf, toApiRequest } from '../core/approval.ts';

@@ -1,3 +1,7 @@
+/**
+ * POST /v1/sessions/{id}/review: an auditor's verdict on a break-glass session, written to the
+ * session's own review attribute (once) and appended to the trail as `session.reviewed`.
+ */
 import { findSessionById } from '../adapters/audit-query.ts';
 import { type AuditTable, putEvent, putReview } from '../adapters/audit-table.ts';
 import { AuditEvent, LogEvent } from '../audit-events.ts';
