@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { parse } from 'yaml';
 import { ensureTables, startDynalite } from '../local/dynamodb.ts';
-import { type IssuerKey, loadOrCreateIssuerKey, signDevToken, startDevIssuer } from '../local/issuer.ts';
+import { type IssuerKey, loadOrCreateIssuerKey, signDevToken } from '../local/issuer/keys.ts';
+import { startDevIssuer } from '../local/issuer/server.ts';
 import { startLocalSts } from '../local/sts/server.ts';
 
 export const STAGE = 'bench';

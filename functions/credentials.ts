@@ -1,6 +1,6 @@
 /** POST /v1/credentials: vend temporary credentials for an entitlement (no-store). */
 import { STSClient } from '@aws-sdk/client-sts';
-import { CLIENT_OPTIONS, containerDeps } from '../lib/deps.ts';
+import { authenticator, CLIENT_OPTIONS, containerDeps } from '../lib/deps.ts';
 import { httpRoute, json } from '../lib/http/route.ts';
 import { ROUTES } from '../lib/http/routes.ts';
 import { vendCredentials } from '../lib/use-cases/vend-credentials.ts';
@@ -8,7 +8,7 @@ import { vendCredentials } from '../lib/use-cases/vend-credentials.ts';
 // Only this function builds an STS client: the others neither load nor bundle it.
 const deps = { ...containerDeps(), sts: new STSClient(CLIENT_OPTIONS) };
 
-export const handler = httpRoute(ROUTES.credentials).handler(async (event) => {
+export const handler = httpRoute(ROUTES.credentials, authenticator()).handler(async (event) => {
   const { principal, body, client } = event.hallpass;
   return json(200, await vendCredentials(deps, { principal, body, client }), { noStore: true });
 });

@@ -1,5 +1,5 @@
 /** GET /v1/events?requestId=|principal=: the story of a request or a person, newest first. */
-import { containerDeps } from '../lib/deps.ts';
+import { authenticator, containerDeps } from '../lib/deps.ts';
 import { parseQuery } from '../lib/http/params.ts';
 import { httpRoute, json } from '../lib/http/route.ts';
 import { ROUTES } from '../lib/http/routes.ts';
@@ -8,6 +8,6 @@ import { queryEvents } from '../lib/use-cases/query-audit.ts';
 const route = ROUTES['events-list'];
 const deps = containerDeps();
 
-export const handler = httpRoute(route).handler(async (event) =>
+export const handler = httpRoute(route, authenticator()).handler(async (event) =>
   json(200, await queryEvents(deps, event.hallpass.principal, parseQuery(event, route.query))),
 );

@@ -1,5 +1,5 @@
 /** POST /v1/requests/{id}/approve {comment?}: one approval by an eligible approver. */
-import { containerDeps } from '../lib/deps.ts';
+import { authenticator, containerDeps } from '../lib/deps.ts';
 import { pathId } from '../lib/http/params.ts';
 import { httpRoute, json } from '../lib/http/route.ts';
 import { ROUTES } from '../lib/http/routes.ts';
@@ -7,7 +7,7 @@ import { approveRequest } from '../lib/use-cases/decide-request.ts';
 
 const deps = containerDeps();
 
-export const handler = httpRoute(ROUTES['requests-approve']).handler(async (event) =>
+export const handler = httpRoute(ROUTES['requests-approve'], authenticator()).handler(async (event) =>
   json(
     200,
     await approveRequest(deps, event.hallpass.principal, pathId(event), event.hallpass.body.comment ?? null),

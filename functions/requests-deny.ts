@@ -1,5 +1,5 @@
 /** POST /v1/requests/{id}/deny {reason}: an eligible approver refuses a pending request. */
-import { containerDeps } from '../lib/deps.ts';
+import { authenticator, containerDeps } from '../lib/deps.ts';
 import { pathId } from '../lib/http/params.ts';
 import { httpRoute, json } from '../lib/http/route.ts';
 import { ROUTES } from '../lib/http/routes.ts';
@@ -7,6 +7,6 @@ import { denyRequest } from '../lib/use-cases/decide-request.ts';
 
 const deps = containerDeps();
 
-export const handler = httpRoute(ROUTES['requests-deny']).handler(async (event) =>
+export const handler = httpRoute(ROUTES['requests-deny'], authenticator()).handler(async (event) =>
   json(200, await denyRequest(deps, event.hallpass.principal, pathId(event), event.hallpass.body.reason)),
 );

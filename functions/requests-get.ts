@@ -1,5 +1,5 @@
 /** GET /v1/requests/{id}: one request, for its requester, eligible approvers and auditors. */
-import { containerDeps } from '../lib/deps.ts';
+import { authenticator, containerDeps } from '../lib/deps.ts';
 import { pathId } from '../lib/http/params.ts';
 import { httpRoute, json } from '../lib/http/route.ts';
 import { ROUTES } from '../lib/http/routes.ts';
@@ -7,6 +7,6 @@ import { getRequestFor } from '../lib/use-cases/read-requests.ts';
 
 const deps = containerDeps();
 
-export const handler = httpRoute(ROUTES['requests-get']).handler(async (event) =>
+export const handler = httpRoute(ROUTES['requests-get'], authenticator()).handler(async (event) =>
   json(200, await getRequestFor(deps, event.hallpass.principal, pathId(event))),
 );

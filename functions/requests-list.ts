@@ -1,5 +1,5 @@
 /** GET /v1/requests?view=mine|approvable&status=&limit=&cursor=: newest first, paginated. */
-import { containerDeps } from '../lib/deps.ts';
+import { authenticator, containerDeps } from '../lib/deps.ts';
 import { parseQuery } from '../lib/http/params.ts';
 import { httpRoute, json } from '../lib/http/route.ts';
 import { ROUTES } from '../lib/http/routes.ts';
@@ -8,6 +8,6 @@ import { listRequests } from '../lib/use-cases/read-requests.ts';
 const route = ROUTES['requests-list'];
 const deps = containerDeps();
 
-export const handler = httpRoute(route).handler(async (event) =>
+export const handler = httpRoute(route, authenticator()).handler(async (event) =>
   json(200, await listRequests(deps, event.hallpass.principal, parseQuery(event, route.query))),
 );

@@ -1,5 +1,5 @@
 /** GET /v1/sessions/{id}: one session, for auditors and for its principal. */
-import { containerDeps } from '../lib/deps.ts';
+import { authenticator, containerDeps } from '../lib/deps.ts';
 import { pathId } from '../lib/http/params.ts';
 import { httpRoute, json } from '../lib/http/route.ts';
 import { ROUTES } from '../lib/http/routes.ts';
@@ -7,6 +7,6 @@ import { getSession } from '../lib/use-cases/query-audit.ts';
 
 const deps = containerDeps();
 
-export const handler = httpRoute(ROUTES['sessions-get']).handler(async (event) =>
+export const handler = httpRoute(ROUTES['sessions-get'], authenticator()).handler(async (event) =>
   json(200, await getSession(deps, event.hallpass.principal, pathId(event))),
 );

@@ -2,7 +2,7 @@
  * GET /v1/sessions?principal=&entitlementId=&roleArn=&accessKeyId=&requestId=&breakGlass=&from=&to=
  * &limit=&cursor=&format=json|ndjson|csv: the audit query, newest first, by index only.
  */
-import { containerDeps } from '../lib/deps.ts';
+import { authenticator, containerDeps } from '../lib/deps.ts';
 import { parseQuery } from '../lib/http/params.ts';
 import { httpRoute, json, text } from '../lib/http/route.ts';
 import { ROUTES } from '../lib/http/routes.ts';
@@ -11,7 +11,7 @@ import { exportSessions, querySessions } from '../lib/use-cases/query-audit.ts';
 const route = ROUTES['sessions-list'];
 const deps = containerDeps();
 
-export const handler = httpRoute(route).handler(async (event) => {
+export const handler = httpRoute(route, authenticator()).handler(async (event) => {
   const query = parseQuery(event, route.query);
   if (query.format === 'json') return json(200, await querySessions(deps, event.hallpass.principal, query));
   const exported = await exportSessions(deps, event.hallpass.principal, query);

@@ -1,5 +1,5 @@
 /** POST /v1/sessions/{id}/review {status, comment}: an auditor's verdict on a break-glass session. */
-import { containerDeps } from '../lib/deps.ts';
+import { authenticator, containerDeps } from '../lib/deps.ts';
 import { pathId } from '../lib/http/params.ts';
 import { httpRoute, json } from '../lib/http/route.ts';
 import { ROUTES } from '../lib/http/routes.ts';
@@ -7,6 +7,6 @@ import { reviewSession } from '../lib/use-cases/review-session.ts';
 
 const deps = containerDeps();
 
-export const handler = httpRoute(ROUTES['sessions-review']).handler(async (event) =>
+export const handler = httpRoute(ROUTES['sessions-review'], authenticator()).handler(async (event) =>
   json(200, await reviewSession(deps, event.hallpass.principal, pathId(event), event.hallpass.body)),
 );

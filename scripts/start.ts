@@ -16,7 +16,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { parse as parseYaml } from 'yaml';
 import { loadCatalog } from '../lib/catalog.ts';
 import { ensureTables, startDynalite } from '../local/dynamodb.ts';
-import { loadOrCreateIssuerKey, startDevIssuer } from '../local/issuer.ts';
+import { loadOrCreateIssuerKey } from '../local/issuer/keys.ts';
+import { startDevIssuer } from '../local/issuer/server.ts';
 import { startLocalNotifier } from '../local/notifier.ts';
 import {
   DEFAULT_AUDIENCE,

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { loadOrCreateIssuerKey, signDevToken } from '../local/issuer.ts';
+import { loadOrCreateIssuerKey, signDevToken } from '../local/issuer/keys.ts';
 import { DEFAULT_AUDIENCE, ISSUER_KEY_FILE, STACK_FILE, type StackInfo } from '../local/paths.ts';
 
 function fail(message: string): never {

@@ -9,7 +9,7 @@
  * Handlers receive `event.hallpass` with what these established.
  */
 import middy, { type MiddlewareObj } from '@middy/core';
-import { authenticator } from '../deps.ts';
+import type { Authenticate } from '../adapters/auth.ts';
 import type * as z from '../zod.ts';
 import { accessLog } from './middleware/access-log.ts';
 import { authenticate } from './middleware/authenticate.ts';
@@ -37,8 +37,11 @@ export function text(statusCode: number, body: string, headers: Record<string, s
 
 type BodyOf<Spec extends RouteSpec> = Spec['body'] extends z.ZodMiniType ? z.infer<Spec['body']> : undefined;
 
-/** The middy handler of one route of the table, ready for `.handler(...)`. */
-export function httpRoute<Spec extends RouteSpec>(spec: Spec) {
+/**
+ * The middy handler of one route of the table, ready for `.handler(...)`. A route that needs a token
+ * is given the container's verifier (lib/deps.ts `authenticator()`); the others import no deps.
+ */
+export function httpRoute<Spec extends RouteSpec>(spec: Spec, verify?: Authenticate) {
   type Event = HttpEvent<BodyOf<Spec>>;
   const use = (middleware: MiddlewareObj<HttpEvent<unknown>, HttpResult>) =>
     middleware as unknown as MiddlewareObj<Event, HttpResult>;
@@ -46,7 +49,11 @@ export function httpRoute<Spec extends RouteSpec>(spec: Spec) {
     .use(use(requestContext()))
     .use(use(accessLog()))
     .use(use(errorHandler()));
-  if (spec.auth) route.use(use(authenticate(authenticator())));
+  if (spec.auth) {
+    if (!verify)
+      throw new Error(`a route that needs a token needs the verifier (${spec.method} ${spec.path})`);
+    route.use(use(authenticate(verify)));
+  }
   if (spec.body) route.use(use(jsonBody(spec.body, { allowEmpty: spec.emptyBody ?? false })));
   return route;
 }

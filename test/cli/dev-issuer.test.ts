@@ -9,13 +9,8 @@ import { join } from 'node:path';
 import { decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthenticator } from '../../lib/adapters/auth.ts';
-import {
-  type DevIssuer,
-  type IssuerKey,
-  loadOrCreateIssuerKey,
-  signDevToken,
-  startDevIssuer,
-} from '../../local/issuer.ts';
+import { type IssuerKey, loadOrCreateIssuerKey, signDevToken } from '../../local/issuer/keys.ts';
+import { type DevIssuer, startDevIssuer } from '../../local/issuer/server.ts';
 import { Browser, completeDeviceSignIn, readForm } from './support/browser.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hallpass-dev-issuer-'));

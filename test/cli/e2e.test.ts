@@ -21,7 +21,7 @@ import {
   SessionList,
   VendResponse,
 } from '../../lib/schemas.ts';
-import { loadOrCreateIssuerKey, signDevToken } from '../../local/issuer.ts';
+import { loadOrCreateIssuerKey, signDevToken } from '../../local/issuer/keys.ts';
 import { AWS_CLI } from '../support/aws-cli.ts';
 import { completeDeviceSignIn } from './support/browser.ts';
 import { cleanEnv, hallpass, hallpassInBackground, SHIM } from './support/cli.ts';

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { TestProject } from 'vitest/node';
 import { ensureTables, startDynalite } from '../../local/dynamodb.ts';
-import { loadOrCreateIssuerKey, startDevIssuer } from '../../local/issuer.ts';
+import { loadOrCreateIssuerKey } from '../../local/issuer/keys.ts';
+import { startDevIssuer } from '../../local/issuer/server.ts';
 import { startLocalSts } from '../../local/sts/server.ts';
 import { TEST_STAGE, type TestStack } from './stack-info.ts';
 

@@ -1,4 +1,4 @@
-import type { IssuerKey } from '../../local/issuer.ts';
+import type { IssuerKey } from '../../local/issuer/keys.ts';
 
 export const TEST_STAGE = 'test';
 export const AUDIENCE = 'hallpass';

@@ -1,6 +1,6 @@
 /** Tokens for the tests: signed by the test run's dev issuer, or deliberately wrong. */
 import { inject } from 'vitest';
-import { signDevToken } from '../../local/issuer.ts';
+import { signDevToken } from '../../local/issuer/keys.ts';
 import { AUDIENCE } from './stack-info.ts';
 
 export interface TokenOptions {
