@@ -3,6 +3,7 @@
  * local notifier, delivers it) to a notification. One record, at most one notification; its `id` is
  * the record's key, so a receiver can drop the duplicates that at-least-once delivery allows.
  */
+import { AuditEvent } from '../audit-events.ts';
 import type { Session } from './session.ts';
 
 export const DetailType = {
@@ -79,7 +80,7 @@ export function notificationFor(item: Item, publicUrl?: string): Notification | 
   };
   const where = `*${String(item.entitlementId)}*`;
   switch (item.event) {
-    case 'request.created':
+    case AuditEvent.requestCreated:
       if (details.approvalRequired === false) return null;
       return {
         ...base,
@@ -90,7 +91,7 @@ export function notificationFor(item: Item, publicUrl?: string): Notification | 
           `${person(item.actor)} asks for ${where} for ${details.durationSeconds} s` +
           `${details.justification ? `: ${details.justification}` : ''}.\nDecide: ${base.detail.link}`,
       };
-    case 'request.approved':
+    case AuditEvent.requestApproved:
       if (details.quorumReached !== true) return null;
       return {
         ...base,
@@ -99,7 +100,7 @@ export function notificationFor(item: Item, publicUrl?: string): Notification | 
         audience: 'requester',
         text: `Your request for ${where} was approved by ${person(item.actor)}. Use it: ${base.detail.link}`,
       };
-    case 'request.denied':
+    case AuditEvent.requestDenied:
       return {
         ...base,
         detailType: DetailType.requestDenied,
@@ -107,7 +108,7 @@ export function notificationFor(item: Item, publicUrl?: string): Notification | 
         audience: 'requester',
         text: `Your request for ${where} was denied by ${person(item.actor)}: ${details.reason}`,
       };
-    case 'break-glass.reminder':
+    case AuditEvent.breakGlassReminder:
       return {
         ...base,
         detailType: DetailType.breakGlassReminder,

@@ -49,9 +49,11 @@ describe('the import graph', () => {
   });
 
   it('has no arrow from lib/core to anything that does I/O', () => {
-    // The core may use other core modules, the error classes, zod and node:crypto's ids and hashes.
+    // The core may use other core modules, the error classes, the event ids, zod and node:crypto's
+    // ids and hashes.
     const allowed = (spec: string) =>
-      spec.startsWith('lib/core/') || ['lib/errors.ts', 'lib/zod.ts', 'node:crypto'].includes(spec);
+      spec.startsWith('lib/core/') ||
+      ['lib/errors.ts', 'lib/audit-events.ts', 'lib/zod.ts', 'node:crypto'].includes(spec);
     expect(arrows('lib/core/', (spec) => !allowed(spec))).toEqual([]);
   });
 
