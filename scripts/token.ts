@@ -5,8 +5,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import type { StackInfo } from '../lib/local-stack-file.ts';
 import { loadOrCreateIssuerKey, signDevToken } from '../local/issuer/keys.ts';
-import { DEFAULT_AUDIENCE, ISSUER_KEY_FILE, STACK_FILE, type StackInfo } from '../local/paths.ts';
+import { DEFAULT_AUDIENCE, ISSUER_KEY_FILE, STACK_FILE } from '../local/paths.ts';
 
 function fail(message: string): never {
   process.stderr.write(`token: ${message}\n`);

@@ -1,7 +1,6 @@
 /** `configure`, `login`, `logout`, `whoami`: where the API is, and who the caller is. */
-import { resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import type { StackInfo } from '../../local/paths.ts';
+import { type StackInfo, stackFile } from '../../lib/local-stack-file.ts';
 import { noPositionals, parseCommand } from '../args.ts';
 import { TokenSource } from '../auth.ts';
 import { loadSettings, normaliseApiUrl, type Profile, readConfig, writeProfile } from '../config.ts';
@@ -36,7 +35,7 @@ function normaliseIssuer(value: string): string {
 
 /** The local stack's addresses, as `npm start` wrote them. */
 function localStack(env: NodeJS.ProcessEnv): StackInfo {
-  const file = resolve(env.HALLPASS_STATE_DIR ?? '.hallpass', 'stack.json');
+  const file = stackFile(env.HALLPASS_STATE_DIR);
   const stack = readJsonFile(file) as StackInfo | undefined;
   if (!stack?.api || !stack.issuer)
     throw new CliError(
