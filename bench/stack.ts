@@ -1,22 +1,16 @@
 /**
- * The local services the benchmark measures against, all in this process and in memory: dynalite
- * with serverless.yml's tables, the local STS (SigV4-verified, the roles of local/sts-roles.yaml) and
- * the dev OIDC issuer with a key made for this run. `serviceEnv` is the environment a deployed
- * function would have, pointed at them (as test/support/env.ts does for the tests).
+ * The local services the benchmark measures against, all in this process and in memory
+ * (local/stack.ts): dynalite with serverless.yml's tables, the local STS (SigV4-verified, the roles
+ * of local/sts-roles.yaml) and the dev OIDC issuer with a key made for this run. `env` is the
+ * environment a deployed function would have, pointed at them.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { parse } from 'yaml';
-import { ensureTables, startDynalite } from '../local/dynamodb.ts';
-import { type IssuerKey, loadOrCreateIssuerKey, signDevToken } from '../local/issuer/keys.ts';
-import { startDevIssuer } from '../local/issuer/server.ts';
-import { startLocalSts } from '../local/sts/server.ts';
+import { type IssuerKey, signDevToken } from '../local/issuer/keys.ts';
+import { DEFAULT_AUDIENCE } from '../local/paths.ts';
+import { startLocalStack } from '../local/stack.ts';
 
 export const STAGE = 'bench';
-export const AUDIENCE = 'hallpass';
+export const AUDIENCE = DEFAULT_AUDIENCE;
 export const CATALOG = 'catalog/example.yaml';
 export const ENTITLEMENT = 'sandbox-readonly';
 /** The caller: in the group that may request ENTITLEMENT, with a display name (as most tokens have). */
@@ -31,59 +25,22 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-interface Caller {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken: string;
-}
-
 export async function startStack(): Promise<Stack> {
   // Node 20 is supported here: the SDK's notice about its future versions would only add noise.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  const dir = mkdtempSync(join(tmpdir(), 'hallpass-bench-'));
-  const dynamo = await startDynalite({ port: 0 });
-  const sts = await startLocalSts({ port: 0 });
-  const issuerKey = await loadOrCreateIssuerKey(join(dir, 'issuer-key.json'));
-  const issuer = await startDevIssuer(issuerKey, 0);
-
-  const setup = new DynamoDBClient({
-    region: 'us-east-1',
-    endpoint: dynamo.url,
-    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
-  });
-  const names = await ensureTables(setup, STAGE);
-  setup.destroy();
-  const tables = { audit: names.AuditTable as string, requests: names.RequestsTable as string };
-
-  const caller = (parse(readFileSync('local/sts-roles.yaml', 'utf8')) as { callers: Caller[] }).callers[0];
-  if (!caller) throw new Error('local/sts-roles.yaml names no caller');
-
-  const env: Record<string, string> = {
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    AWS_REGION: 'us-east-1',
-    AWS_ENDPOINT_URL_STS: sts.url,
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
-    AWS_ACCESS_KEY_ID: caller.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: caller.secretAccessKey,
-    AWS_SESSION_TOKEN: caller.sessionToken,
-    AWS_CONFIG_FILE: '/dev/null',
-    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-    HALLPASS_ISSUER: issuer.url,
-    HALLPASS_AUDIENCE: AUDIENCE,
-    HALLPASS_CATALOG: CATALOG,
-    HALLPASS_AUDIT_TABLE: tables.audit,
-    HALLPASS_REQUESTS_TABLE: tables.requests,
-  };
+  const stack = await startLocalStack({ stage: STAGE, audience: AUDIENCE });
+  const { issuerKey, urls } = stack;
+  if (!urls.sts || !issuerKey) throw new Error('the benchmark runs its own STS and issuer');
 
   return {
-    urls: { dynamodb: dynamo.url, sts: sts.url, issuer: issuer.url },
-    tables,
-    env,
+    urls: { dynamodb: urls.dynamodb, sts: urls.sts, issuer: urls.issuer },
+    tables: stack.tables,
+    env: { ...stack.env, HALLPASS_CATALOG: CATALOG },
     issuerKey,
     // Valid for an hour (longer than any run), and each one distinct (its own jti): RS256 signatures
     // are deterministic, so two tokens signed in the same second would otherwise be the same string.
     token: () =>
-      signDevToken(issuerKey, issuer.url, {
+      signDevToken(issuerKey, urls.issuer, {
         sub: CALLER.sub,
         groups: CALLER.groups,
         name: CALLER.name,
@@ -91,9 +48,6 @@ export async function startStack(): Promise<Stack> {
         expiresIn: 3600,
         extra: { jti: randomUUID() },
       }),
-    close: async () => {
-      await Promise.all([dynamo.close(), sts.close(), issuer.close()]);
-      rmSync(dir, { recursive: true, force: true });
-    },
+    close: () => stack.stop(),
   };
 }

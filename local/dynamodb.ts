@@ -81,6 +81,12 @@ export function tableDefinitions(
   return tables;
 }
 
+/** The names of a stage's tables, as the functions' HALLPASS_AUDIT_TABLE and HALLPASS_REQUESTS_TABLE. */
+export function tableNames(stage: string): { audit: string; requests: string } {
+  const tables = tableDefinitions(stage);
+  return { audit: tables.AuditTable?.TableName as string, requests: tables.RequestsTable?.TableName as string };
+}
+
 /** Creates each table that does not exist yet; returns the table names by logical id. */
 export async function ensureTables(client: DynamoDBClient, stage: string): Promise<Record<string, string>> {
   const names: Record<string, string> = {};

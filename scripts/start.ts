@@ -6,18 +6,17 @@
  * PORT sets the API port (default 3000); the local services take PORT+10 (DynamoDB), PORT+11 (STS),
  * PORT+12 (issuer) and PORT+13 (the webhook receiver that prints notifications). AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_STS / HALLPASS_ISSUER, when
  * set, are used instead of starting the local service; --aws-sts uses AWS's STS through the default
- * credential chain. HALLPASS_CATALOG names another catalog file.
+ * credential chain. HALLPASS_CATALOG names another catalog file. Every other setting, and every
+ * default, is the service's own (lib/config.ts).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { parse as parseYaml } from 'yaml';
-import { loadCatalog } from '../lib/catalog.ts';
-import { ensureTables, startDynalite } from '../local/dynamodb.ts';
-import { loadOrCreateIssuerKey } from '../local/issuer/keys.ts';
-import { startDevIssuer } from '../local/issuer/server.ts';
+import { loadCatalog } from '../lib/adapters/catalog-file.ts';
+import { type Config, parseConfig } from '../lib/config.ts';
+import type { StackInfo } from '../lib/local-stack-file.ts';
+import { tableNames } from '../local/dynamodb.ts';
 import { startLocalNotifier } from '../local/notifier.ts';
 import {
   DEFAULT_AUDIENCE,
@@ -26,25 +25,20 @@ import {
   LOCAL_STAGE,
   STACK_FILE,
   STATE_DIR,
-  type StackInfo,
 } from '../local/paths.ts';
-import { DEFAULT_ROLES_FILE } from '../local/sts/config.ts';
-import { startLocalSts } from '../local/sts/server.ts';
-import { startWebhookReceiver } from '../local/webhook-receiver.ts';
+import { type LocalStack, startLocalStack } from '../local/stack.ts';
 
 // Node 20 is fine for the SDK versions pinned here; Lambda runs nodejs22.x.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-const { values: flags } = parseArgs({
-  options: { fresh: { type: 'boolean', default: false }, 'aws-sts': { type: 'boolean', default: false } },
-  strict: true,
-});
+type Flags = { fresh: boolean; 'aws-sts': boolean };
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const stops: Array<() => Promise<void> | void> = [];
 let api: ChildProcess | undefined;
 let stopping = false;
 
+/** Ends serverless-offline, then everything else this script started (last started first), and exits. */
 async function stop(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
@@ -68,121 +62,73 @@ async function stop(code: number): Promise<never> {
   }
   process.exit(code);
 }
-process.on('SIGINT', () => void stop(130));
-process.on('SIGTERM', () => void stop(143));
 
 function fail(message: string): Promise<never> {
   process.stderr.write(`hallpass: ${message}\n`);
   return stop(1);
 }
 
-const port = Number(process.env.PORT ?? 3000);
-if (!Number.isInteger(port) || port < 1 || port > 65535 - 13)
-  await fail(`PORT must be a TCP port, got '${process.env.PORT}'`);
-
-// A catalog that does not validate refuses to start, naming the bad field.
-const catalogPath = process.env.HALLPASS_CATALOG ?? 'catalog/example.yaml';
-try {
-  loadCatalog(catalogPath, { maxSessionSeconds: Number(process.env.HALLPASS_MAX_SESSION_SECONDS ?? 3600) });
-} catch (error) {
-  await fail((error as Error).message);
+/**
+ * The service's configuration for local mode, parsed by the service's own parser: the local
+ * services' addresses and the local stage's tables filled in, every other default its own. A bad
+ * value, or a catalog that does not validate, refuses to start, naming the bad field.
+ */
+function localConfig(port: number): Config {
+  const config = parseConfig({
+    ...process.env,
+    HALLPASS_ISSUER: process.env.HALLPASS_ISSUER || `http://127.0.0.1:${port + 12}`,
+    HALLPASS_AUDIENCE: process.env.HALLPASS_AUDIENCE || DEFAULT_AUDIENCE,
+    HALLPASS_AUDIT_TABLE: tableNames(LOCAL_STAGE).audit,
+    HALLPASS_REQUESTS_TABLE: tableNames(LOCAL_STAGE).requests,
+  });
+  loadCatalog(config.catalogPath, { maxSessionSeconds: config.maxSessionSeconds });
+  return config;
 }
 
-if (flags.fresh) rmSync(STATE_DIR, { recursive: true, force: true });
-mkdirSync(STATE_DIR, { recursive: true });
-
-// Credentials the functions use. Locally: the local STS's vend identity (a role session, like a
-// Lambda function's). With --aws-sts: whatever the default credential chain finds.
-const localCaller = (
-  parseYaml(readFileSync(DEFAULT_ROLES_FILE, 'utf8')) as {
-    callers: Array<{ accessKeyId: string; secretAccessKey: string; sessionToken?: string }>;
-  }
-).callers[0];
-const useLocalCredentials = !flags['aws-sts'] && !process.env.AWS_ENDPOINT_URL_STS;
-const credentialsEnv: Record<string, string> =
-  useLocalCredentials && localCaller
-    ? {
-        AWS_ACCESS_KEY_ID: localCaller.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: localCaller.secretAccessKey,
-        ...(localCaller.sessionToken ? { AWS_SESSION_TOKEN: localCaller.sessionToken } : {}),
-      }
-    : {};
-const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
-
-try {
-  // DynamoDB: the given endpoint, or dynalite persisting under .hallpass/.
-  let dynamodbUrl = process.env.AWS_ENDPOINT_URL_DYNAMODB;
-  if (!dynamodbUrl) {
-    const dynamo = await startDynalite({ port: port + 10, path: DYNAMODB_DIR });
-    stops.push(dynamo.close);
-    dynamodbUrl = dynamo.url;
-  }
-  const dynamodb = new DynamoDBClient({
-    region,
-    endpoint: dynamodbUrl,
-    ...(useLocalCredentials && localCaller
-      ? {
-          credentials: { accessKeyId: localCaller.accessKeyId, secretAccessKey: localCaller.secretAccessKey },
-        }
-      : {}),
-  });
-  const tables = await ensureTables(dynamodb, LOCAL_STAGE);
-  stops.push(() => dynamodb.destroy());
-
-  // STS: AWS's (--aws-sts), the given endpoint, or the local STS.
-  let stsUrl = flags['aws-sts'] ? undefined : process.env.AWS_ENDPOINT_URL_STS;
-  if (!flags['aws-sts'] && !stsUrl) {
-    const sts = await startLocalSts({ port: port + 11 });
-    stops.push(sts.close);
-    stsUrl = sts.url;
-  }
-
-  // Issuer: the configured one, or the dev issuer whose key `npm run token` signs with.
-  let issuer = process.env.HALLPASS_ISSUER;
-  const devIssuer = !issuer;
-  if (!issuer) {
-    const dev = await startDevIssuer(await loadOrCreateIssuerKey(ISSUER_KEY_FILE), port + 12);
-    stops.push(dev.close);
-    issuer = dev.url;
-  }
-  const audience = process.env.HALLPASS_AUDIENCE ?? DEFAULT_AUDIENCE;
-
-  // Notifications: to HALLPASS_WEBHOOK_URL if set, else to a local receiver that prints them here.
-  let webhookUrl = process.env.HALLPASS_WEBHOOK_URL;
-  if (!webhookUrl) {
-    const receiver = await startWebhookReceiver({
+/**
+ * DynamoDB (the given endpoint, or dynalite persisting under .hallpass/), STS (AWS's with --aws-sts,
+ * the given endpoint, or the local STS), the issuer (the configured one, or the dev issuer whose key
+ * `npm run token` signs with) and the webhook receiver (unless HALLPASS_WEBHOOK_URL is set), on
+ * PORT+10 to PORT+13; and the local stage's tables.
+ */
+function startServices(port: number, config: Config, flags: Flags): Promise<LocalStack> {
+  const external = (url: string | undefined) => (url ? { url } : undefined);
+  return startLocalStack({
+    stage: LOCAL_STAGE,
+    region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    audience: config.audience,
+    dynamodb: external(process.env.AWS_ENDPOINT_URL_DYNAMODB) ?? { port: port + 10, dir: DYNAMODB_DIR },
+    sts: flags['aws-sts'] ? false : (external(process.env.AWS_ENDPOINT_URL_STS) ?? { port: port + 11 }),
+    issuer: external(process.env.HALLPASS_ISSUER) ?? { port: port + 12, keyFile: ISSUER_KEY_FILE },
+    webhook: external(config.notifications.webhookUrl) ?? {
       port: port + 13,
       print: (text) => say(`[notify] ${text}`),
-    });
-    stops.push(receiver.close);
-    webhookUrl = receiver.url;
-  }
-  const notifier = startLocalNotifier({
-    audit: { client: dynamodb, tableName: tables.AuditTable as string, retentionDays: 400 },
-    channels: { webhookUrl },
-    publicUrl: `http://127.0.0.1:${port}/v1`,
-    reminderAfterMinutes: Number(process.env.HALLPASS_REVIEW_REMINDER_MINUTES ?? 60),
+    },
   });
-  stops.push(() => notifier.stop());
+}
 
+/** serverless-offline on PORT, its output relayed as [api] lines; its exit ends everything. */
+function startApi(port: number, stack: LocalStack, config: Config): ChildProcess {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    ...credentialsEnv,
-    AWS_REGION: region,
-    AWS_ENDPOINT_URL_DYNAMODB: dynamodbUrl,
-    HALLPASS_ISSUER: issuer,
-    HALLPASS_AUDIENCE: audience,
-    HALLPASS_CATALOG: catalogPath,
+    // The functions' credentials. Locally: the local STS's vend identity (a role session, like a
+    // Lambda function's). With --aws-sts or another STS: whatever the default credential chain finds.
+    ...stack.credentialsEnv,
+    AWS_REGION: stack.region,
+    AWS_ENDPOINT_URL_DYNAMODB: stack.urls.dynamodb,
+    HALLPASS_ISSUER: stack.urls.issuer,
+    HALLPASS_AUDIENCE: config.audience,
+    HALLPASS_CATALOG: config.catalogPath,
     HALLPASS_OFFLINE_LAMBDA_PORT: String(port + 2),
     PORT: String(port),
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     SLS_TELEMETRY_DISABLED: '1',
     SLS_NOTIFICATIONS_MODE: 'off',
   };
-  if (stsUrl) env.AWS_ENDPOINT_URL_STS = stsUrl;
+  if (stack.urls.sts) env.AWS_ENDPOINT_URL_STS = stack.urls.sts;
   else delete env.AWS_ENDPOINT_URL_STS;
 
-  api = spawn('node_modules/.bin/serverless', ['offline', 'start', '--stage', LOCAL_STAGE], {
+  const child = spawn('node_modules/.bin/serverless', ['offline', 'start', '--stage', LOCAL_STAGE], {
     env,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -191,37 +137,34 @@ try {
     stream?.on('data', (chunk: Buffer) => {
       for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) out.write(`[api] ${line}\n`);
     });
-  relay(api.stdout, process.stdout);
-  relay(api.stderr, process.stderr);
-  api.on('exit', (code) => {
+  relay(child.stdout, process.stdout);
+  relay(child.stderr, process.stderr);
+  child.on('exit', (code) => {
     if (!stopping) void fail(`serverless-offline exited (${code}); see the [api] lines above`);
   });
+  return child;
+}
 
-  const base = `http://127.0.0.1:${port}/v1`;
+/** Waits up to 90 s for the API's health route to answer. */
+async function waitForApi(base: string): Promise<void> {
   const deadline = Date.now() + 90_000;
   for (;;) {
     const healthy = await fetch(`${base}/health`)
       .then((r) => r.ok)
       .catch(() => false);
-    if (healthy) break;
+    if (healthy) return;
     if (Date.now() > deadline) await fail('the API did not come up within 90 s');
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
+}
 
-  const info: StackInfo = {
-    api: base,
-    sts: stsUrl ?? 'aws',
-    dynamodb: dynamodbUrl,
-    issuer,
-    audience,
-    devIssuer,
-  };
-  writeFileSync(STACK_FILE, JSON.stringify(info, null, 2));
-
-  say(`ready api=${base} sts=${stsUrl ?? 'aws'} dynamodb=${dynamodbUrl} issuer=${issuer}`);
+/** The ready line, then how to get a token, credentials, and where notifications go. */
+function printGuide(info: StackInfo, stack: LocalStack, config: Config): void {
+  const { api: base, issuer, audience } = info;
+  say(`ready api=${base} sts=${info.sts} dynamodb=${info.dynamodb} issuer=${issuer}`);
   say('');
-  say(`  hallpass is running locally. Catalog: ${catalogPath}`);
-  if (devIssuer) {
+  say(`  hallpass is running locally. Catalog: ${config.catalogPath}`);
+  if (info.devIssuer) {
     say('  1. Get a token from the dev issuer (in another terminal):');
     say('       TOKEN=$(npm run token -- --sub alice --groups engineers)');
   } else {
@@ -232,15 +175,73 @@ try {
   say(`       curl -s ${base}/entitlements -H "Authorization: Bearer $TOKEN"`);
   say(`       curl -s -X POST ${base}/credentials -H "Authorization: Bearer $TOKEN" \\`);
   say(`            -H 'Content-Type: application/json' -d '{"entitlementId":"sandbox-readonly"}'`);
-  if (stsUrl) {
+  if (stack.urls.sts) {
     say('  3. Use them: put accessKeyId, secretAccessKey and sessionToken in AWS_ACCESS_KEY_ID,');
     say('     AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, then:');
-    say(`       AWS_DEFAULT_REGION=${region} aws sts get-caller-identity --endpoint-url ${stsUrl}`);
+    say(
+      `       AWS_DEFAULT_REGION=${stack.region} aws sts get-caller-identity --endpoint-url ${stack.urls.sts}`,
+    );
   }
   say(
-    `  Notifications go to ${webhookUrl}${process.env.HALLPASS_WEBHOOK_URL ? '' : ' and are printed here as [notify] lines'}.`,
+    `  Notifications go to ${stack.urls.webhook}${stack.local.webhook ? ' and are printed here as [notify] lines' : ''}.`,
   );
   say('  Ctrl-C stops everything. Data persists in .hallpass/ (`npm start -- --fresh` starts empty).');
-} catch (error) {
-  await fail((error as Error).message);
 }
+
+async function main(): Promise<void> {
+  const { values: flags } = parseArgs({
+    options: { fresh: { type: 'boolean', default: false }, 'aws-sts': { type: 'boolean', default: false } },
+    strict: true,
+  });
+  process.on('SIGINT', () => void stop(130));
+  process.on('SIGTERM', () => void stop(143));
+
+  const port = Number(process.env.PORT ?? 3000);
+  if (!Number.isInteger(port) || port < 1 || port > 65535 - 13)
+    await fail(`PORT must be a TCP port, got '${process.env.PORT}'`);
+
+  let config: Config;
+  try {
+    config = localConfig(port);
+  } catch (error) {
+    return fail((error as Error).message);
+  }
+
+  if (flags.fresh) rmSync(STATE_DIR, { recursive: true, force: true });
+  mkdirSync(STATE_DIR, { recursive: true });
+
+  try {
+    const stack = await startServices(port, config, flags);
+    stops.push(() => stack.stop());
+    const notifier = startLocalNotifier({
+      audit: {
+        client: stack.dynamodb,
+        tableName: stack.tables.audit,
+        retentionDays: config.auditRetentionDays,
+      },
+      channels: { webhookUrl: stack.urls.webhook },
+      publicUrl: `http://127.0.0.1:${port}/v1`,
+      reminderAfterMinutes: config.notifications.reviewReminderMinutes,
+    });
+    stops.push(() => notifier.stop());
+
+    api = startApi(port, stack, config);
+    const base = `http://127.0.0.1:${port}/v1`;
+    await waitForApi(base);
+
+    const info: StackInfo = {
+      api: base,
+      sts: stack.urls.sts ?? 'aws',
+      dynamodb: stack.urls.dynamodb,
+      issuer: stack.urls.issuer,
+      audience: config.audience,
+      devIssuer: stack.local.issuer !== undefined,
+    };
+    writeFileSync(STACK_FILE, JSON.stringify(info, null, 2));
+    printGuide(info, stack, config);
+  } catch (error) {
+    await fail((error as Error).message);
+  }
+}
+
+await main();

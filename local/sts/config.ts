@@ -55,3 +55,12 @@ export function resolveConfig(input: unknown, source = 'config'): ResolvedConfig
 export async function loadConfig(file: string): Promise<ResolvedConfig> {
   return resolveConfig(parse(await readFile(file, 'utf8')), file);
 }
+
+/** A caller's keys as the AWS SDK reads them from the environment. */
+export function credentialsEnv(caller: CallerConfig): Record<string, string> {
+  return {
+    AWS_ACCESS_KEY_ID: caller.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: caller.secretAccessKey,
+    ...(caller.sessionToken ? { AWS_SESSION_TOKEN: caller.sessionToken } : {}),
+  };
+}

@@ -3,9 +3,8 @@
  * that should not have happened is visible) and inject faults. Points AWS_ENDPOINT_URL_STS at it;
  * import handler modules after calling this.
  */
-import { readFileSync } from 'node:fs';
 import { afterAll } from 'vitest';
-import { parse } from 'yaml';
+import { DEFAULT_ROLES_FILE, loadConfig } from '../../local/sts/config.ts';
 import { type LocalSts, startLocalSts } from '../../local/sts/server.ts';
 
 const TEST_ROLES = {
@@ -25,13 +24,10 @@ const TEST_ROLES = {
 };
 
 export async function useLocalSts(): Promise<LocalSts> {
-  const base = parse(readFileSync('local/sts-roles.yaml', 'utf8')) as {
-    callers: unknown[];
-    roles: unknown[];
-  };
+  const base = await loadConfig(DEFAULT_ROLES_FILE);
   const sts = await startLocalSts({
     port: 0,
-    config: { callers: base.callers, roles: [...base.roles, ...TEST_ROLES.roles] } as never,
+    config: { callers: base.callers, roles: [...base.roles, ...TEST_ROLES.roles] },
   });
   process.env.AWS_ENDPOINT_URL_STS = sts.url;
   afterAll(() => sts.close());

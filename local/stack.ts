@@ -1,0 +1,193 @@
+/**
+ * The local stack, in this process: dynalite with serverless.yml's tables, the local STS, the dev OIDC
+ * issuer and the webhook receiver that stands in for Slack, each on a given port or a free one (port
+ * 0), or taken as already running at a given URL. `npm start`, the test run, the benchmark and the
+ * load script all start theirs here.
+ *
+ * Adding a local endpoint (KMS, IAM, a Slack fake) is one entry in SERVICES, one field in `urls`, and
+ * its option comes with it.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ensureTables, startDynalite } from './dynamodb.ts';
+import { createIssuerKey, type IssuerKey, loadOrCreateIssuerKey } from './issuer/keys.ts';
+import { startDevIssuer } from './issuer/server.ts';
+import { DEFAULT_AUDIENCE } from './paths.ts';
+import {
+  credentialsEnv,
+  DEFAULT_ROLES_FILE,
+  type LocalStsConfig,
+  loadConfig,
+  resolveConfig,
+} from './sts/config.ts';
+import { startLocalSts } from './sts/server.ts';
+import { startWebhookReceiver } from './webhook-receiver.ts';
+
+interface Running {
+  url: string;
+  close(): Promise<void>;
+}
+
+interface StartContext {
+  port: number;
+  audience: string;
+}
+
+/** How each service starts here, in the order they start: the one list of the stack's services. */
+const SERVICES = {
+  /** dynalite, in memory or persisting under `dir`. */
+  dynamodb: (o: { dir?: string }, { port }: StartContext) =>
+    startDynalite({ port, ...(o.dir ? { path: o.dir } : {}) }),
+  /**
+   * The local STS, with the roles of `rolesFile` (default local/sts-roles.yaml) or of `config`; its
+   * first caller is the identity the functions run as (a role session, as a Lambda function's is).
+   */
+  sts: async (o: { rolesFile?: string; config?: LocalStsConfig }, { port }: StartContext) => {
+    const config = o.config ? resolveConfig(o.config) : await loadConfig(o.rolesFile ?? DEFAULT_ROLES_FILE);
+    const caller = config.callers[0];
+    if (!caller)
+      throw new Error(`the local STS's roles name no caller (${o.rolesFile ?? DEFAULT_ROLES_FILE})`);
+    return { ...(await startLocalSts({ port, config })), caller };
+  },
+  /** The dev issuer, signing with the key of `keyFile` (created on first use) or a key made for this run. */
+  issuer: async (o: { keyFile?: string }, { port, audience }: StartContext) => {
+    const key = o.keyFile ? await loadOrCreateIssuerKey(o.keyFile) : await createIssuerKey();
+    return { ...(await startDevIssuer(key, port, { audience })), key };
+  },
+  /** The webhook receiver, printing each message it gets with `print`. */
+  webhook: (o: { print?: (text: string) => void }, { port }: StartContext) =>
+    startWebhookReceiver({ port, ...(o.print ? { print: o.print } : {}) }),
+} satisfies Record<string, (options: never, context: StartContext) => Promise<Running>>;
+
+type ServiceName = keyof typeof SERVICES;
+type Started = { [N in ServiceName]: Awaited<ReturnType<(typeof SERVICES)[N]>> };
+
+/**
+ * Where a service comes from: started here, on `port` (0 or left out: a free one) with its own
+ * options, or already running at `url` (then nothing is started, and nothing stopped).
+ */
+export type Service<N extends ServiceName> =
+  | { url: string }
+  | (Parameters<(typeof SERVICES)[N]>[0] & { port?: number });
+
+export interface LocalStackOptions {
+  /** The stage whose tables (serverless.yml's definitions) are created in the stack's DynamoDB. */
+  stage: string;
+  /** Default us-east-1. */
+  region?: string;
+  /** The `aud` of the dev issuer's tokens; default `hallpass`. */
+  audience?: string;
+  dynamodb?: Service<'dynamodb'>;
+  /** false: no STS here (AWS's, through the default credential chain). */
+  sts?: Service<'sts'> | false;
+  issuer?: Service<'issuer'>;
+  /** Left out: no webhook receiver. */
+  webhook?: Service<'webhook'>;
+}
+
+export interface LocalStack {
+  urls: { dynamodb: string; issuer: string; sts?: string; webhook?: string };
+  /** The services started here, by name; those given by URL (or not asked for) are absent. */
+  local: Partial<Started>;
+  /** The dev issuer's signing key, when the dev issuer runs here. */
+  issuerKey: IssuerKey | undefined;
+  audience: string;
+  region: string;
+  tables: { audit: string; requests: string };
+  /** A client of the stack's DynamoDB, with the stack's credentials; stop() destroys it. */
+  dynamodb: DynamoDBClient;
+  /**
+   * The local STS's vend identity as AWS_* variables (the credentials a deployed function has), when
+   * the local STS runs here; empty otherwise (the default credential chain decides).
+   */
+  credentialsEnv: Record<string, string>;
+  /**
+   * The environment a deployed function would have, pointed at this stack: region, endpoints,
+   * credentials, issuer, audience and tables, with the user's AWS config files kept out.
+   */
+  env: Record<string, string>;
+  /** Stops what was started here, the last started first. */
+  stop(): Promise<void>;
+}
+
+/** Starts the services that are not given by URL, then creates the stage's tables; see LocalStackOptions. */
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const audience = options.audience ?? DEFAULT_AUDIENCE;
+  const region = options.region ?? 'us-east-1';
+  const choices: { [N in ServiceName]: Service<N> | false } = {
+    dynamodb: options.dynamodb ?? {},
+    sts: options.sts ?? {},
+    issuer: options.issuer ?? {},
+    webhook: options.webhook ?? false,
+  };
+  const local: Partial<Started> = {};
+  const urls: Partial<Record<ServiceName, string>> = {};
+  const running: Running[] = [];
+  let client: DynamoDBClient | undefined;
+  const stop = async () => {
+    client?.destroy();
+    await Promise.allSettled(running.reverse().map((service) => service.close()));
+  };
+
+  try {
+    for (const name of Object.keys(SERVICES) as ServiceName[]) {
+      const choice = choices[name];
+      if (choice === false) continue;
+      if ('url' in choice) {
+        urls[name] = choice.url;
+        continue;
+      }
+      const start = SERVICES[name] as (o: typeof choice, context: StartContext) => Promise<Running>;
+      const service = await start(choice, { port: choice.port ?? 0, audience });
+      running.push(service);
+      urls[name] = service.url;
+      (local as Record<ServiceName, Running>)[name] = service;
+    }
+
+    const caller = local.sts?.caller;
+    const credentials = caller ? credentialsEnv(caller) : {};
+    client = new DynamoDBClient({
+      region,
+      endpoint: urls.dynamodb,
+      ...(caller
+        ? { credentials: { accessKeyId: caller.accessKeyId, secretAccessKey: caller.secretAccessKey } }
+        : {}),
+    });
+    const names = await ensureTables(client, options.stage);
+    const tables = { audit: names.AuditTable as string, requests: names.RequestsTable as string };
+    const dynamodb = urls.dynamodb as string;
+    const issuer = urls.issuer as string;
+
+    return {
+      urls: {
+        dynamodb,
+        issuer,
+        ...(urls.sts ? { sts: urls.sts } : {}),
+        ...(urls.webhook ? { webhook: urls.webhook } : {}),
+      },
+      local,
+      issuerKey: local.issuer?.key,
+      audience,
+      region,
+      tables,
+      dynamodb: client,
+      credentialsEnv: credentials,
+      env: {
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        AWS_REGION: region,
+        AWS_ENDPOINT_URL_DYNAMODB: dynamodb,
+        ...(urls.sts ? { AWS_ENDPOINT_URL_STS: urls.sts } : {}),
+        ...credentials,
+        AWS_CONFIG_FILE: '/dev/null',
+        AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+        HALLPASS_ISSUER: issuer,
+        HALLPASS_AUDIENCE: audience,
+        HALLPASS_AUDIT_TABLE: tables.audit,
+        HALLPASS_REQUESTS_TABLE: tables.requests,
+      },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
