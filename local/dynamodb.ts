@@ -84,7 +84,10 @@ export function tableDefinitions(
 /** The names of a stage's tables, as the functions' HALLPASS_AUDIT_TABLE and HALLPASS_REQUESTS_TABLE. */
 export function tableNames(stage: string): { audit: string; requests: string } {
   const tables = tableDefinitions(stage);
-  return { audit: tables.AuditTable?.TableName as string, requests: tables.RequestsTable?.TableName as string };
+  return {
+    audit: tables.AuditTable?.TableName as string,
+    requests: tables.RequestsTable?.TableName as string,
+  };
 }
 
 /** Creates each table that does not exist yet; returns the table names by logical id. */

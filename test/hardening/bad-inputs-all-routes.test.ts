@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ensureTables } from '../../local/dynamodb.ts';
+import { scanTable } from '../../local/invariants.ts';
 import type { Answer, Call } from '../support/api.ts';
 import {
   expectInvariants,
@@ -19,7 +20,6 @@ import {
   routeCall,
   startHarness,
 } from '../support/hardening.ts';
-import { scanTable } from '../support/invariants.ts';
 import { dynamodb } from '../support/tables.ts';
 import { tokenFor } from '../support/tokens.ts';
 

@@ -8,9 +8,9 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { dynamoError, type Exchange, type FaultRule } from '../../local/fault-proxy.ts';
+import { scanTable } from '../../local/invariants.ts';
 import type { Answer } from '../support/api.ts';
 import { expectInvariants, type Harness, logLines, routeCall, startHarness } from '../support/hardening.ts';
-import { scanTable } from '../support/invariants.ts';
 import { dynamodb } from '../support/tables.ts';
 import { tokenFor } from '../support/tokens.ts';
 

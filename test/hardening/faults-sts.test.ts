@@ -9,9 +9,9 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { stsError } from '../../local/fault-proxy.ts';
+import { scanTable } from '../../local/invariants.ts';
 import type { Answer } from '../support/api.ts';
 import { expectInvariants, type Harness, logLines, startHarness } from '../support/hardening.ts';
-import { scanTable } from '../support/invariants.ts';
 import { dynamodb } from '../support/tables.ts';
 import { tokenFor } from '../support/tokens.ts';
 

@@ -9,9 +9,9 @@
 import { afterAll, expect, inject, vi } from 'vitest';
 import { NOT_FOUND, ROUTES, type RouteName, type RouteSpec } from '../../lib/http/routes.ts';
 import { type FaultProxy, startFaultProxy } from '../../local/fault-proxy.ts';
+import { checkInvariants, type InvariantReport, Ledger, tableSnapshot } from '../../local/invariants.ts';
 import type { LocalSts } from '../../local/sts/server.ts';
 import { type Answer, type Call, invoke } from './api.ts';
-import { checkInvariants, type InvariantReport, Ledger, tableSnapshot } from './invariants.ts';
 import { useLocalSts } from './local-sts.ts';
 import { dynamodb, useIsolatedTables } from './tables.ts';
 

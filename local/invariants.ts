@@ -11,10 +11,10 @@
  * 4. approvals come from distinct approvers, never the requester;
  * 5. no secret (SecretAccessKey, SessionToken, bearer token) in a log line, an error body or an item.
  *
- * No vitest import here: scripts/load.ts uses it too.
+ * No vitest import here: the load script (scripts/load.ts) uses it too.
  */
 import { type AttributeValue, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { fromItem } from '../../lib/adapters/dynamo-item.ts';
+import { fromItem } from '../lib/adapters/dynamo-item.ts';
 
 type Item = Record<string, unknown>;
 
