@@ -1,6 +1,6 @@
 /**
  * API Gateway HTTP API (payload 2.0) events and Lambda contexts, shaped as API Gateway and the Lambda
- * runtime produce them (the same shape as test/events/http-api-v2.json), so that the handler runs
+ * runtime produce them (the same shape as local/api-gateway.ts builds), so that the handler runs
  * every middleware exactly as deployed.
  */
 import { randomUUID } from 'node:crypto';
