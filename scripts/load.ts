@@ -194,6 +194,9 @@ async function drive(stack: LoadStack, ledger: Ledger, options: LoadOptions): Pr
   };
 }
 
+const USAGE =
+  'usage: npm run load -- [--requests N] [--concurrency C] [--bad-rate R] [--seed S] [--max-seconds T] [--json] [--http]';
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -204,8 +207,13 @@ async function main(): Promise<void> {
       'max-seconds': { type: 'string', default: '300' },
       json: { type: 'boolean', default: false },
       http: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
     },
   });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
   const numbers = {
     requests: Number(values.requests),
     concurrency: Number(values.concurrency),
