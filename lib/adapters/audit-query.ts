@@ -147,10 +147,13 @@ function sessionOf(item: StoredItem): Session {
   return { ...record, breakGlass: { ...record.breakGlass, review } };
 }
 
-/** Where a listing stopped: the partition it was walking and the last item's key there. Opaque. */
+/**
+ * Where a listing stopped: the partition it was walking and the last item's key there (null: from
+ * the partition's start). Opaque.
+ */
 export interface AuditPosition {
   p: number;
-  k: ItemKey;
+  k: ItemKey | null;
 }
 
 /** The position as text, to carry in a cursor; and back (undefined when it is not one). */
@@ -159,7 +162,9 @@ export const encodePosition = (position: AuditPosition): string => JSON.stringif
 export function decodePosition(text: string): AuditPosition | undefined {
   try {
     const position = JSON.parse(text) as AuditPosition;
-    if (Number.isInteger(position.p) && position.k && typeof position.k === 'object') return position;
+    const key = position.k;
+    if (Number.isInteger(position.p) && position.p >= 0 && typeof key === 'object' && !Array.isArray(key))
+      return position;
   } catch {}
   return undefined;
 }
@@ -203,10 +208,15 @@ interface Listing {
 const DAY_MS = 86400_000;
 const epochSeconds = (date: Date) => Math.floor(date.getTime() / 1000);
 
-/** Days from `to` (default now) back to `from` (default the retention period), newest first. */
+/**
+ * Days from `to` back to `from`, newest first, within the retention window: records outside it are
+ * gone or going, so a range reaching past it (`from=1990-01-01`, `to=9999-12-31`) walks no more days
+ * than the window holds.
+ */
 function days(table: AuditTable, from: string | undefined, to: string | undefined, now: Date): string[] {
-  const end = to ? Date.parse(to) : now.getTime();
-  const start = from ? Date.parse(from) : now.getTime() - table.retentionDays * DAY_MS;
+  const retainedFrom = now.getTime() - table.retentionDays * DAY_MS;
+  const end = Math.min(to ? Date.parse(to) : now.getTime(), now.getTime());
+  const start = Math.max(from ? Date.parse(from) : retainedFrom, retainedFrom);
   const out: string[] = [];
   for (let t = end; t >= start - DAY_MS; t -= DAY_MS) {
     const day = new Date(t).toISOString().slice(0, 10);
@@ -216,6 +226,12 @@ function days(table: AuditTable, from: string | undefined, to: string | undefine
   return out;
 }
 
+/**
+ * The most partitions one page walks (more than the default retention's 401 days): a page that
+ * reaches it ends there, with a position to continue from, however few items it found.
+ */
+export const MAX_PARTITIONS_PER_PAGE = 500;
+
 /** Up to `limit` items from `start` on, over the partitions in order, and where the next page starts. */
 async function collect(
   table: AuditTable,
@@ -224,8 +240,10 @@ async function collect(
 ): Promise<AuditPage<StoredItem>> {
   const items: Array<{ item: StoredItem; p: number }> = [];
   let p = start?.p ?? 0;
-  let key = start?.k;
+  let key = start?.k ?? undefined;
+  const stop = p + MAX_PARTITIONS_PER_PAGE;
   while (p < partitions.length) {
+    if (p === stop) return { items: items.map((i) => i.item), next: { p, k: null } };
     const partition = partitions[p] as PartitionQuery;
     const page = await queryPartition(
       table,

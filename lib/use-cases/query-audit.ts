@@ -21,7 +21,7 @@ import type { Session } from '../core/session.ts';
 import { csvHeader, toCsvRows, toNdjson } from '../core/session-export.ts';
 import { toApiTime } from '../core/time.ts';
 import { InvalidRequestError, NotFoundError } from '../errors.ts';
-import type { EventsQuery, SessionsQuery } from '../schemas.ts';
+import { EventsQuery, SessionsQuery } from '../schemas.ts';
 
 export interface QueryDeps {
   catalog: Catalog;
@@ -55,12 +55,28 @@ function readCursor(
 const writeCursor = (next: AuditPosition | undefined, key: Buffer, binding: CursorPayload) =>
   next ? encodeCursor({ ...binding, position: encodePosition(next) }, key) : null;
 
-/** The filters a cursor is bound to: the same query, by the same caller. */
-function bindingOf(query: Record<string, unknown>, principal: Principal): CursorPayload {
-  const binding: CursorPayload = { caller: principal.sub };
-  for (const [name, value] of Object.entries(query)) {
-    if (name !== 'cursor' && name !== 'limit' && name !== 'format')
-      binding[`q.${name}`] = value === undefined ? null : String(value);
+/** Parameters that do not change which records a listing walks: not part of a cursor's binding. */
+const UNBOUND = new Set(['cursor', 'limit', 'format']);
+
+/** Each listing's route and the parameters its cursors are bound to (every one, absent or not). */
+const LISTINGS = {
+  sessions: Object.keys(SessionsQuery.shape).filter((name) => !UNBOUND.has(name)),
+  events: Object.keys(EventsQuery.shape).filter((name) => !UNBOUND.has(name)),
+};
+
+/**
+ * What a cursor is bound to: the listing, the caller and every filter of the query, an absent one as
+ * null. A cursor of a narrower query, another caller or the other listing is refused (400).
+ */
+function bindingOf(
+  listing: keyof typeof LISTINGS,
+  query: Record<string, unknown>,
+  principal: Principal,
+): CursorPayload {
+  const binding: CursorPayload = { listing, caller: principal.sub };
+  for (const name of LISTINGS[listing]) {
+    const value = query[name];
+    binding[`q.${name}`] = value === undefined ? null : String(value);
   }
   return binding;
 }
@@ -80,12 +96,13 @@ interface Scope {
  */
 async function scopeOf(
   deps: QueryDeps,
+  listing: keyof typeof LISTINGS,
   principal: Principal,
   query: { principal?: string | undefined; cursor?: string | undefined },
 ): Promise<Scope | null> {
   const key = await deps.cursorKey(query.cursor);
   const auditor = isAuditor(deps.catalog, principal);
-  const binding = bindingOf(query, principal);
+  const binding = bindingOf(listing, query, principal);
   const start = readCursor(query.cursor, key, binding);
   if (!auditor && query.principal !== undefined && query.principal !== principal.sub) return null;
   return { key, binding, start, principalFilter: auditor ? query.principal : principal.sub };
@@ -107,7 +124,7 @@ export async function querySessions(
   query: SessionsQuery,
   limit = query.limit,
 ): Promise<SessionsPage> {
-  const scope = await scopeOf(deps, principal, query);
+  const scope = await scopeOf(deps, 'sessions', principal, query);
   if (!scope) return { items: [], nextCursor: null };
   const filter = {
     principal: scope.principalFilter,
@@ -144,7 +161,7 @@ export async function queryEvents(
   principal: Principal,
   query: EventsQuery,
 ): Promise<{ items: AuditEventView[]; nextCursor: string | null }> {
-  const scope = await scopeOf(deps, principal, query);
+  const scope = await scopeOf(deps, 'events', principal, query);
   if (!scope) return { items: [], nextCursor: null };
   const filter = { requestId: query.requestId, principal: scope.principalFilter };
   const { items, next } = await findEvents(deps.audit, filter, {
@@ -157,10 +174,15 @@ export async function queryEvents(
 
 /** A Lambda response is at most 6 MB: stop before it and hand back a cursor to continue from. */
 export const MAX_EXPORT_BYTES = 5 * 1024 * 1024;
+/**
+ * And stop well before the function's timeout (29 s, API Gateway's 30 s): a cut export continues
+ * through its cursor, where a timed-out one would be a 5xx with nothing to continue from.
+ */
+export const EXPORT_TIME_BUDGET_MS = 10_000;
 
 /**
  * Every session matching the query as NDJSON or CSV, page after page with no page limit, up to
- * MAX_EXPORT_BYTES; `nextCursor` is set only when the export was cut there.
+ * MAX_EXPORT_BYTES or EXPORT_TIME_BUDGET_MS; `nextCursor` is set only when the export was cut there.
  */
 export async function exportSessions(
   deps: QueryDeps,
@@ -168,6 +190,7 @@ export async function exportSessions(
   query: SessionsQuery,
 ): Promise<{ body: string; contentType: string; nextCursor: string | null }> {
   const csv = query.format === 'csv';
+  const started = performance.now();
   let body = csv ? csvHeader() : '';
   let cursor = query.cursor;
   for (;;) {
@@ -180,7 +203,7 @@ export async function exportSessions(
         nextCursor: null,
       };
     cursor = page.nextCursor;
-    if (Buffer.byteLength(body) >= MAX_EXPORT_BYTES) {
+    if (Buffer.byteLength(body) >= MAX_EXPORT_BYTES || performance.now() - started >= EXPORT_TIME_BUDGET_MS) {
       return {
         body,
         contentType: csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson',

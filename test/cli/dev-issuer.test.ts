@@ -1,5 +1,5 @@
 /**
- * The dev issuer of `npm start` (local/issuer.ts), in process: discovery and JWKS as before (so
+ * The dev issuer of `npm start` (local/issuer/), in process: discovery and JWKS as before (so
  * `npm run token` tokens keep verifying), and the device authorization grant with the dev sign-in
  * page, whose access tokens the API's own authenticator (lib/adapters/auth.ts) accepts.
  */

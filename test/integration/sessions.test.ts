@@ -172,6 +172,49 @@ describe('pagination', () => {
     expect((await query('auggie', AUDITOR, { limit: '5', cursor })).status).toBe(400);
   });
 
+  it('refuses the cursor of a narrower query on a broader one, with a JSON 400 naming the cursor', async () => {
+    const narrow = await query('audrey', AUDITOR, { limit: '2', principal: 'alice' });
+    const cursor = narrow.body.nextCursor as string;
+    expect(cursor).toEqual(expect.any(String));
+
+    const broader = await query('audrey', AUDITOR, { limit: '2', cursor });
+
+    expect(broader.status).toBe(400);
+    expect(broader.body.error.code).toBe('invalid_request');
+    expect(broader.body.error.details).toEqual([{ path: 'cursor', message: expect.any(String) }]);
+  });
+
+  it('refuses a cursor of GET /v1/sessions on GET /v1/events, which binds the same filter', async () => {
+    const sessions = await query('audrey', AUDITOR, { limit: '2', principal: 'alice' });
+    const cursor = sessions.body.nextCursor as string;
+
+    const story = await invoke(events, {
+      path: '/v1/events',
+      token: await tokenFor('audrey', { groups: AUDITOR }),
+      query: { limit: '2', principal: 'alice', cursor },
+    });
+
+    expect(story.status).toBe(400);
+    expect(story.body.error.code).toBe('invalid_request');
+  });
+
+  it('answers a range reaching far past the retention window at once, and pages through it', async () => {
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const answer = await query('audrey', AUDITOR, {
+        from: '1990-01-01T00:00:00Z',
+        to: '9999-12-31T23:59:59Z',
+        limit: '10',
+        ...(cursor ? { cursor } : {}),
+      });
+      expect(answer.status).toBe(200);
+      seen.push(...ids(answer));
+      cursor = answer.body.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(expected(() => true));
+  });
+
   it.each([
     [{ limit: '100000' }],
     [{ limit: '0' }],
