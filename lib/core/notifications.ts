@@ -5,6 +5,7 @@
  */
 import { AuditEvent } from '../audit-events.ts';
 import type { Session } from './session.ts';
+import { stripUnsafe, stripUnsafeDeep } from './text.ts';
 
 export const DetailType = {
   requestCreated: 'hallpass.request.created',
@@ -28,15 +29,40 @@ export interface Notification {
 }
 
 type Item = Record<string, unknown>;
+
+// Slack's control characters, as its documentation says to escape them.
+const SLACK_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
+// Slack has no escape for its formatting marks: user text gets look-alikes that format nothing.
+const FORMATTING_LOOKALIKES: Record<string, string> = {
+  '*': '\u2217',
+  _: '\u02cd',
+  '~': '\u223c',
+  '`': '\u02cb',
+};
+
+/**
+ * User text (a justification, a reason, a comment, a name) as it may appear in a message: no
+ * control or bidi characters, on one line (it cannot start a line of its own), and with no mention,
+ * link or formatting (hallpass's bold and links stay hallpass's).
+ */
+export function userText(value: unknown): string {
+  return stripUnsafe(String(value ?? ''))
+    .replace(/\s*[\t\n]\s*/g, ' ')
+    .trim()
+    .replace(/[&<>]/g, (c) => SLACK_ESCAPES[c] ?? c)
+    .replace(/[*_~`]/g, (c) => FORMATTING_LOOKALIKES[c] ?? c);
+}
+
 const person = (p: unknown) => {
   const { sub, name } = (p ?? {}) as { sub?: string; name?: string };
-  return name && name !== sub ? `${name} (${sub})` : String(sub);
+  const shown = userText(name);
+  return shown && name !== sub ? `${shown} (${userText(sub)})` : userText(sub);
 };
 const link = (base: string | undefined, path: string) => (base ? `${base}${path}` : path);
 
 function forSession(item: Item, s: Session, publicUrl: string | undefined): Notification | null {
   if (!s.breakGlass) return null;
-  const detail = {
+  const detail = stripUnsafeDeep({
     sessionId: s.id,
     principal: { sub: s.principal.sub, name: s.principal.name },
     entitlementId: s.entitlementId,
@@ -46,7 +72,7 @@ function forSession(item: Item, s: Session, publicUrl: string | undefined): Noti
     expiresAt: s.expiresAt,
     justification: s.breakGlass.justification,
     link: link(publicUrl, `/sessions/${s.id}`),
-  };
+  });
   return {
     id: String(item.pk),
     detailType: DetailType.breakGlassIssued,
@@ -55,7 +81,7 @@ function forSession(item: Item, s: Session, publicUrl: string | undefined): Noti
     detail,
     text:
       `:rotating_light: *Break glass*: ${person(s.principal)} took *${s.entitlementId}* (${s.roleArn}) ` +
-      `until ${s.expiresAt}.\nWhy: ${s.breakGlass.justification}\n` +
+      `until ${s.expiresAt}.\nWhy: ${userText(s.breakGlass.justification)}\n` +
       `Review it (auditors): POST ${detail.link}/review\nAccessKeyId for CloudTrail: ${s.accessKeyId}`,
   };
 }
@@ -68,7 +94,7 @@ export function notificationFor(item: Item, publicUrl?: string): Notification | 
   const requestId = item.requestId as string | undefined;
   const base = {
     id: String(item.pk),
-    detail: {
+    detail: stripUnsafeDeep({
       requestId: requestId ?? null,
       entitlementId: item.entitlementId,
       requester: item.principalSub,
@@ -76,7 +102,7 @@ export function notificationFor(item: Item, publicUrl?: string): Notification | 
       at: item.issuedAt,
       ...details,
       link: link(publicUrl, requestId ? `/requests/${requestId}` : `/sessions/${details.sessionId ?? ''}`),
-    },
+    }),
   };
   const where = `*${String(item.entitlementId)}*`;
   switch (item.event) {
@@ -89,7 +115,7 @@ export function notificationFor(item: Item, publicUrl?: string): Notification | 
         audience: 'approvers',
         text:
           `${person(item.actor)} asks for ${where} for ${details.durationSeconds} s` +
-          `${details.justification ? `: ${details.justification}` : ''}.\nDecide: ${base.detail.link}`,
+          `${details.justification ? `: ${userText(details.justification)}` : ''}.\nDecide: ${base.detail.link}`,
       };
     case AuditEvent.requestApproved:
       if (details.quorumReached !== true) return null;
@@ -98,7 +124,9 @@ export function notificationFor(item: Item, publicUrl?: string): Notification | 
         detailType: DetailType.requestApproved,
         urgent: false,
         audience: 'requester',
-        text: `Your request for ${where} was approved by ${person(item.actor)}. Use it: ${base.detail.link}`,
+        text:
+          `Your request for ${where} was approved by ${person(item.actor)}` +
+          `${details.comment ? `: ${userText(details.comment)}` : ''}. Use it: ${base.detail.link}`,
       };
     case AuditEvent.requestDenied:
       return {
@@ -106,7 +134,7 @@ export function notificationFor(item: Item, publicUrl?: string): Notification | 
         detailType: DetailType.requestDenied,
         urgent: false,
         audience: 'requester',
-        text: `Your request for ${where} was denied by ${person(item.actor)}: ${details.reason}`,
+        text: `Your request for ${where} was denied by ${person(item.actor)}: ${userText(details.reason)}`,
       };
     case AuditEvent.breakGlassReminder:
       return {
@@ -115,7 +143,7 @@ export function notificationFor(item: Item, publicUrl?: string): Notification | 
         urgent: true,
         audience: 'auditors',
         text:
-          `:warning: Break-glass session ${details.sessionId} of ${String(item.principalSub)} on ${where} ` +
+          `:warning: Break-glass session ${details.sessionId} of ${userText(item.principalSub)} on ${where} ` +
           `(issued ${details.issuedAt}) is still unreviewed. Review it: POST ${base.detail.link}/review`,
       };
     default:

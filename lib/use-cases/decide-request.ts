@@ -75,6 +75,8 @@ export const approveRequest = (deps: RequestDeps, principal: Principal, id: stri
         approvals: next.approvals.length,
         minApprovals: next.minApprovals,
         quorumReached: next.state === 'approved',
+        // The requester's notification shows it.
+        comment,
       },
     ],
   );
