@@ -69,24 +69,43 @@ export function loadSettings(
   return {
     profile,
     url: url ? normaliseApiUrl(url) : undefined,
-    issuer: stored.issuer ? stored.issuer.replace(/\/+$/, '') : undefined,
+    issuer: stored.issuer ? normaliseIssuer(stored.issuer) : undefined,
     clientId: stored.clientId ?? DEFAULT_CLIENT_ID,
     scope: stored.scope ?? DEFAULT_SCOPE,
     dir: configDir(env),
   };
 }
 
-/** `http://host:3000/v1/` -> `http://host:3000/v1`; refuses what is not an http(s) URL. */
-export function normaliseApiUrl(value: string): string {
+/** Whether a URL's host is this machine: the only place plain HTTP may carry tokens. */
+export function isLoopback(url: URL): boolean {
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/**
+ * A URL the CLI sends tokens to, without its trailing slashes: https, or plain http on loopback only
+ * (a bearer token over plain HTTP to another host can be read on the way).
+ */
+export function normaliseUrl(value: string, what: string, example: string): string {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new UsageError(
-      `'${value}' is not a URL (expected the API base URL, e.g. http://127.0.0.1:3000/v1)`,
-    );
+    throw new UsageError(`${what}: '${value}' is not a URL (e.g. ${example})`);
   }
+  if (url.protocol === 'http:' && !isLoopback(url))
+    throw new UsageError(
+      `${what}: '${value}' must use https (plain http only for 127.0.0.1, localhost or ::1)`,
+    );
   if (url.protocol !== 'https:' && url.protocol !== 'http:')
-    throw new UsageError(`'${value}' must be an http(s) URL`);
+    throw new UsageError(`${what}: '${value}' must be an https URL`);
   return url.href.replace(/\/+$/, '');
 }
+
+/** `https://host/v1/` -> `https://host/v1`: the API base URL. */
+export const normaliseApiUrl = (value: string): string =>
+  normaliseUrl(value, 'the API URL', 'https://hallpass.example.com/v1 or http://127.0.0.1:3000/v1');
+
+/** The OIDC issuer's URL. */
+export const normaliseIssuer = (value: string): string =>
+  normaliseUrl(value, 'the issuer', 'https://login.example.com or http://127.0.0.1:3012');

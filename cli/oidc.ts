@@ -3,10 +3,11 @@
  * (RFC 6749 section 6), for a public client (no secret). Tokens are stored per profile in
  * `<config dir>/tokens/<profile>.json` (0600).
  */
+
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import { z } from '../lib/zod.ts';
-import type { Settings } from './config.ts';
+import { normaliseIssuer, type Settings } from './config.ts';
 import { CliError } from './errors.ts';
 import { readJsonFile, removeFile, writePrivateFile } from './files.ts';
 
@@ -84,6 +85,10 @@ export async function discover(issuer: string): Promise<Discovery> {
   const parsed = Discovery.safeParse(body);
   if (status !== 200 || !parsed.success)
     throw new CliError(`${url} is not an OpenID Connect discovery document (HTTP ${status})`);
+  // The endpoints that receive codes and refresh tokens follow the same rule as the issuer itself.
+  for (const endpoint of [parsed.data.token_endpoint, parsed.data.device_authorization_endpoint]) {
+    if (endpoint) normaliseIssuer(endpoint);
+  }
   return parsed.data;
 }
 

@@ -3,10 +3,17 @@ import { createInterface } from 'node:readline/promises';
 import { type StackInfo, stackFile } from '../../lib/local-stack-file.ts';
 import { noPositionals, parseCommand } from '../args.ts';
 import { TokenSource } from '../auth.ts';
-import { loadSettings, normaliseApiUrl, type Profile, readConfig, writeProfile } from '../config.ts';
+import {
+  loadSettings,
+  normaliseApiUrl,
+  normaliseIssuer,
+  type Profile,
+  readConfig,
+  writeProfile,
+} from '../config.ts';
 import { type Command, profileHint, usage } from '../context.ts';
 import { clearCache } from '../credentials.ts';
-import { CliError, UsageError } from '../errors.ts';
+import { CliError } from '../errors.ts';
 import { readJsonFile } from '../files.ts';
 import {
   deleteTokens,
@@ -20,18 +27,6 @@ import {
   toStored,
 } from '../oidc.ts';
 import { details, formatDuration, json, paint, relative } from '../output.ts';
-
-function normaliseIssuer(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new UsageError(`--issuer: '${value}' is not a URL`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:')
-    throw new UsageError('--issuer must be an http(s) URL');
-  return url.href.replace(/\/+$/, '');
-}
 
 /** The local stack's addresses, as `npm start` wrote them. */
 function localStack(env: NodeJS.ProcessEnv): StackInfo {

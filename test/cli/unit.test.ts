@@ -18,7 +18,14 @@ import type { Io } from '../../cli/context.ts';
 import { credentialProcessJson, isFresh, shellQuote } from '../../cli/credentials.ts';
 import { UsageError } from '../../cli/errors.ts';
 import { configDir, withLock, writePrivateFile } from '../../cli/files.ts';
-import { type Discovery, pollDeviceToken, type StoredTokens, saveTokens, toStored } from '../../cli/oidc.ts';
+import {
+  type Discovery,
+  discover,
+  pollDeviceToken,
+  type StoredTokens,
+  saveTokens,
+  toStored,
+} from '../../cli/oidc.ts';
 import { formatDuration, printable, relative, table } from '../../cli/output.ts';
 import { CreateRequestBody } from '../../lib/schemas.ts';
 
@@ -394,5 +401,56 @@ describe('the command line', () => {
     expect(loadSettings('staging', { ...env, HALLPASS_URL: 'http://127.0.0.1:3000/v1' }).url).toBe(
       'http://127.0.0.1:3000/v1',
     );
+  });
+});
+
+describe('plain HTTP only to this machine (a bearer token over http to another host can be read)', () => {
+  const stdin = { isTTY: false } as NodeJS.ReadStream;
+
+  it.each([
+    ['--url', 'http://hallpass.example.com/v1'],
+    ['--url', 'http://10.0.0.5:3000/v1'],
+    ['--issuer', 'http://login.example.com'],
+  ])('configure refuses %s %s with exit 2, writing nothing', async (flag, value) => {
+    const env = { HALLPASS_CONFIG_DIR: tempDir() };
+    const io = captureIo(env);
+
+    expect(await run(['configure', flag, value], { ...io, stdin })).toBe(2);
+
+    expect(io.stderr()).toContain('must use https');
+    expect(loadSettings(undefined, env)).toMatchObject({ url: undefined, issuer: undefined });
+  });
+
+  it.each([
+    'http://127.0.0.1:3000/v1',
+    'http://localhost:3000/v1',
+    'http://[::1]:3000/v1',
+    'https://hallpass.example.com/v1',
+  ])('accepts %s', (url) => {
+    expect(loadSettings(undefined, { HALLPASS_CONFIG_DIR: tempDir(), HALLPASS_URL: url }).url).toBe(url);
+  });
+
+  it('refuses HALLPASS_URL over plain http to another host', () => {
+    expect(() =>
+      loadSettings(undefined, {
+        HALLPASS_CONFIG_DIR: tempDir(),
+        HALLPASS_URL: 'http://hallpass.example.com/v1',
+      }),
+    ).toThrow(UsageError);
+  });
+
+  it('refuses an issuer whose discovery sends the token endpoint over plain http to another host', async () => {
+    const issuer = createServer((_req, res) => {
+      const base = `http://127.0.0.1:${(issuer.address() as { port: number }).port}`;
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ issuer: base, token_endpoint: 'http://login.example.com/token' }));
+    });
+    await new Promise<void>((resolve) => issuer.listen(0, '127.0.0.1', resolve));
+    try {
+      const base = `http://127.0.0.1:${(issuer.address() as { port: number }).port}`;
+      await expect(discover(base)).rejects.toThrow(/must use https/);
+    } finally {
+      issuer.close();
+    }
   });
 });
