@@ -53,6 +53,10 @@ const EnvSchema = z.object({
   HALLPASS_WEBHOOK_URL: z.optional(z.url({ protocol: /^https?$/ })),
   HALLPASS_PUBLIC_URL: z.optional(z.url({ protocol: /^https?$/ })),
   HALLPASS_REVIEW_REMINDER_MINUTES: integer(1, 10080, '60'),
+  // Unset: the authenticator's default, 24 h (lib/adapters/auth.ts).
+  HALLPASS_MAX_TOKEN_AGE_SECONDS: z.optional(
+    z.pipe(z.string(), z.pipe(z.transform(Number), z.int().check(z.gte(300), z.lte(30 * 86400)))),
+  ),
 });
 
 export interface Config {
@@ -64,6 +68,8 @@ export interface Config {
   catalogPath: string;
   tables: { audit: string; requests: string };
   maxSessionSeconds: number;
+  /** The longest lifetime of a bearer token; undefined: 24 h (see lib/adapters/auth.ts). */
+  maxTokenAgeSeconds?: number | undefined;
   auditRetentionDays: number;
   notifications: NotificationSettings;
 }
@@ -109,6 +115,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     catalogPath: e.HALLPASS_CATALOG,
     tables: { audit: e.HALLPASS_AUDIT_TABLE, requests: e.HALLPASS_REQUESTS_TABLE },
     maxSessionSeconds: e.HALLPASS_MAX_SESSION_SECONDS,
+    maxTokenAgeSeconds: e.HALLPASS_MAX_TOKEN_AGE_SECONDS,
     auditRetentionDays: e.AUDIT_RETENTION_DAYS,
     notifications: {
       eventBus: e.HALLPASS_EVENT_BUS,

@@ -1,7 +1,9 @@
 /**
  * Bearer token -> Principal. jose verifies the signature with a key from the issuer's JWKS (fetched
  * once per container, refetched at most once per cooldown for an unknown `kid`), the algorithm
- * against an allowlist of asymmetric algorithms, and iss, aud, exp and nbf with 60 s of tolerance.
+ * against an allowlist of asymmetric algorithms, and iss, aud, exp and nbf with 60 s of tolerance;
+ * then hallpass's own rules: a bounded lifetime (a stolen token must not work for a year), no `iat`
+ * in the future, and an `email` claim that counts for identity only when the issuer verified it.
  * Anything doubtful is 401; an issuer whose keys cannot be fetched is 503, never a pass.
  */
 import { createRemoteJWKSet, decodeProtectedHeader, type JWTPayload, jwtVerify } from 'jose';
@@ -14,11 +16,15 @@ export interface AuthSettings {
   jwksUri: string | undefined;
   algorithms: string[];
   claims: { principal: string; name: string[]; groups: string };
+  /** The longest a token may live (exp - iat, and exp - now); 24 h when not set. */
+  maxTokenAgeSeconds?: number | undefined;
 }
 
 export type Authenticate = (authorization: string | undefined) => Promise<Principal>;
 
 const MAX_TOKEN_BYTES = 8192;
+const CLOCK_TOLERANCE_SECONDS = 60;
+export const DEFAULT_MAX_TOKEN_AGE_SECONDS = 86400;
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 // Headers that would let a token name its own key: never followed, so never accepted.
 const KEY_LOCATING_HEADERS = ['jku', 'x5u', 'jwk', 'x5c'] as const;
@@ -65,13 +71,19 @@ function readToken(authorization: string | undefined): string {
   return token;
 }
 
+// Many issuers let users set `email` themselves: it identifies someone only once the issuer has
+// verified it, and only the boolean `true` counts.
+const EMAIL_CLAIM = 'email';
+const identityClaim = (payload: JWTPayload, claim: string): unknown =>
+  claim === EMAIL_CLAIM && payload.email_verified !== true ? undefined : payload[claim];
+
 function principalFrom(payload: JWTPayload, claims: AuthSettings['claims']): Principal {
-  const sub = payload[claims.principal];
+  const sub = identityClaim(payload, claims.principal);
   if (typeof sub !== 'string' || sub.length === 0 || sub.length > 256) {
     throw new UnauthenticatedError(`the token has no usable '${claims.principal}' claim`);
   }
   const nameClaim = claims.name
-    .map((claim) => payload[claim])
+    .map((claim) => identityClaim(payload, claim))
     .find((value) => typeof value === 'string' && value);
   const groups = payload[claims.groups];
   return {
@@ -81,6 +93,21 @@ function principalFrom(payload: JWTPayload, claims: AuthSettings['claims']): Pri
     groups: Array.isArray(groups) ? groups.filter((g): g is string => typeof g === 'string') : [],
     claims: payload,
   };
+}
+
+/**
+ * Refuses a token issued in the future (beyond the clock tolerance) or one that lives longer than
+ * `maxAge`: by its own account (exp - iat) or from now (exp - now, which also bounds a token
+ * without iat). jose has checked already that exp is a number and not past.
+ */
+function checkLifetime(payload: JWTPayload, maxAge: number, now: number): void {
+  const { exp, iat } = payload;
+  if (typeof exp !== 'number') throw new UnauthenticatedError('the bearer token has no expiry');
+  if (typeof iat === 'number' && iat > now + CLOCK_TOLERANCE_SECONDS)
+    throw new UnauthenticatedError('the bearer token was issued in the future');
+  const lifetime = typeof iat === 'number' ? exp - iat : 0;
+  if (lifetime > maxAge || exp - now > maxAge + CLOCK_TOLERANCE_SECONDS)
+    throw new UnauthenticatedError(`the bearer token lives longer than ${maxAge} seconds`);
 }
 
 /** Builds the authenticate function once per container: the JWKS cache lives in its closure. */
@@ -135,9 +162,11 @@ export function createAuthenticator(settings: AuthSettings): Authenticate {
         issuer: settings.issuer,
         audience: settings.audience,
         algorithms: settings.algorithms,
-        clockTolerance: 60,
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
         requiredClaims: ['exp', 'iss', 'aud'],
       });
+      const maxAge = settings.maxTokenAgeSeconds ?? DEFAULT_MAX_TOKEN_AGE_SECONDS;
+      checkLifetime(payload, maxAge, Math.floor(Date.now() / 1000));
       return principalFrom(payload, settings.claims);
     } catch (error) {
       if (error instanceof UpstreamUnavailableError || error instanceof UnauthenticatedError) throw error;
