@@ -2,7 +2,7 @@
  * The CloudFormation template `npm run package` builds (offline, no AWS account): routes, tables
  * with their protections, and least-privilege roles.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,8 @@ interface Statement {
   Effect: string;
   Action: string | string[];
   Resource: unknown;
+  // biome-ignore lint/suspicious/noExplicitAny: conditions are asserted key by key.
+  Condition?: any;
 }
 
 let dir: string;
@@ -173,8 +175,9 @@ describe('the packaged template', () => {
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['NotificationDeadLetters', 'Arn'] } } },
     });
+    // Old images too: a change to a session record is told apart from the review by comparing them.
     expect((resources.AuditTable as Resource).Properties.StreamSpecification).toEqual({
-      StreamViewType: 'NEW_IMAGE',
+      StreamViewType: 'NEW_AND_OLD_IMAGES',
     });
     expect(ofType('AWS::Events::EventBus')).toHaveLength(1);
     const notify = statementsOf(resources.NotifyFunctionRole as Resource).flatMap(actions);
@@ -188,5 +191,149 @@ describe('the packaged template', () => {
       'logs:CreateLogStream',
       'logs:PutLogEvents',
     ]);
+  });
+});
+
+/** Every statement of every function role that may write to the audit table, with its role's id. */
+const auditWrites = () =>
+  ofType('AWS::IAM::Role').flatMap(([id, role]) =>
+    statementsOf(role)
+      .filter((s) => JSON.stringify(s.Resource).includes('AuditTable'))
+      .filter((s) => actions(s).some((a) => /Put|Update/.test(a)))
+      .map((s) => ({ id, statement: s })),
+  );
+
+describe('audit records cannot be overwritten (issue 19, item 3)', () => {
+  it('limits each PutItem on the audit table to the key prefix its role writes: session# for vend alone', () => {
+    const puts = auditWrites().filter(({ statement }) => actions(statement).includes('dynamodb:PutItem'));
+    const prefixes = Object.fromEntries(
+      puts.map(({ id, statement }) => [
+        id,
+        statement.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'],
+      ]),
+    );
+    expect(prefixes).toEqual({
+      VendFunctionRole: ['session#*'],
+      ReminderFunctionRole: ['event#*'],
+      ReviewFunctionRole: ['event#*'],
+      RequestsFunctionRole: ['event#*'],
+    });
+    for (const { statement } of puts) expect(actions(statement)).toEqual(['dynamodb:PutItem']);
+  });
+
+  it("limits the review route's UpdateItem to session items and the review attribute", () => {
+    const updates = auditWrites().filter(({ statement }) =>
+      actions(statement).includes('dynamodb:UpdateItem'),
+    );
+    expect(updates.map(({ id }) => id)).toEqual(['ReviewFunctionRole']);
+    expect(updates[0]?.statement.Condition).toMatchObject({
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['session#*'] },
+      'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'review', 'breakGlass'] },
+    });
+  });
+
+  it('streams changes and removals of session items to the notify function, next to new records', () => {
+    const mapping = ofType('AWS::Lambda::EventSourceMapping')[0]?.[1] as Resource;
+    const patterns = mapping.Properties.FilterCriteria.Filters.map((f: { Pattern: string }) =>
+      JSON.parse(f.Pattern),
+    );
+    expect(patterns).toEqual([
+      { eventName: ['INSERT'] },
+      { eventName: ['MODIFY', 'REMOVE'], dynamodb: { Keys: { pk: { S: [{ prefix: 'session#' }] } } } },
+    ]);
+  });
+
+  it('alarms on the audit.tampered log line of the notify function, to an SNS topic', () => {
+    const [[, filter] = []] = ofType('AWS::Logs::MetricFilter');
+    expect(filter?.Properties).toMatchObject({
+      LogGroupName: { Ref: 'NotifyLogGroup' },
+      FilterPattern: '{ $.event = "audit.tampered" }',
+      MetricTransformations: [
+        { MetricNamespace: 'hallpass/prod', MetricName: 'AuditTampered', MetricValue: '1' },
+      ],
+    });
+    const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+    const tampered = alarms.find((a) => a.MetricName === 'AuditTampered');
+    expect(tampered).toMatchObject({
+      Namespace: 'hallpass/prod',
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: 'SecurityAlarmsTopic' }],
+    });
+    expect(resources.SecurityAlarmsTopic?.Type).toBe('AWS::SNS::Topic');
+  });
+});
+
+describe('throttling (issue 19, item 4)', () => {
+  it('gives POST /v1/credentials its own, higher bucket and reserved concurrency', () => {
+    const stage = resources.HttpApiStage as Resource & { DependsOn?: string[] };
+    const vend = stage.Properties.RouteSettings?.['POST /v1/credentials'];
+    expect(vend).toEqual({ ThrottlingBurstLimit: 100, ThrottlingRateLimit: 50 });
+    expect(vend.ThrottlingRateLimit).toBeGreaterThan(
+      stage.Properties.DefaultRouteSettings.ThrottlingRateLimit,
+    );
+    // Route settings name a route key: the route must exist before the stage names it.
+    expect(stage.DependsOn).toContain('HttpApiRoutePostV1Credentials');
+    expect(resources.CredentialsLambdaFunction?.Properties.ReservedConcurrentExecutions).toBe(20);
+  });
+});
+
+/** A CloudFormation string of Fn::Join and Ref, as text: `${AWS::Region}` for a Ref. */
+const render = (value: unknown): unknown => {
+  if (Array.isArray(value)) return value.map(render);
+  if (value && typeof value === 'object') {
+    const v = value as { Ref?: string; 'Fn::Join'?: [string, unknown[]] };
+    if (v.Ref) return `\${${v.Ref}}`;
+    if (v['Fn::Join']) return v['Fn::Join'][1].map(render).join(v['Fn::Join'][0]);
+  }
+  return value;
+};
+const VEND_ARNS = [
+  'arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:hallpass-prod-credentials',
+  'arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:hallpass-prod-credentials:*',
+];
+
+describe('who can act as the vend function (issue 19, item 12)', () => {
+  it('trusts Lambda only on behalf of this account, and the vend role only for the credentials function', () => {
+    for (const [id, role] of ofType('AWS::IAM::Role')) {
+      const [trust, ...rest] = role.Properties.AssumeRolePolicyDocument.Statement;
+      expect(rest, id).toEqual([]);
+      expect(trust.Condition?.StringEquals, id).toEqual({ 'aws:SourceAccount': { Ref: 'AWS::AccountId' } });
+    }
+    const vendTrust = (resources.VendFunctionRole as Resource).Properties.AssumeRolePolicyDocument
+      .Statement[0];
+    expect(render(vendTrust.Condition.ArnLike['aws:SourceArn'])).toEqual(VEND_ARNS);
+  });
+
+  it('lets the vend role call STS and write sessions only from inside the credentials function', () => {
+    const vend = statementsOf(resources.VendFunctionRole as Resource);
+    const guarded = vend.filter((s) =>
+      actions(s).some((a) => a.startsWith('sts:') || a === 'dynamodb:PutItem'),
+    );
+    expect(guarded).toHaveLength(2);
+    for (const statement of guarded) {
+      expect(render(statement.Condition?.ArnLike?.['lambda:SourceFunctionArn'])).toEqual(VEND_ARNS);
+    }
+  });
+});
+
+describe('operability', () => {
+  it('writes API access logs to a log group with a retention, without the Authorization header', () => {
+    const settings = (resources.HttpApiStage as Resource).Properties.AccessLogSettings;
+    expect(settings.DestinationArn).toEqual({ 'Fn::GetAtt': ['HttpApiLogGroup', 'Arn'] });
+    expect(settings.Format).toContain('$context.requestId');
+    expect(settings.Format.toLowerCase()).not.toContain('authorization');
+    expect((resources.HttpApiLogGroup as Resource).Properties.RetentionInDays).toBe(90);
+  });
+
+  it('keeps class names in the bundle, so logged error names are readable', () => {
+    const bundle = execFileSync('unzip', ['-p', join(dir, 'credentials.zip'), 'functions/credentials.mjs'], {
+      maxBuffer: 64 * 1024 * 1024,
+    }).toString();
+    // Not toContain: a failure would print half a megabyte of minified code.
+    const named = ['UpstreamUnavailableError', 'ConflictError'].filter((n) => bundle.includes(`"${n}"`));
+    expect(named).toEqual(['UpstreamUnavailableError', 'ConflictError']);
   });
 });
