@@ -3,9 +3,29 @@
  * a 400), and every schema here also feeds the OpenAPI document (lib/http/openapi.ts).
  */
 import { MAX_DURATION_SECONDS, MIN_DURATION_SECONDS } from './core/sts-limits.ts';
+import { UNSAFE_IN_LINE, UNSAFE_IN_TEXT } from './core/text.ts';
 import * as z from './zod.ts';
 
-const text = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max));
+// Free text is trimmed before its length is checked (twenty spaces are no justification), and what
+// is stored is the trimmed text. Control and bidi-override characters are refused (core/text.ts).
+const noneOf = (unsafe: RegExp, what: string) =>
+  z.refine((s: string) => !unsafe.test(s), `must not contain ${what} or bidi-override characters`);
+
+/** One line of text: identifiers, tickets, query values. */
+const text = (min: number, max: number) =>
+  z.string().check(z.trim(), z.minLength(min), z.maxLength(max), noneOf(UNSAFE_IN_LINE, 'control'));
+
+/** Text people write (justifications, reasons, comments): newlines and tabs allowed. */
+const longText = (min: number, max: number) =>
+  z.string().check(
+    z.overwrite((s) => s.replace(/\r\n/g, '\n')),
+    z.trim(),
+    z.minLength(min),
+    z.maxLength(max),
+    noneOf(UNSAFE_IN_TEXT, 'control (other than newline and tab)'),
+    z.describe('Trimmed before its length is counted; no control (but newline and tab) or bidi characters'),
+  );
+
 const limitParam = z._default(
   z.pipe(
     z.string().check(z.regex(/^\d{1,3}$/, 'must be a whole number from 1 to 100')),
@@ -18,24 +38,24 @@ export const VendRequest = z.strictObject({
   entitlementId: text(1, 128),
   requestId: z.optional(text(1, 128)),
   durationSeconds: z.optional(z.int().check(z.gte(MIN_DURATION_SECONDS), z.lte(MAX_DURATION_SECONDS))),
-  breakGlass: z.optional(z.strictObject({ justification: text(20, 1000) })),
+  breakGlass: z.optional(z.strictObject({ justification: longText(20, 1000) })),
 });
 export type VendRequest = z.infer<typeof VendRequest>;
 
 export const CreateRequestBody = z.strictObject({
   entitlementId: text(1, 128),
-  justification: text(10, 1000),
+  justification: longText(10, 1000),
   durationSeconds: z.optional(z.int().check(z.gte(MIN_DURATION_SECONDS), z.lte(MAX_DURATION_SECONDS))),
   ticket: z.optional(text(1, 128)),
 });
 export type CreateRequestBody = z.infer<typeof CreateRequestBody>;
 
-export const ApproveBody = z.strictObject({ comment: z.optional(text(1, 1000)) });
-export const DenyBody = z.strictObject({ reason: text(1, 1000) });
+export const ApproveBody = z.strictObject({ comment: z.optional(longText(1, 1000)) });
+export const DenyBody = z.strictObject({ reason: longText(1, 1000) });
 export const CancelBody = z.strictObject({});
 export const ReviewBody = z.strictObject({
   status: z.enum(['justified', 'unjustified']),
-  comment: text(1, 1000),
+  comment: longText(1, 1000),
 });
 
 export const REQUEST_STATUSES = [
