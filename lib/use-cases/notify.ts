@@ -14,6 +14,7 @@ export type { NotifyDeps } from '../adapters/notify.ts';
 
 import { AuditEvent, LogEvent } from '../audit-events.ts';
 import { notificationFor } from '../core/notifications.ts';
+import { AUDIT_TAMPERED, tamperingOf } from '../core/tamper.ts';
 import { toApiTime } from '../core/time.ts';
 import { describeError, log } from '../log.ts';
 
@@ -57,7 +58,28 @@ export async function notifyStreamRecords(
   const items = inserts.map((r) => fromItem(r.dynamodb?.NewImage as Record<string, AttributeValue>));
   const { failedAt } = await notifyRecords(deps, items);
   const failed = failedAt === null ? undefined : inserts[failedAt];
+  // Changes and removals of session records (the stream's filter passes no others): logged up to
+  // the failed record only, since the stream redelivers from there and they would count twice.
+  const end = failed ? records.indexOf(failed) : records.length;
+  for (const r of records.slice(0, end)) reportTampering(r);
   return { batchItemFailures: failed ? [{ itemIdentifier: failed.dynamodb?.SequenceNumber ?? '' }] : [] };
+}
+
+/** Logs `audit.tampered` (the line the audit-tampering alarm counts) if the record shows tampering. */
+function reportTampering(r: DynamoDBRecord): void {
+  const tampering = tamperingOf({
+    eventName: r.eventName,
+    oldImage: r.dynamodb?.OldImage,
+    newImage: r.dynamodb?.NewImage,
+    userIdentity: r.userIdentity as { type?: string; principalId?: string } | undefined,
+  });
+  if (!tampering) return;
+  log.error(AUDIT_TAMPERED, {
+    ...tampering,
+    eventName: r.eventName,
+    sequenceNumber: r.dynamodb?.SequenceNumber,
+    approximateAt: r.dynamodb?.ApproximateCreationDateTime,
+  });
 }
 
 /**
