@@ -55,6 +55,15 @@ export class UnsupportedMediaTypeError extends HallpassError {}
  */
 export class CatalogProblemError extends HallpassError {}
 
+/** The caller is over its rate (e.g. break-glass sessions per principal); nothing was issued. */
+export class TooManyRequestsError extends HallpassError {
+  constructor(message: string, options?: { retryAfterSeconds?: number }) {
+    super(message);
+    this.retryAfterSeconds = options?.retryAfterSeconds ?? 1;
+  }
+  readonly retryAfterSeconds: number;
+}
+
 /** DynamoDB, STS or the issuer's JWKS failed or throttled; nothing was issued. */
 export class UpstreamUnavailableError extends HallpassError {
   constructor(

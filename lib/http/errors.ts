@@ -12,6 +12,7 @@ import {
   NotFoundError,
   PayloadTooLargeError,
   SelfApprovalError,
+  TooManyRequestsError,
   UnauthenticatedError,
   UnsupportedMediaTypeError,
   UpstreamUnavailableError,
@@ -46,6 +47,7 @@ const TABLE: Array<[ErrorClass, number, string]> = [
   [ConflictError, 409, ErrorCode.conflict],
   [PayloadTooLargeError, 413, ErrorCode.payloadTooLarge],
   [UnsupportedMediaTypeError, 415, ErrorCode.unsupportedMediaType],
+  [TooManyRequestsError, 429, ErrorCode.tooManyRequests],
   [UpstreamUnavailableError, 503, ErrorCode.upstreamUnavailable],
 ];
 
@@ -78,7 +80,9 @@ export function mapError(error: unknown, requestId: string): MappedError {
   const [, status, code] = row;
   const headers: Record<string, string> = {};
   if (error instanceof UnauthenticatedError) headers['WWW-Authenticate'] = 'Bearer error="invalid_token"';
-  if (error instanceof UpstreamUnavailableError) headers['Retry-After'] = String(error.retryAfterSeconds);
+  if (error instanceof UpstreamUnavailableError || error instanceof TooManyRequestsError) {
+    headers['Retry-After'] = String(error.retryAfterSeconds);
+  }
   const details =
     error instanceof InvalidRequestError && error.details.length ? { details: error.details } : {};
   return { status, headers, body: { error: { code, message: error.message, requestId, ...details } } };
