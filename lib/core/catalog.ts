@@ -18,10 +18,15 @@ import {
   MIN_DURATION_SECONDS,
 } from './sts-limits.ts';
 import { RESERVED_TAG_PREFIX, TAG } from './tags.ts';
-import { unknownVariables } from './templates.ts';
+import { CLAIM_NAME, templateVariables, unknownVariables } from './templates.ts';
 
 const groupList = z.array(z.string().check(z.minLength(1), z.maxLength(256)));
 const seconds = z.int().check(z.gte(MIN_DURATION_SECONDS), z.lte(MAX_DURATION_SECONDS));
+// Claims the issuer sets and users cannot change, which `${claims.<name>}` templates may use.
+const claimList = z._default(
+  z.array(z.string().check(z.regex(CLAIM_NAME, 'must be a claim name of [A-Za-z0-9_:/.-]'))),
+  [],
+);
 
 const ApprovalSchema = z.discriminatedUnion('required', [
   z.strictObject({ required: z.literal(false) }),
@@ -51,6 +56,7 @@ const EntitlementSchema = z.strictObject({
   sessionTags: z._default(z.record(z.string(), z.string()), {}),
   transitiveTagKeys: z._default(z.array(z.string()), []),
   externalId: z.optional(z.string()),
+  trustedClaims: claimList,
   approval: ApprovalSchema,
   breakGlass: z.optional(
     z.strictObject({ groups: groupList.check(z.minLength(1)), maxDurationSeconds: seconds }),
@@ -59,6 +65,7 @@ const EntitlementSchema = z.strictObject({
 
 const CatalogSchema = z.strictObject({
   auditorGroups: z._default(groupList, []),
+  trustedClaims: claimList,
   entitlements: z.array(EntitlementSchema).check(z.minLength(1)),
 });
 
@@ -79,8 +86,28 @@ function fieldPath(path: readonly PropertyKey[], catalog: unknown): string {
   return out || '(root)';
 }
 
+/**
+ * Why a template may not feed a policy or tag: `${principal.name}` comes from `email` or
+ * `preferred_username`, which many issuers let users change; a claim only when the catalog trusts it.
+ */
+function untrustedVariable(text: string, trusted: ReadonlySet<string>): string | null {
+  for (const name of templateVariables(text)) {
+    if (name === 'principal.name')
+      return '${principal.name} comes from claims users may be able to change (email, preferred_username): it is for display only; use ${principal.sub} or a trusted claim';
+    const claim = name.startsWith('claims.') ? name.slice('claims.'.length) : null;
+    if (claim !== null && !trusted.has(claim))
+      return `\${${name}} is not a trusted claim: list '${claim}' in trustedClaims (top level or on the entitlement) if the issuer sets it and users cannot change it`;
+  }
+  return null;
+}
+
 /** Rules the schema cannot express: STS's limits, cross-field rules and template variables. */
-function entitlementProblems(e: Entitlement, maxSessionSeconds: number): Array<[string, string]> {
+function entitlementProblems(
+  e: Entitlement,
+  maxSessionSeconds: number,
+  catalogTrustedClaims: readonly string[],
+): Array<[string, string]> {
+  const trusted = new Set([...catalogTrustedClaims, ...e.trustedClaims]);
   const problems: Array<[string, string | null]> = [
     ['roleArn', checkRoleArn(e.roleArn)],
     ['policyArns', checkPolicyArns(e.policyArns, e.roleArn)],
@@ -106,6 +133,7 @@ function entitlementProblems(e: Entitlement, maxSessionSeconds: number): Array<[
     const text = JSON.stringify(e.sessionPolicy);
     const unknown = unknownVariables(text);
     problems.push(['sessionPolicy', unknown.length ? `unknown template variable \${${unknown[0]}}` : null]);
+    problems.push(['sessionPolicy', untrustedVariable(text, trusted)]);
     problems.push([
       'sessionPolicy',
       'Statement' in e.sessionPolicy ? null : 'a policy document needs a Statement',
@@ -122,6 +150,7 @@ function entitlementProblems(e: Entitlement, maxSessionSeconds: number): Array<[
       `sessionTags.${key}`,
       unknown.length ? `unknown template variable \${${unknown[0]}}` : null,
     ]);
+    problems.push([`sessionTags.${key}`, untrustedVariable(template, trusted)]);
     // A value with no variable is final already: check it now rather than at every vend.
     if (!template.includes('${')) problems.push([`sessionTags.${key}`, checkTagValue(key, template)]);
   }
@@ -151,7 +180,7 @@ export function parseCatalog(document: unknown, options: { maxSessionSeconds: nu
     const where = `entitlements[${index}] (${entitlement.id})`;
     if (ids.has(entitlement.id)) throw new ConfigError(`invalid catalog: ${where}.id: duplicate id`);
     ids.add(entitlement.id);
-    const [problem] = entitlementProblems(entitlement, options.maxSessionSeconds);
+    const [problem] = entitlementProblems(entitlement, options.maxSessionSeconds, catalog.trustedClaims);
     if (problem) throw new ConfigError(`invalid catalog: ${where}.${problem[0]}: ${problem[1]}`);
   });
   return catalog;

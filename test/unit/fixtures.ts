@@ -67,8 +67,9 @@ export function prodDocument(overrides: Record<string, unknown> = {}): Record<st
   };
 }
 
+/** A catalog document that trusts the `team` claim (tests of claim templates use it). */
 export function catalogDocument(...entitlements: Array<Record<string, unknown>>): Record<string, unknown> {
-  return { auditorGroups: ['auditors'], entitlements };
+  return { auditorGroups: ['auditors'], trustedClaims: ['team'], entitlements };
 }
 
 /** A catalog with the example's two entitlements, validated by parseCatalog. */
