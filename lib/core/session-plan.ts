@@ -7,7 +7,7 @@
 import { CatalogProblemError, InvalidRequestError } from '../errors.ts';
 import type { Entitlement } from './catalog.ts';
 import type { Principal } from './principal.ts';
-import { encodeSessionNamePrefix, encodeSourceIdentity, encodeTagValue } from './sts-encoding.ts';
+import { encodePrincipalTag, encodeSessionNamePrefix, encodeSourceIdentity } from './sts-encoding.ts';
 import { checkDuration, checkSessionPolicy, checkTags, checkTagValue } from './sts-limits.ts';
 import { TAG } from './tags.ts';
 import { renderPolicy, renderString, type TemplateContext } from './templates.ts';
@@ -78,7 +78,7 @@ export function sessionParameters(input: ParametersInput): SessionParameters {
   const tags: Record<string, string> = {
     ...catalogTags,
     [TAG.sessionId]: sessionId,
-    [TAG.principal]: encodeTagValue(principal.sub),
+    [TAG.principal]: encodePrincipalTag(principal.sub),
     ...(input.requestId ? { [TAG.requestId]: input.requestId } : {}),
     ...(input.breakGlass ? { [TAG.breakGlass]: 'true' } : {}),
   };

@@ -61,3 +61,14 @@ const TAG_SAFE = /^[\p{L}\p{N}_.:@ -]$/u;
 export function encodeTagValue(value: string): string {
   return fitLength(hexEscape(value, TAG_SAFE), value, 256, '/');
 }
+
+/**
+ * The `hallpass:principal` tag value: the tag encoding, and also one ARN path segment, since a
+ * policy may use it as `${aws:PrincipalTag/hallpass:principal}` in a resource (the example catalog's
+ * S3 prefix). So a shortened value is marked with `+`, not `/`, and a sub of only `.` or `..` has its
+ * dots escaped too. Still one-to-one: `=` is always escaped, `+` never kept.
+ */
+export function encodePrincipalTag(sub: string): string {
+  const escaped = sub === '.' || sub === '..' ? sub.replaceAll('.', '=2E') : hexEscape(sub, TAG_SAFE);
+  return fitLength(escaped, sub, 256, '+');
+}

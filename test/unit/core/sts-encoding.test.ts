@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  encodePrincipalTag,
   encodeSessionNamePrefix,
   encodeSourceIdentity,
   encodeTagValue,
@@ -260,5 +261,37 @@ describe('shortening never breaks a character or the limit', () => {
 
   it('respects a max too small to hold the hash marker', () => {
     expect(encodeSessionNamePrefix('x'.repeat(100), 10)).toHaveLength(10);
+  });
+});
+
+describe('encodePrincipalTag', () => {
+  it('is the tag encoding for a sub that fits', () => {
+    expect(encodePrincipalTag('auth0|42')).toBe(encodeTagValue('auth0|42'));
+  });
+
+  it('marks a shortened value with +, keeping it one ARN path segment', () => {
+    const value = encodePrincipalTag('auth0|'.repeat(42));
+
+    expect(value).toMatch(/^[^/]{239}\+[0-9a-f]{16}$/);
+  });
+
+  it('escapes the dots of a sub that is . or .., which would be a path step', () => {
+    expect([encodePrincipalTag('.'), encodePrincipalTag('..')]).toEqual(['=2E', '=2E=2E']);
+  });
+
+  it('never has a slash and stays within 256 characters of the STS tag charset for generated inputs', () => {
+    const inputs = [...generated(8, 400), '.', '..'];
+
+    const bad = inputs
+      .map(encodePrincipalTag)
+      .filter((value) => !STS_TAG_VALUE.test(value) || value.includes('/'));
+
+    expect(bad).toEqual([]);
+  });
+
+  it('is one-to-one over generated inputs', () => {
+    const inputs = [...generated(9, 8), ...generated(10, 300), '.', '..', '=2E', '=2E=2E'];
+
+    expectOneToOne(inputs, encodePrincipalTag);
   });
 });
