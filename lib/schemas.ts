@@ -9,7 +9,7 @@ import * as z from './zod.ts';
 // Free text is trimmed before its length is checked (twenty spaces are no justification), and what
 // is stored is the trimmed text. Control and bidi-override characters are refused (core/text.ts).
 const noneOf = (unsafe: RegExp, what: string) =>
-  z.refine((s: string) => !unsafe.test(s), `must not contain ${what} or bidi-override characters`);
+  z.refine<string>((s) => !unsafe.test(s), `must not contain ${what} or bidi-override characters`);
 
 /** One line of text: identifiers, tickets, query values. */
 const text = (min: number, max: number) =>

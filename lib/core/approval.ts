@@ -155,6 +155,24 @@ export function maySee(
   return auditor || r.requester.sub === p.sub || isEligibleApprover(r, e, p);
 }
 
+/**
+ * Refuses a caller who may not see the request exactly as a request that does not exist: the same
+ * 404 and message as a read, so that approve, deny and cancel tell a stranger nothing (not even the
+ * entitlement). A caller who may see it but not decide it is refused by the decision (403).
+ */
+export function checkVisible(
+  r: RequestRecord,
+  e: Entitlement | undefined,
+  p: Principal,
+  auditor: boolean,
+): void {
+  if (!maySee(r, e, p, auditor)) throw requestNotFound(r.id);
+}
+
+/** What a caller learns of a request that does not exist, or that they may not see. */
+export const requestNotFound = (id: string): NotFoundError =>
+  new NotFoundError(`request '${id}' was not found`);
+
 function checkDecider(r: RequestRecord, e: Entitlement | undefined, p: Principal, now: Date): Entitlement {
   if (r.requester.sub === p.sub) throw new SelfApprovalError('you cannot decide your own request');
   if (!e) throw new ConflictError(`the request is void: '${r.entitlementId}' is no longer in the catalog`);

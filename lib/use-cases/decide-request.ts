@@ -10,24 +10,27 @@ import {
   type ApiRequest,
   approve,
   cancel,
+  checkVisible,
   deny,
   type RequestRecord,
+  requestNotFound,
   statusOf,
   toApiRequest,
 } from '../core/approval.ts';
-import { type Entitlement, findEntitlement } from '../core/catalog.ts';
+import { type Entitlement, findEntitlement, isAuditor } from '../core/catalog.ts';
 import type { Principal } from '../core/principal.ts';
 import type { RequestDeps } from '../deps.ts';
-import { ConflictError, NotFoundError, UpstreamUnavailableError } from '../errors.ts';
+import { ConflictError, UpstreamUnavailableError } from '../errors.ts';
 
 const MAX_ATTEMPTS = 25;
 
 type Decision = (r: RequestRecord, e: Entitlement | undefined, now: Date) => RequestRecord;
 
 /**
- * Read, decide (pure), write if nobody wrote in between; otherwise read again and decide again, so
- * that concurrent approvers neither lose an approval nor count one twice. The catalog and the
- * caller's groups are those of this call: a person removed from a group loses the power at once.
+ * Read; refuse a caller who may not see the request (404, as a read does); decide (pure); write if
+ * nobody wrote in between, otherwise read again and decide again, so that concurrent approvers
+ * neither lose an approval nor count one twice. The catalog and the caller's groups are those of
+ * this call: a person removed from a group loses the power at once.
  */
 async function decide(
   deps: RequestDeps,
@@ -38,8 +41,10 @@ async function decide(
 ): Promise<ApiRequest> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const current = await getRequest(deps.requests, id);
-    if (!current) throw new NotFoundError(`request '${id}' was not found`);
+    if (!current) throw requestNotFound(id);
     const entitlement = findEntitlement(deps.catalog, current.entitlementId);
+    // Whoever may not read the request gets the read's 404: a decision route reveals no more.
+    checkVisible(current, entitlement, principal, isAuditor(deps.catalog, principal));
     const now = deps.now();
     let next: RequestRecord;
     try {

@@ -5,12 +5,18 @@
  */
 import { noteExpiry } from '../adapters/audit-trail.ts';
 import { createdKeyOf, getRequest, queryIndex } from '../adapters/requests-table.ts';
-import { type ApiRequest, maySee, type RequestRecord, statusOf, toApiRequest } from '../core/approval.ts';
+import {
+  type ApiRequest,
+  maySee,
+  type RequestRecord,
+  requestNotFound,
+  statusOf,
+  toApiRequest,
+} from '../core/approval.ts';
 import { findEntitlement, isAuditor, mayApprove } from '../core/catalog.ts';
 import { decodeCursor, encodeCursor } from '../core/cursor.ts';
 import type { Principal } from '../core/principal.ts';
 import type { Deps, RequestDeps } from '../deps.ts';
-import { NotFoundError } from '../errors.ts';
 import type { ListRequestsQuery } from '../schemas.ts';
 
 /** One request, for its requester, its eligible approvers and auditors; 404 for anyone else. */
@@ -22,7 +28,7 @@ export async function getRequestFor(
   const r = await getRequest(deps.requests, id);
   const entitlement = r && findEntitlement(deps.catalog, r.entitlementId);
   if (!r || !maySee(r, entitlement, principal, isAuditor(deps.catalog, principal))) {
-    throw new NotFoundError(`request '${id}' was not found`);
+    throw requestNotFound(id);
   }
   const now = deps.now();
   const view = toApiRequest(r, now, entitlement !== undefined);

@@ -470,10 +470,11 @@ describe('invariant 6 on expired requests', () => {
     const id = created.body.id as string;
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(Date.now() + (86400 + 60) * 1000);
-    const stranger = await tokenFor('mallory', { groups: ['engineers'] });
+    // An auditor sees the request but may not decide it (a caller who may not see it gets 404).
+    const auditor = await tokenFor('mallory', { groups: ['auditors'] });
     await refused(
       'requests-approve',
-      { method: 'POST', path: `/v1/requests/${id}/approve`, pathParameters: { id }, token: stranger },
+      { method: 'POST', path: `/v1/requests/${id}/approve`, pathParameters: { id }, token: auditor },
       403,
       'forbidden',
     );

@@ -181,12 +181,34 @@ describe('approving', () => {
     expect(answer.body.error.code).toBe('self_approval_forbidden');
   });
 
-  it('row 21: refuses a non-approver', async () => {
+  it('row 21: refuses a non-approver who may see the request (an auditor)', async () => {
     const id = await pendingProdAdmin();
-    const answer = await act('approve', id, 'eve', ['engineers']);
+    const answer = await act('approve', id, 'audrey', ['auditors']);
     expect(answer.status).toBe(403);
     expect(answer.body.error.code).toBe('forbidden');
   });
+
+  it.each(['approve', 'deny', 'cancel'] as const)(
+    'answers %s by a caller who may not see the request 404, as GET does, and writes nothing',
+    async (action) => {
+      const id = await pendingProdAdmin();
+      const got = await read(id, 'eve', ['engineers']);
+      const before = await snapshot();
+
+      const answer = await act(
+        action,
+        id,
+        'eve',
+        ['engineers'],
+        action === 'deny' ? { reason: 'no' } : undefined,
+      );
+
+      expect(answer.status).toBe(404);
+      expect(answer.body.error).toMatchObject({ code: 'not_found', message: got.body.error.message });
+      expect(answer.raw).not.toContain('prod-admin');
+      expect(await snapshot()).toBe(before);
+    },
+  );
 
   it('row 22: refuses the same approver twice, and needs two distinct approvers for a quorum of 2', async () => {
     const created = await create('alice', ALICE, { entitlementId: 'quorum-two', justification: REASON });
@@ -206,7 +228,8 @@ describe('approving', () => {
 
   it('takes the power away at once from an approver who left the approver groups', async () => {
     const id = await pendingProdAdmin();
-    const answer = await act('approve', id, 'bob', ['engineers']);
+    // Still an auditor, so the request is visible: 403. With no group that sees it, 404 (above).
+    const answer = await act('approve', id, 'bob', ['auditors']);
     expect(answer.status).toBe(403);
   });
 
@@ -238,7 +261,7 @@ describe('denying and cancelling', () => {
   it('requires a reason to deny, and refuses a non-approver', async () => {
     const id = await pendingProdAdmin();
     expect((await act('deny', id, 'bob', BOB, {})).status).toBe(400);
-    expect((await act('deny', id, 'eve', ['engineers'], { reason: 'no' })).status).toBe(403);
+    expect((await act('deny', id, 'audrey', ['auditors'], { reason: 'no' })).status).toBe(403);
   });
 
   it('lets the requester cancel, and nobody else', async () => {

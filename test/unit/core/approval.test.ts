@@ -3,6 +3,7 @@ import {
   approve,
   cancel,
   checkUsable,
+  checkVisible,
   deny,
   maySee,
   newRequest,
@@ -612,5 +613,23 @@ describe('checkUsable', () => {
     const r = deny(requestFor(PROD), PROD, APPROVER, 'not justified', at(60));
 
     expect(() => checkUsable(r, REQUESTER, 'prod-admin', at(120))).toThrow(ConflictError);
+  });
+});
+
+describe('checkVisible', () => {
+  it('refuses a caller who may not see the request as if it did not exist, naming nothing', () => {
+    const r = requestFor(PROD);
+
+    expect(() => checkVisible(r, PROD, OUTSIDER, false)).toThrow(NotFoundError);
+    expect(() => checkVisible(r, PROD, OUTSIDER, false)).toThrow(`request '${r.id}' was not found`);
+    expect(() => checkVisible(r, PROD, OTHER_APPROVER, false)).toThrow(NotFoundError);
+  });
+
+  it('lets through the requester, an eligible approver and an auditor (who may still be refused a decision)', () => {
+    const r = requestFor(PROD);
+
+    expect(() => checkVisible(r, PROD, REQUESTER, false)).not.toThrow();
+    expect(() => checkVisible(r, PROD, APPROVER, false)).not.toThrow();
+    expect(() => checkVisible(r, PROD, OUTSIDER, true)).not.toThrow();
   });
 });
