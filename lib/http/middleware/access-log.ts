@@ -1,6 +1,7 @@
 /**
- * Middleware: every response, answer or error, gets the JSON content type (unless it set its own) and
- * `X-Request-Id`, and one `http.request` log line with its route, status, caller and time taken.
+ * Middleware: every response, answer or error, gets the JSON content type (unless it set its own),
+ * `X-Content-Type-Options: nosniff` and `X-Request-Id`, and one `http.request` log line with its
+ * route, status, caller and time taken.
  */
 
 import type { MiddlewareObj, Request } from '@middy/core';
@@ -15,6 +16,8 @@ export function accessLog(): MiddlewareObj<HttpEvent<unknown>, HttpResult> {
     result.headers = {
       'Content-Type': 'application/json',
       ...result.headers,
+      // A browser must never take an answer for another type than the one declared (HTML, script).
+      'X-Content-Type-Options': 'nosniff',
       'X-Request-Id': event.hallpass.requestId,
     };
     log.info(LogEvent.httpRequest, {
