@@ -8,15 +8,17 @@ export interface Detail {
   message: string;
 }
 
+/**
+ * Each class names itself in a string: the bundles are minified, and a name read from the class
+ * (`constructor.name`) would print as `Lt` in logs and audit records.
+ */
 abstract class HallpassError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-  }
+  abstract override readonly name: string;
 }
 
 /** The request is malformed: bad JSON, unknown or missing fields, out-of-range values. */
 export class InvalidRequestError extends HallpassError {
+  override readonly name = 'InvalidRequestError';
   constructor(
     message: string,
     readonly details: Detail[] = [],
@@ -26,37 +28,56 @@ export class InvalidRequestError extends HallpassError {
 }
 
 /** The bearer token is missing, malformed, expired or unverifiable. */
-export class UnauthenticatedError extends HallpassError {}
+export class UnauthenticatedError extends HallpassError {
+  override readonly name = 'UnauthenticatedError';
+}
 
 /** Authenticated, but not entitled to this action. */
-export class ForbiddenError extends HallpassError {}
+export class ForbiddenError extends HallpassError {
+  override readonly name = 'ForbiddenError';
+}
 
 /** The entitlement needs an approved request and none was given. */
-export class ApprovalRequiredError extends HallpassError {}
+export class ApprovalRequiredError extends HallpassError {
+  override readonly name = 'ApprovalRequiredError';
+}
 
 /** An approver acting on their own request or session. */
-export class SelfApprovalError extends HallpassError {}
+export class SelfApprovalError extends HallpassError {
+  override readonly name = 'SelfApprovalError';
+}
 
 /** Unknown entitlement, request or session, or one the caller may not see. */
-export class NotFoundError extends HallpassError {}
+export class NotFoundError extends HallpassError {
+  override readonly name = 'NotFoundError';
+}
 
 /** The state does not allow the action (already decided, expired, used up). */
-export class ConflictError extends HallpassError {}
+export class ConflictError extends HallpassError {
+  override readonly name = 'ConflictError';
+}
 
 /** The body is larger than the API accepts. */
-export class PayloadTooLargeError extends HallpassError {}
+export class PayloadTooLargeError extends HallpassError {
+  override readonly name = 'PayloadTooLargeError';
+}
 
 /** The body is not JSON. */
-export class UnsupportedMediaTypeError extends HallpassError {}
+export class UnsupportedMediaTypeError extends HallpassError {
+  override readonly name = 'UnsupportedMediaTypeError';
+}
 
 /**
  * The catalog asks for something STS refuses (a packed policy too large, a malformed policy):
  * the caller's request is fine, the entitlement's definition is not.
  */
-export class CatalogProblemError extends HallpassError {}
+export class CatalogProblemError extends HallpassError {
+  override readonly name = 'CatalogProblemError';
+}
 
 /** The caller is over its rate (e.g. break-glass sessions per principal); nothing was issued. */
 export class TooManyRequestsError extends HallpassError {
+  override readonly name = 'TooManyRequestsError';
   constructor(message: string, options?: { retryAfterSeconds?: number }) {
     super(message);
     this.retryAfterSeconds = options?.retryAfterSeconds ?? 1;
@@ -66,6 +87,7 @@ export class TooManyRequestsError extends HallpassError {
 
 /** DynamoDB, STS or the issuer's JWKS failed or throttled; nothing was issued. */
 export class UpstreamUnavailableError extends HallpassError {
+  override readonly name = 'UpstreamUnavailableError';
   constructor(
     readonly upstream: 'dynamodb' | 'sts' | 'jwks',
     message: string,
@@ -78,4 +100,6 @@ export class UpstreamUnavailableError extends HallpassError {
 }
 
 /** A configuration or catalog that cannot be used: raised at start-up, naming the bad key. */
-export class ConfigError extends HallpassError {}
+export class ConfigError extends HallpassError {
+  override readonly name = 'ConfigError';
+}

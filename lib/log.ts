@@ -38,9 +38,25 @@ export const log = {
   error: (event: string, fields: Record<string, unknown> = {}) => write('error', event, fields),
 };
 
-/** What may be logged of an error: its class and message (ours never carry secrets), and its cause's. */
+/** A library error's own `code` (jose's `ERR_JWKS_TIMEOUT`, Node's `ECONNREFUSED`), if it has one. */
+const codeOf = (error: Error): string | undefined => {
+  const { code } = error as { code?: unknown };
+  return typeof code === 'string' ? code : undefined;
+};
+
+/**
+ * What may be logged of an error: its name and message (ours never carry secrets), its code if it
+ * has one, and its cause's. `name` is the error's own: hallpass's errors and the AWS SDK's set it in
+ * a string, which minification leaves alone; a library that names errors after their class (jose)
+ * also sets a `code`, which says what the mangled name no longer does.
+ */
 export function describeError(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { error: String(error) };
-  const cause = error.cause instanceof Error ? { cause: `${error.cause.name}: ${error.cause.message}` } : {};
-  return { error: error.name, message: error.message, ...cause };
+  const code = codeOf(error);
+  const inner = error.cause instanceof Error ? error.cause : undefined;
+  const innerCode = inner && codeOf(inner);
+  const cause = inner
+    ? { cause: `${inner.name}${innerCode ? ` (${innerCode})` : ''}: ${inner.message}` }
+    : {};
+  return { error: error.name, ...(code ? { code } : {}), message: error.message, ...cause };
 }
