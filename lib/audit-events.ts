@@ -23,4 +23,6 @@ export const LogEvent = {
   notificationSent: 'notification.sent',
   notificationFailed: 'notification.failed',
   breakGlassReminders: 'break-glass.reminders',
+  // The audit-tampering alarm's metric filter (serverless.yml) counts these lines.
+  auditTampered: 'audit.tampered',
 } as const;

@@ -53,6 +53,8 @@ const EnvSchema = z.object({
   HALLPASS_WEBHOOK_URL: z.optional(z.url({ protocol: /^https?$/ })),
   HALLPASS_PUBLIC_URL: z.optional(z.url({ protocol: /^https?$/ })),
   HALLPASS_REVIEW_REMINDER_MINUTES: integer(1, 10080, '60'),
+  // Break-glass sessions one person may take in an hour; 0: no limit.
+  HALLPASS_BREAK_GLASS_MAX_PER_HOUR: integer(0, 1000, '10'),
   // Unset: the authenticator's default, 24 h (lib/adapters/auth.ts).
   HALLPASS_MAX_TOKEN_AGE_SECONDS: z.optional(
     z.pipe(z.string(), z.pipe(z.transform(Number), z.int().check(z.gte(300), z.lte(30 * 86400)))),
@@ -71,6 +73,8 @@ export interface Config {
   /** The longest lifetime of a bearer token; undefined: 24 h (see lib/adapters/auth.ts). */
   maxTokenAgeSeconds?: number | undefined;
   auditRetentionDays: number;
+  /** Break-glass sessions one principal may take in any hour; 0: no limit. */
+  breakGlassMaxPerHour: number;
   notifications: NotificationSettings;
 }
 
@@ -117,6 +121,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     maxSessionSeconds: e.HALLPASS_MAX_SESSION_SECONDS,
     maxTokenAgeSeconds: e.HALLPASS_MAX_TOKEN_AGE_SECONDS,
     auditRetentionDays: e.AUDIT_RETENTION_DAYS,
+    breakGlassMaxPerHour: e.HALLPASS_BREAK_GLASS_MAX_PER_HOUR,
     notifications: {
       eventBus: e.HALLPASS_EVENT_BUS,
       webhookUrl: e.HALLPASS_WEBHOOK_URL,

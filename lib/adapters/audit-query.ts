@@ -443,3 +443,30 @@ export async function* recordsOfDaySince(
     key = page.next;
   } while (key);
 }
+
+/**
+ * When a principal's break-glass sessions since `since` were issued (the principal index, one
+ * partition). An index read is eventually consistent: a burst of concurrent calls may see one fewer.
+ */
+export async function breakGlassIssuedSince(
+  table: AuditTable,
+  principal: string,
+  since: string,
+  now: Date,
+): Promise<string[]> {
+  const partition: PartitionQuery = {
+    index: 'byPrincipal',
+    hash: principal,
+    from: since,
+    filters: { kind: 'session', breakGlass: 'true' },
+    notExpiredAfter: epochSeconds(now),
+  };
+  const times: string[] = [];
+  let key: ItemKey | undefined;
+  do {
+    const page = await queryPartition(table, partition, key, 100);
+    times.push(...page.items.map((item) => String(item.issuedAt)));
+    key = page.next;
+  } while (key);
+  return times;
+}

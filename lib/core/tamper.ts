@@ -7,9 +7,6 @@
  * Pure: stream images in, a finding out.
  */
 
-/** The log line the alarm counts (serverless.yml, AuditTamperedMetricFilter). */
-export const AUDIT_TAMPERED = 'audit.tampered';
-
 type Image = Record<string, unknown>;
 
 export interface StreamChange {

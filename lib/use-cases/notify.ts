@@ -14,7 +14,7 @@ export type { NotifyDeps } from '../adapters/notify.ts';
 
 import { AuditEvent, LogEvent } from '../audit-events.ts';
 import { notificationFor } from '../core/notifications.ts';
-import { AUDIT_TAMPERED, tamperingOf } from '../core/tamper.ts';
+import { tamperingOf } from '../core/tamper.ts';
 import { toApiTime } from '../core/time.ts';
 import { describeError, log } from '../log.ts';
 
@@ -74,7 +74,7 @@ function reportTampering(r: DynamoDBRecord): void {
     userIdentity: r.userIdentity as { type?: string; principalId?: string } | undefined,
   });
   if (!tampering) return;
-  log.error(AUDIT_TAMPERED, {
+  log.error(LogEvent.auditTampered, {
     ...tampering,
     eventName: r.eventName,
     sequenceNumber: r.dynamodb?.SequenceNumber,

@@ -2,11 +2,14 @@
  * POST /v1/credentials as one use case: decide -> consume -> issue -> audit. Every rule of a vend
  * is in vendCredentials, top to bottom.
  */
+import { breakGlassIssuedSince } from '../adapters/audit-query.ts';
 import { type AuditTable, putSession } from '../adapters/audit-table.ts';
 import { consumeUse, getRequest, type RequestsTable, recordUnissued } from '../adapters/requests-table.ts';
 import { assumeRole } from '../adapters/sts.ts';
 import { AuditEvent, LogEvent } from '../audit-events.ts';
+import type { Config } from '../config.ts';
 import { checkUsable, type RequestRecord } from '../core/approval.ts';
+import { BREAK_GLASS_WINDOW_SECONDS, checkBreakGlassAllowance } from '../core/break-glass-limit.ts';
 import { type Catalog, findEntitlement } from '../core/catalog.ts';
 import { decideGrant, type Grant, requestedDuration, settleDuration } from '../core/grant.ts';
 import type { Principal } from '../core/principal.ts';
@@ -19,6 +22,7 @@ import type { VendRequest } from '../schemas.ts';
 
 export interface VendDeps {
   catalog: Catalog;
+  config: Pick<Config, 'breakGlassMaxPerHour'>;
   sts: import('@aws-sdk/client-sts').STSClient;
   audit: AuditTable;
   requests: RequestsTable;
@@ -72,7 +76,8 @@ async function consumeApproval(
  * Vends temporary credentials for one entitlement. Every rule is here, top to bottom:
  * 1. decide: the entitlement exists (404) and the caller may use it now: requester groups (checked
  *    again at every vend), or break-glass groups with a justification; an entitlement that needs
- *    approval needs the caller's approved request (403 without one). A duration asked for is within
+ *    approval needs the caller's approved request (403 without one); break glass at most
+ *    HALLPASS_BREAK_GLASS_MAX_PER_HOUR times an hour per person (429). A duration asked for is within
  *    the grant's maximum and at least 900 s, never clamped (400). Every AssumeRole parameter comes
  *    from the catalog and the verified token, checked against STS's limits: a refusal costs no use;
  * 2. consume: with a request, one use is consumed by a conditional write, before STS is called;
@@ -98,6 +103,8 @@ export async function vendCredentials(deps: VendDeps, input: VendInput): Promise
     requestId: grant.kind === 'approved-request' ? grant.requestId : null,
     breakGlass: grant.kind === 'break-glass',
   });
+
+  if (grant.kind === 'break-glass') await checkBreakGlassRate(deps, principal, now);
 
   // 2. Consume.
   const request =
@@ -154,6 +161,15 @@ export async function vendCredentials(deps: VendDeps, input: VendInput): Promise
     if (request) await noteUnissued(deps, request.id, sessionId, (error as Error).name);
     throw error;
   }
+}
+
+/** At most `breakGlassMaxPerHour` break-glass sessions per person in any hour (429 beyond). */
+async function checkBreakGlassRate(deps: VendDeps, principal: Principal, now: Date): Promise<void> {
+  const max = deps.config.breakGlassMaxPerHour;
+  if (max === 0) return;
+  const since = toApiTime(new Date(now.getTime() - BREAK_GLASS_WINDOW_SECONDS * 1000));
+  const recentIssuedAt = await breakGlassIssuedSince(deps.audit, principal.sub, since, now);
+  checkBreakGlassAllowance({ recentIssuedAt, now, max });
 }
 
 async function noteUnissued(

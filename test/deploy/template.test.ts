@@ -319,6 +319,24 @@ describe('who can act as the vend function (issue 19, item 12)', () => {
   });
 });
 
+describe('the per-person break-glass limit (issue 19, item 12)', () => {
+  it("lets the vend function query the audit table's principal index, from inside the function only", () => {
+    const vend = statementsOf(resources.VendFunctionRole as Resource);
+    const queries = vend.filter((s) => actions(s).includes('dynamodb:Query'));
+    expect(queries).toHaveLength(1);
+    expect(JSON.stringify(queries[0]?.Resource)).toContain('byPrincipal');
+    expect(JSON.stringify(queries[0]?.Resource)).toContain('AuditTable');
+    expect(render(queries[0]?.Condition?.ArnLike?.['lambda:SourceFunctionArn'])).toEqual(VEND_ARNS);
+  });
+
+  it('passes the limit and the token lifetime to the functions as settings', () => {
+    const vend = resources.CredentialsLambdaFunction as Resource;
+    const variables = vend.Properties.Environment.Variables;
+    expect(variables.HALLPASS_BREAK_GLASS_MAX_PER_HOUR).toBe('10');
+    expect(variables.HALLPASS_MAX_TOKEN_AGE_SECONDS).toBe('86400');
+  });
+});
+
 describe('operability', () => {
   it('writes API access logs to a log group with a retention, without the Authorization header', () => {
     const settings = (resources.HttpApiStage as Resource).Properties.AccessLogSettings;

@@ -34,6 +34,7 @@ describe('parseConfig', () => {
       tables: { audit: 'hallpass-audit', requests: 'hallpass-requests' },
       maxSessionSeconds: 3600,
       auditRetentionDays: 400,
+      breakGlassMaxPerHour: 10,
       notifications: {
         eventBus: undefined,
         webhookUrl: undefined,

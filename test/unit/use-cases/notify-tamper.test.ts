@@ -5,7 +5,7 @@
  */
 import type { DynamoDBRecord } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { AUDIT_TAMPERED } from '../../../lib/core/tamper.ts';
+import { LogEvent } from '../../../lib/audit-events.ts';
 import { type NotifyDeps, notifyStreamRecords } from '../../../lib/use-cases/notify.ts';
 
 const session = {
@@ -35,7 +35,7 @@ const record = (
 function tamperLines(spy: { mock: { calls: unknown[][] } }): Array<Record<string, unknown>> {
   return spy.mock.calls
     .map((args) => JSON.parse(String(args[0])) as Record<string, unknown>)
-    .filter((line) => line.event === AUDIT_TAMPERED);
+    .filter((line) => line.event === LogEvent.auditTampered);
 }
 
 afterEach(() => vi.restoreAllMocks());

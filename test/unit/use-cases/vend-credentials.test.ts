@@ -40,6 +40,8 @@ const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 const tables = new DynamoDBClient({ region: 'us-east-1' });
 const deps: VendDeps = {
   catalog: testCatalog(),
+  // The per-person break-glass limit has its own tests (test/integration/break-glass-limit.test.ts).
+  config: { breakGlassMaxPerHour: 0 },
   sts: new STSClient({ region: 'us-east-1' }),
   audit: { client: tables, tableName: 'hallpass-test-audit', retentionDays: 400 },
   requests: { client: tables, tableName: 'hallpass-test-requests', retentionDays: 400 },
