@@ -3,7 +3,8 @@
  * serverless-offline. Prints one `ready api=... sts=... dynamodb=... issuer=...` line when the API
  * answers, and a short guide. Ctrl-C (SIGINT/SIGTERM) stops everything it started.
  *
- * PORT sets the API port (default 3000); the local services take PORT+10 (DynamoDB), PORT+11 (STS),
+ * PORT sets the API port (default 3000; serverless-offline itself listens on PORT+4, behind a proxy
+ * that joins repeated headers as API Gateway does); the local services take PORT+10 (DynamoDB), PORT+11 (STS),
  * PORT+12 (issuer) and PORT+13 (the webhook receiver that prints notifications). AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_STS / HALLPASS_ISSUER, when
  * set, are used instead of starting the local service; --aws-sts uses AWS's STS through the default
  * credential chain. HALLPASS_CATALOG names another catalog file. Every other setting, and every
@@ -16,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { loadCatalog } from '../lib/adapters/catalog-file.ts';
 import { type Config, parseConfig } from '../lib/config.ts';
 import type { StackInfo } from '../lib/local-stack-file.ts';
+import { startHeaderJoiningProxy } from '../local/api-gateway-headers.ts';
 import { tableNames } from '../local/dynamodb.ts';
 import { startLocalNotifier } from '../local/notifier.ts';
 import {
@@ -107,7 +109,10 @@ function startServices(port: number, config: Config, flags: Flags): Promise<Loca
   });
 }
 
-/** serverless-offline on PORT, its output relayed as [api] lines; its exit ends everything. */
+/**
+ * serverless-offline on PORT+4, behind a proxy on PORT that joins repeated headers as API Gateway
+ * does (local/api-gateway-headers.ts); its output relayed as [api] lines; its exit ends everything.
+ */
 function startApi(port: number, stack: LocalStack, config: Config): ChildProcess {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -120,6 +125,7 @@ function startApi(port: number, stack: LocalStack, config: Config): ChildProcess
     HALLPASS_AUDIENCE: config.audience,
     HALLPASS_CATALOG: config.catalogPath,
     HALLPASS_OFFLINE_LAMBDA_PORT: String(port + 2),
+    HALLPASS_OFFLINE_HTTP_PORT: String(port + 4),
     PORT: String(port),
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     SLS_TELEMETRY_DISABLED: '1',
@@ -225,6 +231,8 @@ async function main(): Promise<void> {
     });
     stops.push(() => notifier.stop());
 
+    const proxy = await startHeaderJoiningProxy({ port, target: `http://127.0.0.1:${port + 4}` });
+    stops.push(() => proxy.close());
     api = startApi(port, stack, config);
     const base = `http://127.0.0.1:${port}/v1`;
     await waitForApi(base);

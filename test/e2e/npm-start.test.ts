@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,6 +84,34 @@ describe('npm start, as a new user runs it', () => {
     expect(api).toBe(`http://127.0.0.1:${port}/v1`);
     for (const url of stack.ready.slice(2)) expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(stack.output()).toContain('npm run token -- --sub alice --groups engineers');
+  });
+
+  it('refuses two Authorization headers as API Gateway does, joined into one (401)', async () => {
+    const jwt = (await token('--sub', 'alice', '--groups', 'engineers')).trim();
+    const { hostname, port: apiPort } = new URL(api);
+    // fetch would merge them into one line; node:http sends the header twice, as a client can.
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const sent = httpRequest(
+        {
+          host: hostname,
+          port: Number(apiPort),
+          method: 'GET',
+          path: '/v1/entitlements',
+          headers: ['authorization', `Bearer ${jwt}`, 'authorization', `Bearer ${jwt}`],
+        },
+        (response) => {
+          let body = '';
+          response.on('data', (chunk) => {
+            body += chunk;
+          });
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+        },
+      );
+      sent.on('error', reject);
+      sent.end();
+    });
+    expect(answer.status).toBe(401);
+    expect(JSON.parse(answer.body).error.code).toBe('unauthenticated');
   });
 
   it('npm run token prints a JWT alone on stdout', async () => {
