@@ -97,7 +97,15 @@ describe('npm start, as a new user runs it', () => {
           port: Number(apiPort),
           method: 'GET',
           path: '/v1/entitlements',
-          headers: ['authorization', `Bearer ${jwt}`, 'authorization', `Bearer ${jwt}`],
+          // A raw header list (Node adds no Host to one): the header twice, as a client can send it.
+          headers: [
+            'host',
+            `${hostname}:${apiPort}`,
+            'authorization',
+            `Bearer ${jwt}`,
+            'authorization',
+            `Bearer ${jwt}`,
+          ],
         },
         (response) => {
           let body = '';
