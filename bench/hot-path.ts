@@ -6,10 +6,10 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { apiEvent, lambdaContext } from '../local/api-gateway.ts';
 import { auditItem, rawInputs } from './baseline.ts';
 import { type ConsoleSink, sinkConsole } from './console-sink.ts';
 import { countRequests, difference, snapshot, type Tally } from './counters.ts';
-import { apiEvent, lambdaContext } from './events.ts';
 import { type RawInput, rawClients, rawVend } from './raw-function.ts';
 import { ENTITLEMENT, type Stack } from './stack.ts';
 import { mean, median, percentile, round } from './stats.ts';
@@ -78,6 +78,8 @@ export interface HotBench {
 /** Where the services are and how to reach them: a Stack, or its description in another process. */
 export type Target = Pick<Stack, 'urls' | 'tables' | 'env' | 'token'>;
 
+const FUNCTION_NAME = 'hallpass-bench-credentials';
+
 export async function prepareHotBench(stack: Target, warmup: number): Promise<HotBench> {
   // The handler reads its configuration and builds its clients at import: set the environment first.
   Object.assign(process.env, stack.env);
@@ -96,7 +98,7 @@ export async function prepareHotBench(stack: Target, warmup: number): Promise<Ho
       }
       return result.body ?? '';
     };
-    const vend = (token?: string) => invoke(event(token), lambdaContext());
+    const vend = (token?: string) => invoke(event(token), lambdaContext(FUNCTION_NAME));
 
     const first = JSON.parse(await vend()) as { credentials: { accessKeyId: string } };
     const clients = rawClients();
@@ -144,7 +146,7 @@ export async function measureHotPath(bench: HotBench, options: HotPathOptions): 
     // Signed before the clock starts (about 1 ms of RSA): the vend verifies a token it has never seen.
     // The event and context are API Gateway's and Lambda's work, made before the clock starts too.
     const event = bench.event(await bench.freshToken());
-    const context = lambdaContext();
+    const context = lambdaContext(FUNCTION_NAME);
     const before = snapshot();
     const lines = bench.sink.lines();
     const started = performance.now();

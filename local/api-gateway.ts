@@ -80,16 +80,17 @@ export function apiEvent(call: Call): APIGatewayProxyEventV2 {
   } as APIGatewayProxyEventV2;
 }
 
-export function lambdaContext(): Context {
+/** The Lambda context of one invocation of `functionName`, with 15 s to run. */
+export function lambdaContext(functionName = 'hallpass-test'): Context {
   const started = Date.now();
   return {
     callbackWaitsForEmptyEventLoop: false,
-    functionName: 'hallpass-test',
+    functionName,
     functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:hallpass-test',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
     memoryLimitInMB: '512',
     awsRequestId: randomUUID(),
-    logGroupName: '/aws/lambda/hallpass-test',
+    logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: 'test',
     getRemainingTimeInMillis: () => 15_000 - (Date.now() - started),
     done: () => {},
