@@ -241,7 +241,7 @@ const rawBody = fc.oneof(
   {
     weight: 1,
     // Deep nesting within 16 KiB. Capped at 3000 levels: deeper arrays (about 6000+, e.g. 8000 levels
-    // in 16000 bytes) overflow the stack in lib/http/json-body.ts's findPrototypeKey and answer 500 (a
+    // in 16000 bytes) overflow the stack in lib/http/middleware/json-body.ts's findPrototypeKey and answer 500 (a
     // bug reported with this suite). Raise to 8190 once that recursion is bounded.
     arbitrary: fc.integer({ min: 1, max: 3000 }).map((n) => `${'['.repeat(n)}${']'.repeat(n)}`),
   },
