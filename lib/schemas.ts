@@ -80,7 +80,8 @@ const timeParam = z.iso.datetime({
   error: 'must be an RFC 3339 time, e.g. 2026-11-28T12:00:00Z',
 });
 
-export const SessionsQuery = z.strictObject({
+/** The filters of the sessions audit query, shared by the listing and the export. */
+const SESSION_FILTERS = {
   principal: z.optional(text(1, 256)),
   entitlementId: z.optional(text(1, 128)),
   roleArn: z.optional(text(1, 2048)),
@@ -89,11 +90,26 @@ export const SessionsQuery = z.strictObject({
   breakGlass: z.optional(z.enum(['true', 'false'])),
   from: z.optional(timeParam),
   to: z.optional(timeParam),
+};
+
+export const SessionsQuery = z.strictObject({
+  ...SESSION_FILTERS,
   limit: limitParam,
   cursor: z.optional(text(1, 4096)),
   format: z._default(z.enum(['json', 'ndjson', 'csv']), 'json'),
 });
 export type SessionsQuery = z.infer<typeof SessionsQuery>;
+
+/**
+ * GET /v1/sessions/export: the filters of GET /v1/sessions and every matching record (no page
+ * size); `ocsf` (the default) adds the workflow events, as OCSF records.
+ */
+export const SessionsExportQuery = z.strictObject({
+  ...SESSION_FILTERS,
+  cursor: z.optional(text(1, 4096)),
+  format: z._default(z.enum(['ocsf', 'ndjson', 'csv']), 'ocsf'),
+});
+export type SessionsExportQuery = z.infer<typeof SessionsExportQuery>;
 
 export const EventsQuery = z.strictObject({
   requestId: z.optional(text(1, 128)),

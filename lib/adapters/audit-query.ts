@@ -470,3 +470,42 @@ export async function breakGlassIssuedSince(
   } while (key);
   return times;
 }
+
+/** Filters on workflow events (the attributes they carry); times bound `at`, inclusive. */
+export interface WorkflowEventFilter {
+  principal?: string | undefined;
+  entitlementId?: string | undefined;
+  requestId?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+}
+
+/**
+ * Workflow events (request.*, session.reviewed, break-glass.reminder; never the sessions themselves)
+ * matching the filter, newest first, past retention hidden: by the request, principal or
+ * entitlement index, else by day; the other filters applied by DynamoDB on that partition. For the
+ * SIEM export, which lists sessions and these events under one cursor.
+ */
+export async function findWorkflowEvents(
+  table: AuditTable,
+  filter: WorkflowEventFilter,
+  listing: Listing,
+): Promise<AuditPage<AuditEventView>> {
+  const { from, to } = filter;
+  const candidates: Array<[AuditIndex, string, string | undefined]> = [
+    ['byRequest', 'requestId', filter.requestId],
+    ['byPrincipal', 'principalSub', filter.principal],
+    ['byEntitlement', 'entitlementId', filter.entitlementId],
+  ];
+  const chosen = candidates.find(([, , value]) => value !== undefined);
+  const filters: Record<string, string | null> = { kind: 'event' };
+  for (const [, attribute, value] of candidates) {
+    if (value !== undefined && attribute !== chosen?.[1]) filters[attribute] = value;
+  }
+  const base = { from, to, filters, notExpiredAfter: epochSeconds(listing.now) };
+  const partitions: PartitionQuery[] = chosen
+    ? [{ ...base, index: chosen[0], hash: chosen[2] as string }]
+    : days(table, from, to, listing.now).map((day) => ({ ...base, index: 'byDay' as const, hash: day }));
+  const { items, next } = await collect(table, partitions, listing);
+  return { items: items.map(eventOf), next };
+}

@@ -139,6 +139,22 @@ const OPERATIONS: Record<RouteName, Operation> = {
       '400': errorResponse('Bad parameter, reversed time range or bad cursor'),
     },
   },
+  'sessions-export': {
+    summary:
+      'Every matching session for a SIEM (auditors: all; others: their own); ocsf adds the workflow events',
+    responses: {
+      '200': {
+        description:
+          'ocsf (default): one OCSF 1.5.0 record per line, sessions as Authentication (3002), workflow events as Entity Management (3004); ndjson, csv: the sessions as GET /v1/sessions exports them. X-Next-Cursor if cut at 5 MB or 10 s',
+        headers: { 'X-Next-Cursor': { schema: { type: 'string' }, description: 'Continues a cut export' } },
+        content: {
+          'application/x-ndjson': { schema: { type: 'string' } },
+          'text/csv': { schema: { type: 'string' } },
+        },
+      },
+      '400': errorResponse('Bad parameter, reversed time range or bad cursor'),
+    },
+  },
   'sessions-get': {
     summary: 'One session, for auditors and for its principal',
     responses: {

@@ -12,6 +12,7 @@ import {
   EventsQuery,
   ListRequestsQuery,
   ReviewBody,
+  SessionsExportQuery,
   SessionsQuery,
   VendRequest,
 } from '../schemas.ts';
@@ -56,6 +57,7 @@ export const ROUTES = {
     emptyBody: true,
   },
   'sessions-list': { method: 'GET', path: '/v1/sessions', auth: true, query: SessionsQuery },
+  'sessions-export': { method: 'GET', path: '/v1/sessions/export', auth: true, query: SessionsExportQuery },
   'sessions-get': { method: 'GET', path: '/v1/sessions/{id}', auth: true },
   'sessions-review': { method: 'POST', path: '/v1/sessions/{id}/review', auth: true, body: ReviewBody },
   'events-list': { method: 'GET', path: '/v1/events', auth: true, query: EventsQuery },

@@ -11,17 +11,19 @@ import {
   findEvents,
   findSessionById,
   findSessions,
+  findWorkflowEvents,
 } from '../adapters/audit-query.ts';
 import type { AuditTable } from '../adapters/audit-table.ts';
 import type { CursorKeys } from '../adapters/cursor-key.ts';
 import { type Catalog, isAuditor } from '../core/catalog.ts';
 import { type CursorPayload, decodeCursor, encodeCursor, invalidCursor } from '../core/cursor.ts';
+import { eventToOcsf, sessionToOcsf, toOcsfLines } from '../core/ocsf.ts';
 import type { Principal } from '../core/principal.ts';
 import type { Session } from '../core/session.ts';
 import { csvHeader, toCsvRows, toNdjson } from '../core/session-export.ts';
 import { toApiTime } from '../core/time.ts';
 import { InvalidRequestError, NotFoundError } from '../errors.ts';
-import { EventsQuery, SessionsQuery } from '../schemas.ts';
+import { EventsQuery, SessionsExportQuery, SessionsQuery } from '../schemas.ts';
 
 export interface QueryDeps {
   catalog: Catalog;
@@ -40,20 +42,23 @@ function timeRange(query: { from?: string | undefined; to?: string | undefined }
   return { from, to };
 }
 
+/** Where a cursor resumes: the position, and the phase of a listing that walks two (the OCSF export). */
 function readCursor(
   cursor: string | undefined,
   key: Buffer,
   binding: CursorPayload,
-): AuditPosition | undefined {
+): { position: AuditPosition; phase: string | null } | undefined {
   if (!cursor) return undefined;
   const payload = decodeCursor(cursor, key, binding);
   const position = decodePosition(String(payload.position));
   if (!position) throw invalidCursor();
-  return position;
+  return { position, phase: typeof payload.phase === 'string' ? payload.phase : null };
 }
 
-const writeCursor = (next: AuditPosition | undefined, key: Buffer, binding: CursorPayload) =>
-  next ? encodeCursor({ ...binding, position: encodePosition(next) }, key) : null;
+const writeCursor = (next: AuditPosition | undefined, key: Buffer, binding: CursorPayload, phase?: string) =>
+  next
+    ? encodeCursor({ ...binding, ...(phase ? { phase } : {}), position: encodePosition(next) }, key)
+    : null;
 
 /** Parameters that do not change which records a listing walks: not part of a cursor's binding. */
 const UNBOUND = new Set(['cursor', 'limit', 'format']);
@@ -62,6 +67,7 @@ const UNBOUND = new Set(['cursor', 'limit', 'format']);
 const LISTINGS = {
   sessions: Object.keys(SessionsQuery.shape).filter((name) => !UNBOUND.has(name)),
   events: Object.keys(EventsQuery.shape).filter((name) => !UNBOUND.has(name)),
+  ocsf: Object.keys(SessionsExportQuery.shape).filter((name) => !UNBOUND.has(name)),
 };
 
 /**
@@ -85,6 +91,8 @@ interface Scope {
   key: Buffer;
   binding: CursorPayload;
   start: AuditPosition | undefined;
+  /** The phase the cursor stopped in, for a listing of two phases; null from the start. */
+  phase: string | null;
   /** The principal whose records the caller may see; undefined for an auditor without a filter. */
   principalFilter: string | undefined;
 }
@@ -103,10 +111,27 @@ async function scopeOf(
   const key = await deps.cursorKey(query.cursor);
   const auditor = isAuditor(deps.catalog, principal);
   const binding = bindingOf(listing, query, principal);
-  const start = readCursor(query.cursor, key, binding);
+  const resume = readCursor(query.cursor, key, binding);
   if (!auditor && query.principal !== undefined && query.principal !== principal.sub) return null;
-  return { key, binding, start, principalFilter: auditor ? query.principal : principal.sub };
+  return {
+    key,
+    binding,
+    start: resume?.position,
+    phase: resume?.phase ?? null,
+    principalFilter: auditor ? query.principal : principal.sub,
+  };
 }
+
+/** The sessions a query asks for, within what the caller may see. */
+const sessionFilterOf = (query: Omit<SessionsQuery, 'limit' | 'cursor' | 'format'>, scope: Scope) => ({
+  principal: scope.principalFilter,
+  entitlementId: query.entitlementId,
+  roleArn: query.roleArn,
+  accessKeyId: query.accessKeyId,
+  requestId: query.requestId,
+  breakGlass: query.breakGlass === undefined ? undefined : query.breakGlass === 'true',
+  ...timeRange(query),
+});
 
 export interface SessionsPage {
   items: Session[];
@@ -126,16 +151,7 @@ export async function querySessions(
 ): Promise<SessionsPage> {
   const scope = await scopeOf(deps, 'sessions', principal, query);
   if (!scope) return { items: [], nextCursor: null };
-  const filter = {
-    principal: scope.principalFilter,
-    entitlementId: query.entitlementId,
-    roleArn: query.roleArn,
-    accessKeyId: query.accessKeyId,
-    requestId: query.requestId,
-    breakGlass: query.breakGlass === undefined ? undefined : query.breakGlass === 'true',
-    ...timeRange(query),
-  };
-  const { items, next } = await findSessions(deps.audit, filter, {
+  const { items, next } = await findSessions(deps.audit, sessionFilterOf(query, scope), {
     start: scope.start,
     limit,
     now: deps.now(),
@@ -209,6 +225,70 @@ export async function exportSessions(
         contentType: csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson',
         nextCursor: cursor,
       };
+    }
+  }
+}
+
+const NDJSON = 'application/x-ndjson';
+
+/** The two phases of the OCSF export, in order: the sessions, then the workflow events. */
+const PHASES = ['sessions', 'events'] as const;
+
+/**
+ * GET /v1/sessions/export. `ndjson` and `csv` are the export of GET /v1/sessions (same cursors).
+ * `ocsf` writes one OCSF record per line (lib/core/ocsf.ts) in two phases under one cursor: every
+ * session matching the query (by the same index as the listing, newest first), then every workflow
+ * event matching the filters that events carry (principal, entitlement, request, time range; the
+ * principal of an event is the requester), newest first. A filter on what only sessions carry (role,
+ * AccessKeyId, break glass) leaves the events out. Visibility is the listing's: auditors see
+ * everything, anyone else their own. Cut at MAX_EXPORT_BYTES or EXPORT_TIME_BUDGET_MS with a cursor
+ * that names the phase and the position in it.
+ */
+export async function exportSessionsAndEvents(
+  deps: QueryDeps,
+  principal: Principal,
+  query: SessionsExportQuery,
+): Promise<{ body: string; contentType: string; nextCursor: string | null }> {
+  if (query.format !== 'ocsf')
+    return exportSessions(deps, principal, { ...query, limit: 100, format: query.format });
+  const scope = await scopeOf(deps, 'ocsf', principal, query);
+  if (!scope) return { body: '', contentType: NDJSON, nextCursor: null };
+  const sessions = sessionFilterOf(query, scope);
+  const withEvents =
+    query.roleArn === undefined && query.accessKeyId === undefined && query.breakGlass === undefined;
+  const events = {
+    principal: scope.principalFilter,
+    entitlementId: query.entitlementId,
+    requestId: query.requestId,
+    from: sessions.from,
+    to: sessions.to,
+  };
+  // A cursor of the export is signed and names the phase it stopped in; one that names none is not one.
+  let phase = PHASES.find((p) => p === (scope.phase ?? 'sessions'));
+  if (phase === undefined || (scope.start !== undefined && scope.phase === null)) throw invalidCursor();
+  let start = scope.start;
+  const started = performance.now();
+  let body = '';
+  for (;;) {
+    const listing = { start, limit: 100, now: deps.now() };
+    let next: AuditPosition | undefined;
+    if (phase === 'sessions') {
+      const page = await findSessions(deps.audit, sessions, listing);
+      body += toOcsfLines(page.items.map(sessionToOcsf));
+      next = page.next;
+      if (!next && withEvents) {
+        phase = 'events';
+        next = { p: 0, k: null };
+      }
+    } else {
+      const page = await findWorkflowEvents(deps.audit, events, listing);
+      body += toOcsfLines(page.items.map(eventToOcsf));
+      next = page.next;
+    }
+    if (!next) return { body, contentType: NDJSON, nextCursor: null };
+    start = next;
+    if (Buffer.byteLength(body) >= MAX_EXPORT_BYTES || performance.now() - started >= EXPORT_TIME_BUDGET_MS) {
+      return { body, contentType: NDJSON, nextCursor: writeCursor(next, scope.key, scope.binding, phase) };
     }
   }
 }
