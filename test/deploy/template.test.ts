@@ -27,10 +27,14 @@ interface Statement {
 
 let dir: string;
 let resources: Record<string, Resource>;
+// biome-ignore lint/suspicious/noExplicitAny: CloudFormation conditions are asserted by evaluation.
+let conditions: Record<string, any>;
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'hallpass-package-'));
-  // No credentials, no region config, no network: packaging must not need an AWS account.
+/**
+ * `npm run package` into a temporary directory, with serverless options (`--param`) after the stage.
+ * No credentials, no region config, no network: packaging must not need an AWS account.
+ */
+async function packageTemplate(into: string, ...options: string[]) {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     HALLPASS_CATALOG: 'catalog/example.yaml',
@@ -45,10 +49,25 @@ beforeAll(async () => {
   ]) {
     delete env[name];
   }
-  await promisify(execFile)('npm', ['run', 'package', '--', '--stage', 'prod', '--package', dir], { env });
-  resources = JSON.parse(
-    readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8'),
-  ).Resources;
+  await promisify(execFile)(
+    'npm',
+    ['run', 'package', '--', '--stage', 'prod', '--package', into, ...options],
+    {
+      env,
+    },
+  );
+  return JSON.parse(readFileSync(join(into, 'cloudformation-template-update-stack.json'), 'utf8')) as {
+    Resources: Record<string, Resource>;
+    // biome-ignore lint/suspicious/noExplicitAny: see `conditions`.
+    Conditions?: Record<string, any>;
+  };
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'hallpass-package-'));
+  const template = await packageTemplate(dir);
+  resources = template.Resources;
+  conditions = template.Conditions ?? {};
 }, 180_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -353,5 +372,251 @@ describe('operability', () => {
     // Not toContain: a failure would print half a megabyte of minified code.
     const named = ['UpstreamUnavailableError', 'ConflictError'].filter((n) => bundle.includes(`"${n}"`));
     expect(named).toEqual(['UpstreamUnavailableError', 'ConflictError']);
+  });
+});
+
+/** Whether a CloudFormation condition of literal strings (Fn::Equals, Fn::Not, Fn::And, Fn::Or) holds. */
+// biome-ignore lint/suspicious/noExplicitAny: a condition is any nesting of these functions.
+const holds = (condition: any, named: Record<string, any> = conditions): boolean => {
+  if (condition.Condition) return holds(named[condition.Condition], named);
+  if (condition['Fn::Equals']) {
+    const [a, b] = condition['Fn::Equals'];
+    expect(typeof a === 'string' && typeof b === 'string', JSON.stringify(condition)).toBe(true);
+    return a === b;
+  }
+  if (condition['Fn::Not']) return !holds(condition['Fn::Not'][0], named);
+  if (condition['Fn::And']) return condition['Fn::And'].every((c: unknown) => holds(c, named));
+  if (condition['Fn::Or']) return condition['Fn::Or'].some((c: unknown) => holds(c, named));
+  throw new Error(`not a condition: ${JSON.stringify(condition)}`);
+};
+
+/** The one alarm whose metric (or metric query) names `metric`. */
+const alarmOn = (metric: string, all: Record<string, Resource> = resources) => {
+  const found = Object.entries(all)
+    .filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm')
+    .filter(([, r]) => JSON.stringify(r.Properties).match(new RegExp(`\\b${metric}\\b`)));
+  expect(
+    found.map(([id]) => id),
+    metric,
+  ).toHaveLength(1);
+  // biome-ignore lint/style/noNonNullAssertion: asserted just above.
+  return found[0]![1].Properties;
+};
+
+/** The Metrics Insights query of an alarm on hallpass's own metrics (namespace `hallpass`). */
+// biome-ignore lint/suspicious/noExplicitAny: alarm properties.
+const queryOf = (alarm: any): string => {
+  const returned = alarm.Metrics.filter((m: { ReturnData?: boolean }) => m.ReturnData !== false);
+  expect(returned).toHaveLength(1);
+  return returned[0].Expression;
+};
+
+describe('alarms, dashboard, log retention and tracing (issue 16)', () => {
+  it.each([
+    ['AuditWriteFailed', 60],
+    ['BreakGlassIssued', 60],
+    ['BreakGlassReminders', 60],
+  ])('alarms at the first %s in %i seconds', (metric, period) => {
+    const alarm = alarmOn(metric);
+    expect(queryOf(alarm)).toMatch(new RegExp(`^SELECT SUM\\(${metric}\\) FROM "?hallpass"?`));
+    expect(alarm.Metrics[0].Period).toBe(period);
+    expect(alarm).toMatchObject({
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  it('alarms on upstream errors of every dependency together, over a threshold', () => {
+    const alarm = alarmOn('UpstreamError');
+    // One query over every dependency (STS, DynamoDB, JWKS, KMS): no series left out.
+    expect(queryOf(alarm)).toMatch(/^SELECT SUM\(UpstreamError\) FROM "?hallpass"?/);
+    expect(queryOf(alarm)).not.toMatch(/GROUP BY/);
+    expect(alarm.Metrics[0].Period).toBe(300);
+    expect(alarm).toMatchObject({
+      Threshold: 5,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  it("alarms on the HTTP API's 5xx rate, from API Gateway's own metrics", () => {
+    const alarm = alarmOn('5xx');
+    const stats = Object.fromEntries(
+      alarm.Metrics.filter((m: { MetricStat?: unknown }) => m.MetricStat).map(
+        (m: { Id: string; MetricStat: { Metric: unknown; Stat: string; Period: number } }) => [
+          m.Id,
+          m.MetricStat,
+        ],
+      ),
+    );
+    const names = Object.values(stats).map(
+      (s) => (s as { Metric: { MetricName: string } }).Metric.MetricName,
+    );
+    expect(names.sort()).toEqual(['5xx', 'Count']);
+    for (const stat of Object.values(stats)) {
+      expect(stat).toMatchObject({
+        Metric: { Namespace: 'AWS/ApiGateway', Dimensions: [{ Name: 'ApiId', Value: { Ref: 'HttpApi' } }] },
+        Stat: 'Sum',
+        Period: 300,
+      });
+    }
+    // A percentage of the requests, from both metrics.
+    const rate = queryOf(alarm);
+    for (const id of Object.keys(stats)) expect(rate).toContain(id);
+    expect(rate).toMatch(/100/);
+    expect(alarm).toMatchObject({ Threshold: 5, ComparisonOperator: 'GreaterThanThreshold' });
+    expect(alarm.TreatMissingData).toBe('notBreaching');
+  });
+
+  it('alarms while the notification dead-letter queue holds a message', () => {
+    const alarm = alarmOn('ApproximateNumberOfMessagesVisible');
+    expect(alarm).toMatchObject({
+      Namespace: 'AWS/SQS',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['NotificationDeadLetters', 'QueueName'] } }],
+      Statistic: 'Maximum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      // SQS stops reporting on a queue left alone for hours: a silent queue keeps the alarm's state.
+      TreatMissingData: 'ignore',
+    });
+  });
+
+  it('sends every alarm to the one alarm topic, with an email and an HTTPS subscription when set', () => {
+    const alarms = ofType('AWS::CloudWatch::Alarm');
+    expect(alarms.length).toBeGreaterThanOrEqual(7);
+    for (const [id, alarm] of alarms) {
+      expect(alarm.Properties.AlarmActions, id).toEqual([{ Ref: 'SecurityAlarmsTopic' }]);
+      expect(alarm.Properties.AlarmName, id).toMatch(/^hallpass-prod-/);
+      expect(alarm.Properties.AlarmDescription, id).toBeTruthy();
+    }
+    const subscriptions = ofType('AWS::SNS::Subscription').map(
+      ([, s]) => s as Resource & { Condition: string },
+    );
+    expect(subscriptions.map((s) => s.Properties.Protocol).sort()).toEqual(['email', 'https']);
+    for (const subscription of subscriptions) {
+      expect(subscription.Properties.TopicArn).toEqual({ Ref: 'SecurityAlarmsTopic' });
+      // No subscription unless its setting is given.
+      expect(holds({ Condition: subscription.Condition })).toBe(false);
+    }
+  });
+
+  it('builds a dashboard of the main figures, its references resolved by CloudFormation', () => {
+    const [[, dashboard] = []] = ofType('AWS::CloudWatch::Dashboard');
+    expect(dashboard?.Properties.DashboardName).toBe('hallpass-prod');
+    const [text, variables = {}] = [dashboard?.Properties.DashboardBody['Fn::Sub']].flat();
+    const references = [...(text as string).matchAll(/\$\{([^}]+)\}/g)].map((m) => m[1]);
+    expect([...new Set(references)].filter((r) => !((r as string) in variables)).sort()).toEqual([
+      'AWS::AccountId',
+      'AWS::Region',
+      'HttpApi',
+      'NotificationDeadLetters.QueueName',
+    ]);
+    const body = JSON.parse((text as string).replace(/\$\{([^}]+)\}/g, (_, name: string) => `<${name}>`)) as {
+      widgets: Array<{ properties: { title: string; metrics?: unknown[] } }>;
+    };
+    const metricsOf = (title: RegExp) =>
+      JSON.stringify(body.widgets.filter((w) => title.test(w.properties.title)).map((w) => w.properties));
+    expect(metricsOf(/credentials issued/i)).toMatch(/CredentialsIssued.*GROUP BY Path/);
+    expect(metricsOf(/refus/i)).toMatch(/Refused.*GROUP BY Code/);
+    expect(metricsOf(/5xx/i)).toContain('AWS/ApiGateway');
+    expect(metricsOf(/5xx/i)).toContain('<HttpApi>');
+    expect(metricsOf(/upstream errors/i)).toMatch(/UpstreamError.*GROUP BY Dependency/);
+    expect(metricsOf(/latency/i)).toMatch(/UpstreamLatency.*p99/);
+    expect(metricsOf(/decision/i)).toMatch(/RequestDecided.*GROUP BY Decision/);
+    expect(metricsOf(/break glass/i)).toContain('BreakGlassIssued');
+    expect(metricsOf(/dead-letter/i)).toContain('<NotificationDeadLetters.QueueName>');
+    expect(metricsOf(/vend function/i)).toMatch(/Errors.*Throttles|Throttles.*Errors/);
+    expect(metricsOf(/vend function/i)).toContain('hallpass-prod-credentials');
+    for (const widget of body.widgets) {
+      if (widget.properties.metrics) expect(JSON.stringify(widget.properties)).toContain('<AWS::Region>');
+    }
+  });
+
+  it('keeps every log group (each function, the API access log) logRetentionInDays, 90 by default', () => {
+    const groups = ofType('AWS::Logs::LogGroup');
+    const functions = ofType('AWS::Lambda::Function');
+    expect(groups.map(([id]) => id).sort()).toEqual(
+      [...functions.map(([id]) => id.replace(/LambdaFunction$/, 'LogGroup')), 'HttpApiLogGroup'].sort(),
+    );
+    for (const [id, group] of groups) expect(group.Properties.RetentionInDays, id).toBe(90);
+  });
+
+  it('traces nothing by default', () => {
+    for (const [id, fn] of ofType('AWS::Lambda::Function'))
+      expect(fn.Properties.TracingConfig, id).toBeUndefined();
+    // The X-Ray permissions exist in the template, under a condition that does not hold.
+    expect(ofType('AWS::IAM::ManagedPolicy')).toHaveLength(1);
+    for (const [id, policy] of ofType('AWS::IAM::ManagedPolicy')) {
+      expect(holds({ Condition: (policy as Resource & { Condition: string }).Condition }), id).toBe(false);
+    }
+  });
+
+  describe('with the settings given', () => {
+    let withSettings: Awaited<ReturnType<typeof packageTemplate>>;
+    let settingsDir: string;
+    beforeAll(async () => {
+      settingsDir = mkdtempSync(join(tmpdir(), 'hallpass-package-settings-'));
+      withSettings = await packageTemplate(
+        settingsDir,
+        '--param',
+        'tracing=true',
+        '--param',
+        'logRetentionInDays=30',
+        '--param',
+        'alarmEmail=security@example.com',
+        '--param',
+        'alarmHttpsUrl=https://alerts.example.com/hallpass',
+        '--param',
+        'serverErrorRatePercent=2',
+        '--param',
+        'upstreamErrorThreshold=20',
+      );
+    }, 180_000);
+    afterAll(() => rmSync(settingsDir, { recursive: true, force: true }));
+
+    const all = () => withSettings.Resources;
+    const of = (type: string) => Object.entries(all()).filter(([, r]) => r.Type === type);
+
+    it('traces every function with X-Ray (Lambda only: HTTP APIs have no X-Ray), allowed to write traces', () => {
+      const functions = of('AWS::Lambda::Function');
+      for (const [id, fn] of functions) expect(fn.Properties.TracingConfig, id).toEqual({ Mode: 'Active' });
+      const [[, policy] = []] = of('AWS::IAM::ManagedPolicy');
+      const managed = policy as Resource & { Condition: string };
+      expect(holds({ Condition: managed.Condition }, withSettings.Conditions)).toBe(true);
+      const statements: Statement[] = managed.Properties.PolicyDocument.Statement;
+      expect(statements.flatMap(actions).sort()).toEqual([
+        'xray:PutTelemetryRecords',
+        'xray:PutTraceSegments',
+      ]);
+      // Every role a function runs as.
+      const roles = new Set(functions.map(([, fn]) => fn.Properties.Role['Fn::GetAtt'][0]));
+      expect(managed.Properties.Roles.map((r: { Ref: string }) => r.Ref).sort()).toEqual([...roles].sort());
+      // The stage's own settings carry no tracing (HTTP APIs do not support it).
+      expect(JSON.stringify(all().HttpApiStage?.Properties)).not.toMatch(/Tracing/i);
+    });
+
+    it('keeps every log group the given number of days', () => {
+      for (const [id, group] of of('AWS::Logs::LogGroup'))
+        expect(group.Properties.RetentionInDays, id).toBe(30);
+    });
+
+    it('subscribes the given email address and HTTPS endpoint to the alarm topic', () => {
+      const subscriptions = of('AWS::SNS::Subscription').map(
+        ([, s]) => s as Resource & { Condition: string },
+      );
+      expect(subscriptions.map((s) => [s.Properties.Protocol, s.Properties.Endpoint]).sort()).toEqual([
+        ['email', 'security@example.com'],
+        ['https', 'https://alerts.example.com/hallpass'],
+      ]);
+      for (const s of subscriptions)
+        expect(holds({ Condition: s.Condition }, withSettings.Conditions)).toBe(true);
+    });
+
+    it('uses the given alarm thresholds', () => {
+      expect(Number(alarmOn('5xx', all()).Threshold)).toBe(2);
+      expect(Number(alarmOn('UpstreamError', all()).Threshold)).toBe(20);
+    });
   });
 });
