@@ -10,5 +10,9 @@ import { notifyStreamRecords } from '../lib/use-cases/notify.ts';
 const deps = notifyDeps();
 
 export async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
-  return notifyStreamRecords(deps, event.Records);
+  try {
+    return await notifyStreamRecords(deps, event.Records);
+  } finally {
+    deps.metrics?.flush();
+  }
 }

@@ -7,11 +7,17 @@ import { remindUnreviewed } from '../lib/use-cases/notify.ts';
 const deps = containerDeps();
 
 export async function handler(): Promise<{ reminders: number }> {
-  const reminders = await remindUnreviewed(
-    deps.audit,
-    deps.now(),
-    deps.config.notifications.reviewReminderMinutes,
-  );
-  log.info(LogEvent.breakGlassReminders, { reminders });
-  return { reminders };
+  try {
+    const reminders = await remindUnreviewed(
+      deps.audit,
+      deps.now(),
+      deps.config.notifications.reviewReminderMinutes,
+    );
+    log.info(LogEvent.breakGlassReminders, { reminders });
+    // Zero too: the alarm on reminders sees a run that found nothing, not a gap.
+    deps.metrics.count('BreakGlassReminders', {}, reminders);
+    return { reminders };
+  } finally {
+    deps.metrics.flush();
+  }
 }

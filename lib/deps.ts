@@ -4,7 +4,10 @@
  * SDK clients take their endpoints from the SDK's own conventions (AWS_ENDPOINT_URL_STS,
  * AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_EVENTBRIDGE), so one build talks to AWS or to any
  * implementation. Every per-container singleton lives here, and nowhere else: the catalog, the
- * token verifier (with its JWKS cache), the cursor key, and the SDK clients.
+ * token verifier (with its JWKS cache), the cursor key, the SDK clients and the metrics (whose
+ * values the route stack, or the function itself, flushes once per invocation). The one exception:
+ * the metrics instance itself is kept by adapters/metrics.ts, so that the routes that need no deps
+ * (health, openapi, the 404) count their answers without bundling these clients.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -12,6 +15,7 @@ import type { AuditTable } from './adapters/audit-table.ts';
 import { type Authenticate, createAuthenticator } from './adapters/auth.ts';
 import { loadCatalog } from './adapters/catalog-file.ts';
 import { type CursorKeys, createCursorKeys } from './adapters/cursor-key.ts';
+import { containerMetrics, type Dependency, instrumentClient, type Metrics } from './adapters/metrics.ts';
 import type { NotifyDeps } from './adapters/notify.ts';
 import type { RequestsTable } from './adapters/requests-table.ts';
 import { type Config, config } from './config.ts';
@@ -24,11 +28,12 @@ export interface Deps {
   requests: RequestsTable;
   /** The key that signs the list routes' cursors (kept in the requests table). */
   cursorKey: CursorKeys;
+  metrics: Metrics;
   now: () => Date;
 }
 
-/** What the approval use cases need: the catalog, both tables and the clock. */
-export type RequestDeps = Pick<Deps, 'catalog' | 'requests' | 'audit' | 'now'>;
+/** What the approval use cases need: the catalog, both tables, the clock (and the metrics). */
+export type RequestDeps = Pick<Deps, 'catalog' | 'requests' | 'audit' | 'now'> & { metrics?: Metrics };
 
 /**
  * Options of every SDK client: bounded retries (the SDK's standard mode, exponential backoff with
@@ -41,8 +46,8 @@ export const CLIENT_OPTIONS = {
   requestHandler: { connectionTimeout: 1000, requestTimeout: 3000, throwOnRequestTimeout: true },
 } as const;
 
-export function buildDeps(cfg: Config): Deps {
-  const dynamodb = new DynamoDBClient(CLIENT_OPTIONS);
+export function buildDeps(cfg: Config, recorder: Metrics = metrics()): Deps {
+  const dynamodb = instrumentClient(new DynamoDBClient(CLIENT_OPTIONS), 'dynamodb', recorder);
   const retentionDays = cfg.auditRetentionDays;
   const requests = { client: dynamodb, tableName: cfg.tables.requests, retentionDays };
   return {
@@ -51,6 +56,7 @@ export function buildDeps(cfg: Config): Deps {
     audit: { client: dynamodb, tableName: cfg.tables.audit, retentionDays },
     requests,
     cursorKey: createCursorKeys(requests),
+    metrics: recorder,
     now: () => new Date(),
   };
 }
@@ -59,6 +65,14 @@ let cachedCatalog: Catalog | undefined;
 let cachedDeps: Deps | undefined;
 let cachedAuthenticator: Authenticate | undefined;
 let cachedNotifyDeps: NotifyDeps | undefined;
+
+/** The container's metrics: every function records into it and flushes it once per invocation. */
+export const metrics: () => Metrics = containerMetrics;
+
+/** An SDK client whose calls are timed and whose failures are counted in the container's metrics. */
+export function measured<C>(client: C, dependency: Dependency): C {
+  return instrumentClient(client, dependency, metrics());
+}
 
 /** The configured catalog, read and validated once per container (a bad one fails the cold start). */
 export function catalog(): Catalog {
@@ -77,7 +91,7 @@ export function containerDeps(): Deps {
 
 /** The bearer-token verifier, built once per container: its JWKS cache lives in its closure. */
 export function authenticator(): Authenticate {
-  cachedAuthenticator ??= createAuthenticator(config());
+  cachedAuthenticator ??= createAuthenticator(config(), metrics());
   return cachedAuthenticator;
 }
 
@@ -86,6 +100,7 @@ export function notifyDeps(): NotifyDeps {
   const { notifications } = config();
   cachedNotifyDeps ??= {
     publicUrl: notifications.publicUrl,
+    metrics: metrics(),
     channels: {
       ...(notifications.eventBus
         ? { eventBridge: { client: new EventBridgeClient({ maxAttempts: 3 }), bus: notifications.eventBus } }

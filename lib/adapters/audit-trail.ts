@@ -7,11 +7,14 @@ import type { RequestRecord } from '../core/approval.ts';
 import { toApiTime } from '../core/time.ts';
 import { describeError, log } from '../log.ts';
 import { type AuditEventRecord, type AuditTable, putEvent } from './audit-table.ts';
+import type { Metrics } from './metrics.ts';
 
 /** Where the trail is written, and the clock that dates its events. */
 export interface AuditTrail {
   audit: AuditTable;
   now: () => Date;
+  /** Counts events that could not be written (AuditWriteFailed). */
+  metrics?: Metrics;
 }
 
 /**
@@ -40,6 +43,7 @@ export async function recordEvent(
     if (await putEvent(deps.audit, record, onceKey))
       log.info(event, { requestId: r.id, actor: actor.sub, ...details });
   } catch (error) {
+    deps.metrics?.count('AuditWriteFailed', {});
     log.error(LogEvent.auditEventUnwritten, { lostEvent: event, requestId: r.id, ...describeError(error) });
   }
 }

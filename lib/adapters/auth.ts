@@ -4,11 +4,13 @@
  * against an allowlist of asymmetric algorithms, and iss, aud, exp and nbf with 60 s of tolerance;
  * then hallpass's own rules: a bounded lifetime (a stolen token must not work for a year), no `iat`
  * in the future, and an `email` claim that counts for identity only when the issuer verified it.
- * Anything doubtful is 401; an issuer whose keys cannot be fetched is 503, never a pass.
+ * Anything doubtful is 401; an issuer whose keys cannot be fetched is 503, never a pass. Each fetch
+ * from the issuer (discovery, JWKS) is timed and a failed one counted, as dependency `jwks`.
  */
-import { createRemoteJWKSet, decodeProtectedHeader, type JWTPayload, jwtVerify } from 'jose';
+import { createRemoteJWKSet, customFetch, decodeProtectedHeader, type JWTPayload, jwtVerify } from 'jose';
 import type { Principal } from '../core/principal.ts';
 import { UnauthenticatedError, UpstreamUnavailableError } from '../errors.ts';
+import type { Metrics } from './metrics.ts';
 
 export interface AuthSettings {
   issuer: string;
@@ -47,10 +49,29 @@ const unavailable = (cause: unknown) =>
     retryAfterSeconds: 5,
   });
 
+type Fetch = (url: string, init: RequestInit) => Promise<Response>;
+
+/** fetch, timed (UpstreamLatency jwks/<operation>) and counted when it fails or answers non-2xx. */
+function measuredFetch(operation: 'jwks' | 'discovery', metrics: Metrics | undefined): Fetch {
+  if (!metrics) return fetch;
+  return async (url, init) => {
+    const started = performance.now();
+    let ok = false;
+    try {
+      const response = await fetch(url, init);
+      ok = response.ok;
+      return response;
+    } finally {
+      metrics.latency('jwks', operation, performance.now() - started);
+      if (!ok) metrics.count('UpstreamError', { Dependency: 'jwks' });
+    }
+  };
+}
+
 /** The JWKS URI: configured, or read from the issuer's discovery document. */
-async function discoverJwksUri(issuer: string): Promise<string> {
+async function discoverJwksUri(issuer: string, fetchDocument: Fetch): Promise<string> {
   const url = `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
-  const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
+  const response = await fetchDocument(url, { signal: AbortSignal.timeout(5000) });
   if (!response.ok) throw new Error(`discovery document answered ${response.status}`);
   const document = (await response.json()) as { jwks_uri?: unknown };
   if (typeof document.jwks_uri !== 'string') throw new Error('discovery document has no jwks_uri');
@@ -111,11 +132,19 @@ function checkLifetime(payload: JWTPayload, maxAge: number, now: number): void {
 }
 
 /** Builds the authenticate function once per container: the JWKS cache lives in its closure. */
-export function createAuthenticator(settings: AuthSettings): Authenticate {
+export function createAuthenticator(settings: AuthSettings, metrics?: Metrics): Authenticate {
+  const fetchKeys = measuredFetch('jwks', metrics);
+  const fetchDiscovery = measuredFetch('discovery', metrics);
   let keys: Promise<KeySource> | undefined;
   const keySource = (): Promise<KeySource> => {
-    keys ??= (settings.jwksUri ? Promise.resolve(settings.jwksUri) : discoverJwksUri(settings.issuer)).then(
-      (uri) => createRemoteJWKSet(new URL(uri), { timeoutDuration: 3000, cooldownDuration: COOLDOWN_MS }),
+    keys ??= (
+      settings.jwksUri ? Promise.resolve(settings.jwksUri) : discoverJwksUri(settings.issuer, fetchDiscovery)
+    ).then((uri) =>
+      createRemoteJWKSet(new URL(uri), {
+        timeoutDuration: 3000,
+        cooldownDuration: COOLDOWN_MS,
+        [customFetch]: fetchKeys,
+      }),
     );
     // A failed discovery is not cached: the next request tries again.
     keys.catch(() => {

@@ -5,6 +5,7 @@
  */
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { Notification } from '../core/notifications.ts';
+import type { Metrics } from './metrics.ts';
 
 export interface Channels {
   eventBridge?: { client: EventBridgeClient; bus: string };
@@ -15,6 +16,8 @@ export interface Channels {
 export interface NotifyDeps {
   channels: Channels;
   publicUrl: string | undefined;
+  /** Counts failed deliveries by channel (NotificationFailed). */
+  metrics?: Metrics | undefined;
 }
 
 export function eventDetail(n: Notification): Record<string, unknown> {
@@ -49,14 +52,20 @@ async function toWebhook(n: Notification, url: string): Promise<void> {
   if (!response.ok) throw new Error(`the webhook answered ${response.status}`);
 }
 
-/** Sends to every configured channel; throws an error naming each channel that failed. */
-export async function deliver(n: Notification, channels: Channels): Promise<void> {
+/**
+ * Sends to every configured channel; counts each channel that failed (NotificationFailed), and
+ * throws an error naming them.
+ */
+export async function deliver(n: Notification, channels: Channels, metrics?: Metrics): Promise<void> {
   const results = await Promise.allSettled([
     channels.eventBridge ? toEventBridge(n, channels.eventBridge) : undefined,
     channels.webhookUrl ? toWebhook(n, channels.webhookUrl) : undefined,
   ]);
-  const failures = results.flatMap((r, i) =>
-    r.status === 'rejected' ? [`${i === 0 ? 'eventbridge' : 'webhook'}: ${(r.reason as Error).message}`] : [],
-  );
+  const failures = results.flatMap((r, i) => {
+    if (r.status !== 'rejected') return [];
+    const channel = i === 0 ? 'eventbridge' : 'webhook';
+    metrics?.count('NotificationFailed', { Channel: channel });
+    return [`${channel}: ${(r.reason as Error).message}`];
+  });
   if (failures.length) throw new Error(`notification ${n.id} not delivered (${failures.join('; ')})`);
 }

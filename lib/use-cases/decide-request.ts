@@ -1,6 +1,7 @@
 /**
  * Decisions on a request (approve, deny, cancel): read, decide with the pure rules of
- * core/approval.ts, write only if nobody wrote in between (else decide again), and record the event.
+ * core/approval.ts, write only if nobody wrote in between (else decide again), record the event and
+ * count the decision (RequestDecided).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { noteExpiry, recordEvent } from '../adapters/audit-trail.ts';
@@ -25,6 +26,7 @@ import { ConflictError, UpstreamUnavailableError } from '../errors.ts';
 const MAX_ATTEMPTS = 25;
 
 type Decision = (r: RequestRecord, e: Entitlement | undefined, now: Date) => RequestRecord;
+type DecisionName = 'approved' | 'denied' | 'cancelled';
 
 /**
  * Read; refuse a caller who may not see the request (404, as a read does); decide (pure); write if
@@ -36,7 +38,7 @@ async function decide(
   deps: RequestDeps,
   principal: Principal,
   id: string,
-  decision: Decision,
+  [name, decision]: [DecisionName, Decision],
   event: (next: RequestRecord) => [AuditEventId, Record<string, unknown>],
 ): Promise<ApiRequest> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -56,8 +58,9 @@ async function decide(
       throw error;
     }
     if (await replaceRequest(deps.requests, next)) {
-      const [name, details] = event(next);
-      await recordEvent(deps, name, next, { sub: principal.sub, name: principal.name }, details);
+      deps.metrics?.count('RequestDecided', { Decision: name });
+      const [eventId, details] = event(next);
+      await recordEvent(deps, eventId, next, { sub: principal.sub, name: principal.name }, details);
       return toApiRequest(next, now, entitlement !== undefined);
     }
     // Someone else wrote first: back off a little, with jitter, and decide on the new state.
@@ -69,37 +72,28 @@ async function decide(
 }
 
 export const approveRequest = (deps: RequestDeps, principal: Principal, id: string, comment: string | null) =>
-  decide(
-    deps,
-    principal,
-    id,
-    (r, e, now) => approve(r, e, principal, comment, now),
-    (next) => [
-      AuditEvent.requestApproved,
-      {
-        approvals: next.approvals.length,
-        minApprovals: next.minApprovals,
-        quorumReached: next.state === 'approved',
-        // The requester's notification shows it.
-        comment,
-      },
-    ],
-  );
+  decide(deps, principal, id, ['approved', (r, e, now) => approve(r, e, principal, comment, now)], (next) => [
+    AuditEvent.requestApproved,
+    {
+      approvals: next.approvals.length,
+      minApprovals: next.minApprovals,
+      quorumReached: next.state === 'approved',
+      // The requester's notification shows it.
+      comment,
+    },
+  ]);
 
 export const denyRequest = (deps: RequestDeps, principal: Principal, id: string, reason: string) =>
-  decide(
-    deps,
-    principal,
-    id,
-    (r, e, now) => deny(r, e, principal, reason, now),
-    () => [AuditEvent.requestDenied, { reason }],
-  );
+  decide(deps, principal, id, ['denied', (r, e, now) => deny(r, e, principal, reason, now)], () => [
+    AuditEvent.requestDenied,
+    { reason },
+  ]);
 
 export const cancelRequest = (deps: RequestDeps, principal: Principal, id: string) =>
   decide(
     deps,
     principal,
     id,
-    (r, e, now) => cancel(r, principal, now, e !== undefined),
+    ['cancelled', (r, e, now) => cancel(r, principal, now, e !== undefined)],
     () => [AuditEvent.requestCancelled, {}],
   );

@@ -31,7 +31,7 @@ export async function notifyRecords(
     const notification = notificationFor(item, deps.publicUrl);
     if (!notification) continue;
     try {
-      await deliver(notification, deps.channels);
+      await deliver(notification, deps.channels, deps.metrics);
       log.info(LogEvent.notificationSent, { id: notification.id, detailType: notification.detailType });
     } catch (error) {
       log.error(LogEvent.notificationFailed, {

@@ -4,6 +4,7 @@
  */
 import { breakGlassIssuedSince } from '../adapters/audit-query.ts';
 import { type AuditTable, putSession } from '../adapters/audit-table.ts';
+import type { Metrics, VendPath } from '../adapters/metrics.ts';
 import { consumeUse, getRequest, type RequestsTable, recordUnissued } from '../adapters/requests-table.ts';
 import { assumeRole } from '../adapters/sts.ts';
 import { AuditEvent, LogEvent } from '../audit-events.ts';
@@ -26,8 +27,16 @@ export interface VendDeps {
   sts: import('@aws-sdk/client-sts').STSClient;
   audit: AuditTable;
   requests: RequestsTable;
+  /** Counts vends by entitlement and path, and audit records that could not be written. */
+  metrics?: Metrics;
   now: () => Date;
 }
+
+const PATH_OF: Record<Grant['kind'], VendPath> = {
+  direct: 'direct',
+  'approved-request': 'approved',
+  'break-glass': 'break-glass',
+};
 
 export interface VendInput {
   principal: Principal;
@@ -133,6 +142,7 @@ export async function vendCredentials(deps: VendDeps, input: VendInput): Promise
       await putSession(deps.audit, session);
     } catch (error) {
       // The keys exist at STS but never leave hallpass; operators can still see which ones.
+      deps.metrics?.count('AuditWriteFailed', {});
       log.error(AuditEvent.credentialsUnaudited, {
         sessionId,
         accessKeyId: issued.accessKeyId,
@@ -148,6 +158,8 @@ export async function vendCredentials(deps: VendDeps, input: VendInput): Promise
       requestId: request?.id ?? null,
       breakGlass: grant.kind === 'break-glass',
     });
+    deps.metrics?.count('CredentialsIssued', { Entitlement: entitlement.id, Path: PATH_OF[grant.kind] });
+    if (grant.kind === 'break-glass') deps.metrics?.count('BreakGlassIssued', {});
     return {
       credentials: {
         accessKeyId: issued.accessKeyId,

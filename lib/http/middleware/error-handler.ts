@@ -5,12 +5,13 @@
  */
 
 import type { MiddlewareObj } from '@middy/core';
+import type { Metrics } from '../../adapters/metrics.ts';
 import { AuditEvent, LogEvent } from '../../audit-events.ts';
 import { describeError, log } from '../../log.ts';
 import { mapError } from '../errors.ts';
 import type { HttpEvent, HttpResult, RouteContext } from '../types.ts';
 
-export function errorHandler(): MiddlewareObj<HttpEvent<unknown>, HttpResult> {
+export function errorHandler(metrics: Metrics): MiddlewareObj<HttpEvent<unknown>, HttpResult> {
   return {
     onError: (request) => {
       request.event.hallpass ??= { requestId: crypto.randomUUID() } as RouteContext<unknown>;
@@ -20,6 +21,8 @@ export function errorHandler(): MiddlewareObj<HttpEvent<unknown>, HttpResult> {
         route: request.event.routeKey,
         status: mapped.status,
       };
+      const code = { Code: mapped.body.error.code };
+      metrics.count(mapped.status >= 500 ? 'ServerErrors' : 'Refused', code);
       if (mapped.status >= 500) log.error(LogEvent.httpError, { ...fields, ...describeError(request.error) });
       else if (mapped.status === 401 || mapped.status === 403)
         log.warn(AuditEvent.accessDenied, { ...fields, reason: mapped.body.error.message });

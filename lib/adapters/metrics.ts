@@ -1,0 +1,152 @@
+/**
+ * CloudWatch metrics as Embedded Metric Format lines on stdout, written by Powertools for AWS Lambda
+ * (Metrics). CloudWatch Logs turns each line into metrics: no API call, no permission, nothing on
+ * the request path but a JSON line at the end of the invocation.
+ *
+ * One EMF line carries one value per dimension, so the values of an invocation are kept grouped by
+ * their dimensions and each group is one line at `flush()`: a direct vend prints three (AssumeRole's
+ * and PutItem's latency, CredentialsIssued). Powertools adds `service` = `hallpass` to every
+ * dimension set: a metric with dimensions `Code` is published with the set [service, Code], one with
+ * none with [service]. Dimension values come from closed lists or the catalog (an entitlement id),
+ * never from a caller: no principal, id, key or free text.
+ */
+import { MetricUnit, Metrics as Powertools } from '@aws-lambda-powertools/metrics';
+
+export const METRICS_NAMESPACE = 'hallpass';
+export const METRICS_SERVICE = 'hallpass';
+
+/** The dependencies whose calls are timed and whose failures are counted (kms: a later issue). */
+export type Dependency = 'sts' | 'dynamodb' | 'jwks' | 'kms';
+
+/** How a vend was granted, as the `Path` dimension says it. */
+export type VendPath = 'direct' | 'approved' | 'break-glass';
+
+/** Each counted metric and its dimensions: the names the alarms and the dashboard use. */
+export interface CountMetrics {
+  CredentialsIssued: { Entitlement: string; Path: VendPath };
+  BreakGlassIssued: Record<string, never>;
+  /** Every 4xx answer, by API error code. */
+  Refused: { Code: string };
+  /** Every 5xx answer: internal or upstream_unavailable. */
+  ServerErrors: { Code: string };
+  RequestDecided: { Decision: 'approved' | 'denied' | 'cancelled' };
+  AuditWriteFailed: Record<string, never>;
+  UpstreamError: { Dependency: Dependency };
+  NotificationFailed: { Channel: 'eventbridge' | 'webhook' };
+  BreakGlassReminders: Record<string, never>;
+}
+
+export type CountMetric = keyof CountMetrics;
+
+export interface Metrics {
+  /** Adds `value` (1 unless given) to a Count metric. */
+  count<N extends CountMetric>(name: N, dimensions: CountMetrics[N], value?: number): void;
+  /** Records how long one call to a dependency took (UpstreamLatency, milliseconds). */
+  latency(dependency: Dependency, operation: string, ms: number): void;
+  /** Prints what was recorded since the last flush, one EMF line per dimension set, and forgets it. */
+  flush(): void;
+}
+
+type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];
+
+interface Group {
+  dimensions: Record<string, string>;
+  values: Map<string, { unit: Unit; values: number[] }>;
+}
+
+/** The container's metrics (lib/deps.ts builds one): values kept per invocation, printed at flush. */
+export function createMetrics(): Metrics {
+  const emf = new Powertools({ namespace: METRICS_NAMESPACE, serviceName: METRICS_SERVICE });
+  const groups = new Map<string, Group>();
+
+  const record = (name: string, unit: Unit, dimensions: Record<string, string>, value: number) => {
+    // Dimension objects are small and written in a fixed order by their callers.
+    const key = JSON.stringify(dimensions);
+    let group = groups.get(key);
+    if (!group) {
+      group = { dimensions, values: new Map() };
+      groups.set(key, group);
+    }
+    const metric = group.values.get(name);
+    if (metric) metric.values.push(value);
+    else group.values.set(name, { unit, values: [value] });
+  };
+
+  return {
+    count: (name, dimensions, value = 1) => record(name, MetricUnit.Count, dimensions, value),
+    latency: (dependency, operation, ms) =>
+      record(
+        'UpstreamLatency',
+        MetricUnit.Milliseconds,
+        { Dependency: dependency, Operation: operation },
+        Math.round(ms * 100) / 100,
+      ),
+    flush: () => {
+      if (groups.size === 0) return;
+      try {
+        for (const { dimensions, values } of groups.values()) {
+          for (const [name, value] of Object.entries(dimensions)) emf.addDimension(name, value);
+          for (const [name, metric] of values) {
+            for (const v of metric.values) emf.addMetric(name, metric.unit, v);
+          }
+          emf.publishStoredMetrics();
+        }
+      } finally {
+        groups.clear();
+      }
+    },
+  };
+}
+
+let container: Metrics | undefined;
+
+/**
+ * The container's one instance, built on first use (lib/deps.ts hands it out as `metrics()`; the
+ * route stack takes it from here so that routes without deps need not bundle deps.ts).
+ */
+export function containerMetrics(): Metrics {
+  container ??= createMetrics();
+  return container;
+}
+
+/** The slice of an AWS SDK v3 client that instrumentClient needs. */
+interface SdkClient {
+  middlewareStack: {
+    add(
+      middleware: (
+        next: (args: unknown) => Promise<unknown>,
+        context: { commandName?: string },
+      ) => (args: unknown) => Promise<unknown>,
+      options: { step: 'initialize'; name: string },
+    ): void;
+  };
+}
+
+// Answers, not failures: a conditional write that lost is how hallpass learns of a race.
+const ANSWERS = new Set(['ConditionalCheckFailedException']);
+
+/**
+ * Times every call the client makes (UpstreamLatency, by operation) and counts the failed ones
+ * (UpstreamError). The middleware sits at the initialize step, outside the SDK's retries: one value
+ * per call, retries included.
+ */
+export function instrumentClient<C>(client: C, dependency: Dependency, metrics: Metrics): C {
+  (client as SdkClient).middlewareStack.add(
+    (next, context) => async (args) => {
+      const operation = (context.commandName ?? 'unknown').replace(/Command$/, '');
+      const started = performance.now();
+      try {
+        const output = await next(args);
+        metrics.latency(dependency, operation, performance.now() - started);
+        return output;
+      } catch (error) {
+        metrics.latency(dependency, operation, performance.now() - started);
+        if (!ANSWERS.has((error as { name?: string }).name ?? ''))
+          metrics.count('UpstreamError', { Dependency: dependency });
+        throw error;
+      }
+    },
+    { step: 'initialize', name: 'hallpassMetrics' },
+  );
+  return client;
+}
