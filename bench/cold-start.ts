@@ -68,6 +68,12 @@ export interface ColdStartFigures {
   requestsPerColdVend: Record<string, number>;
   bundleBytes: Record<string, number>;
   rawBundleBytes: number;
+  /**
+   * The metrics library alone: median wall time of fresh processes serving one event with a bundle
+   * that only records and flushes metrics, minus that of an empty bundle; and its bundle bytes.
+   */
+  metricsLibraryColdMs: number | null;
+  metricsLibraryBundleBytes: number;
   packaged: 'fresh' | 'reused';
 }
 
@@ -150,13 +156,13 @@ export function packagingBuildOptions(): { options: BuildOptions; external: stri
   return { options, external };
 }
 
-/** Bundles the baseline function as the functions are bundled; returns its path and size. */
-async function buildRaw(dir: string): Promise<{ file: string; bytes: number }> {
+/** Bundles a bench function as the functions are bundled; returns its path and size. */
+async function buildRaw(dir: string, name = 'raw-function'): Promise<{ file: string; bytes: number }> {
   const { options, external } = packagingBuildOptions();
-  const file = join(dir, 'raw-function.mjs');
+  const file = join(dir, `${name}.mjs`);
   await build({
     ...options,
-    entryPoints: [join(HERE, 'raw-function.ts')],
+    entryPoints: [join(HERE, `${name}.ts`)],
     outfile: file,
     external,
     logLevel: 'error',
@@ -277,6 +283,23 @@ export async function measureColdStart(
       }
     }
 
+    // The metrics library's own share: an empty function and one that only records metrics.
+    const metricsOnly = await buildRaw(rawDir, 'metrics-only');
+    const empty = await buildRaw(rawDir, 'empty-function');
+    const withMetrics: ChildReport[] = [];
+    const without: ChildReport[] = [];
+    for (let i = 0; i <= options.runs; i++) {
+      const a = await runChild(metricsOnly.file, inputFile, rawDir, env);
+      const b = await runChild(empty.file, inputFile, rawDir, env);
+      // The first of each warms the page cache.
+      if (i > 0) {
+        withMetrics.push(a);
+        without.push(b);
+      }
+    }
+    const metricsMs = median(withMetrics.map((r) => r.wallMs));
+    const emptyMs = median(without.map((r) => r.wallMs));
+
     const vendMs = median(vends.map((r) => r.wallMs));
     const rawMs = median(raws.map((r) => r.wallMs));
     return {
@@ -296,6 +319,8 @@ export async function measureColdStart(
       ),
       bundleBytes: bundleBytes(),
       rawBundleBytes: raw.bytes,
+      metricsLibraryColdMs: round(metricsMs - emptyMs, 1),
+      metricsLibraryBundleBytes: metricsOnly.bytes - empty.bytes,
       packaged,
     };
   } finally {

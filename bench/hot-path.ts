@@ -49,6 +49,8 @@ export interface HotPathFigures {
   callsPerVend: { sts: number; dynamodb: number; issuer: number; other: number };
   newConnectionsPerVend: number;
   logLinesPerVend: number;
+  /** EMF lines (metrics) per vend, written to stdout apart from the log lines. */
+  metricLinesPerVend: number;
 }
 
 export interface ThroughputFigures {
@@ -141,6 +143,7 @@ export async function measureHotPath(bench: HotBench, options: HotPathOptions): 
   const rawMs: number[] = [];
   let counted: Tally = {};
   let logLines = 0;
+  let metricLines = 0;
 
   const timedVend = async () => {
     // Signed before the clock starts (about 1 ms of RSA): the vend verifies a token it has never seen.
@@ -149,10 +152,12 @@ export async function measureHotPath(bench: HotBench, options: HotPathOptions): 
     const context = lambdaContext(FUNCTION_NAME);
     const before = snapshot();
     const lines = bench.sink.lines();
+    const emfLines = bench.sink.stdoutLines();
     const started = performance.now();
     await bench.invoke(event, context);
     vendMs.push(performance.now() - started);
     logLines += bench.sink.lines() - lines;
+    metricLines += bench.sink.stdoutLines() - emfLines;
     const delta = difference(snapshot(), before);
     for (const [key, value] of Object.entries(delta)) counted[key] = (counted[key] ?? 0) + value;
   };
@@ -205,6 +210,7 @@ export async function measureHotPath(bench: HotBench, options: HotPathOptions): 
     callsPerVend,
     newConnectionsPerVend: round(connections / n, 3) ?? 0,
     logLinesPerVend: round(logLines / n, 3) ?? 0,
+    metricLinesPerVend: round(metricLines / n, 3) ?? 0,
   };
 }
 

@@ -90,8 +90,8 @@ export function table(r: Results, pass: Record<string, Verdict>): string {
       '2',
     );
     row(
-      'new connections / log lines per vend',
-      `${show(r.newConnectionsPerVend)} / ${show(r.logLinesPerVend)}`,
+      'new connections / log lines / EMF lines per vend',
+      `${show(r.newConnectionsPerVend)} / ${show(r.logLinesPerVend)} / ${show(r.metricLinesPerVend)}`,
     );
   }
   if ('coldStartMs' in r) {
@@ -112,6 +112,10 @@ export function table(r: Results, pass: Record<string, Verdict>): string {
       row(`bundleBytes ${name}`, `${size}`, `<= ${GOALS.bundleBytesMax}`, mark(size <= GOALS.bundleBytesMax));
     }
     row('rawBundleBytes (SDK clients only)', show(r.rawBundleBytes));
+    row(
+      'metrics library: cold ms / bundle bytes',
+      `${show(r.metricsLibraryColdMs, ' ms')} / ${show(r.metricsLibraryBundleBytes)}`,
+    );
   }
   if ('vendThroughput' in r) {
     section(
