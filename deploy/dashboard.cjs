@@ -69,7 +69,12 @@ module.exports = async ({ resolveVariable }) => {
     ]),
     graph(
       'Upstream latency p99 (ms), by dependency and operation',
-      [query('latency', `SEARCH('Namespace="${namespace}" MetricName="UpstreamLatency"', 'p99', ${PERIOD})`)],
+      [
+        query(
+          'latency',
+          `SEARCH('Namespace="${namespace}" MetricName="UpstreamLatency" service="${prefix}"', 'p99', ${PERIOD})`,
+        ),
+      ],
       { stat: 'p99' },
     ),
     graph('Audit write and notification failures', [

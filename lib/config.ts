@@ -131,6 +131,14 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   };
 }
 
+/**
+ * The `service` dimension of every metric: each stage its own (serverless.yml sets
+ * `hallpass-<stage>`), so alarms of one stage never count another's in the same account. Read on its
+ * own, without the rest of the configuration, so routes that need none (health) still count answers.
+ */
+export const metricsService = (env: NodeJS.ProcessEnv = process.env): string =>
+  env.HALLPASS_METRICS_SERVICE || 'hallpass';
+
 let cached: Config | undefined;
 
 /** The process's configuration, parsed on first use and kept for the life of the container. */

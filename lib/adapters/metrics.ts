@@ -5,15 +5,15 @@
  *
  * One EMF line carries one value per dimension, so the values of an invocation are kept grouped by
  * their dimensions and each group is one line at `flush()`: a direct vend prints three (AssumeRole's
- * and PutItem's latency, CredentialsIssued). Powertools adds `service` = `hallpass` to every
- * dimension set: a metric with dimensions `Code` is published with the set [service, Code], one with
+ * and PutItem's latency, CredentialsIssued). Powertools adds `service` (`hallpass-<stage>` when
+ * deployed, `hallpass` locally: see metricsService in lib/config.ts) to every dimension set: a metric with dimensions `Code` is published with the set [service, Code], one with
  * none with [service]. Dimension values come from closed lists or the catalog (an entitlement id),
  * never from a caller: no principal, id, key or free text.
  */
 import { MetricUnit, Metrics as Powertools } from '@aws-lambda-powertools/metrics';
+import { metricsService } from '../config.ts';
 
 export const METRICS_NAMESPACE = 'hallpass';
-export const METRICS_SERVICE = 'hallpass';
 
 /** The dependencies whose calls are timed and whose failures are counted (kms: a later issue). */
 export type Dependency = 'sts' | 'dynamodb' | 'jwks' | 'kms';
@@ -56,7 +56,7 @@ interface Group {
 
 /** The container's metrics (lib/deps.ts builds one): values kept per invocation, printed at flush. */
 export function createMetrics(): Metrics {
-  const emf = new Powertools({ namespace: METRICS_NAMESPACE, serviceName: METRICS_SERVICE });
+  const emf = new Powertools({ namespace: METRICS_NAMESPACE, serviceName: metricsService() });
   const groups = new Map<string, Group>();
 
   const record = (name: string, unit: Unit, dimensions: Record<string, string>, value: number) => {

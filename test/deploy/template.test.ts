@@ -412,6 +412,16 @@ const queryOf = (alarm: any): string => {
 };
 
 describe('alarms, dashboard, log retention and tracing (issue 16)', () => {
+  it("keeps each stage to its own metrics: the functions' service dimension and every alarm's WHERE", () => {
+    const vend = resources.CredentialsLambdaFunction as Resource;
+    const service = vend.Properties.Environment.Variables.HALLPASS_METRICS_SERVICE;
+    expect(service).toMatch(/^hallpass-[a-z0-9-]+$/);
+    expect(vend.Properties.FunctionName).toBe(`${service}-credentials`);
+    for (const metric of ['AuditWriteFailed', 'BreakGlassIssued', 'BreakGlassReminders', 'UpstreamError']) {
+      expect(queryOf(alarmOn(metric))).toContain(`WHERE service = '${service}'`);
+    }
+  });
+
   it.each([
     ['AuditWriteFailed', 60],
     ['BreakGlassIssued', 60],
