@@ -8,6 +8,8 @@ import { constants, createHmac, createSign, KeyObject, sign as signRaw } from 'n
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import { afterAll, beforeAll } from 'vitest';
+import { type AuthSettings, createAuthenticator } from '../../lib/adapters/auth.ts';
 
 export interface SigningKey {
   kid: string;
@@ -153,5 +155,47 @@ export async function startKeyServer(keys: JWK[]): Promise<KeyServer> {
       redirect = to;
     },
     close: closer(server),
+  };
+}
+
+/**
+ * One issuer for a test file: a key server with one RS256 key (started before the file's tests,
+ * closed after), an authenticator that trusts it (audience `hallpass`; `settings` override), and
+ * Bearer tokens it signs: `iss`, `aud`, `sub` (`sub` given), `iat` now and `exp` in ten minutes,
+ * then `claims` (`undefined` removes one).
+ */
+export function useTestIssuer(kid: string, sub: string) {
+  let ks: KeyServer;
+  let key: SigningKey;
+  beforeAll(async () => {
+    key = await newSigningKey(kid);
+    ks = await startKeyServer([key.publicJwk]);
+  });
+  afterAll(() => ks.close());
+  const now = () => Math.floor(Date.now() / 1000);
+  return {
+    authenticate: (settings: Partial<AuthSettings> = {}) =>
+      createAuthenticator({
+        issuer: ks.issuer,
+        audience: 'hallpass',
+        jwksUri: ks.jwksUri,
+        algorithms: ['RS256'],
+        claims: { principal: 'sub', name: ['email', 'preferred_username'], groups: 'groups' },
+        ...settings,
+      }),
+    token: (claims: Record<string, unknown> = {}): string => {
+      const payload: Record<string, unknown> = {
+        iss: ks.issuer,
+        aud: 'hallpass',
+        sub,
+        iat: now(),
+        exp: now() + 600,
+      };
+      for (const [name, value] of Object.entries(claims)) {
+        if (value === undefined) delete payload[name];
+        else payload[name] = value;
+      }
+      return `Bearer ${signJws({ alg: 'RS256', kid: key.kid, typ: 'JWT' }, payload, key)}`;
+    },
   };
 }

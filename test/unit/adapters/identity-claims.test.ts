@@ -2,52 +2,16 @@
  * Issue 19, item 1 (token side): an `email` claim names a person only when the issuer says it is
  * verified (`email_verified: true`); otherwise the next name claim, or the sub, is used.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAuthenticator } from '../../../lib/adapters/auth.ts';
+import { describe, expect, it } from 'vitest';
 import { UnauthenticatedError } from '../../../lib/errors.ts';
-import {
-  type KeyServer,
-  newSigningKey,
-  type SigningKey,
-  signJws,
-  startKeyServer,
-} from '../../support/jwt.ts';
+import { useTestIssuer } from '../../support/jwt.ts';
 
-let ks: KeyServer;
-let key: SigningKey;
-
-beforeAll(async () => {
-  key = await newSigningKey('identity-1');
-  ks = await startKeyServer([key.publicJwk]);
-});
-
-afterAll(async () => {
-  await ks.close();
-});
-
-const now = () => Math.floor(Date.now() / 1000);
-
-function authenticate(principalClaim = 'sub') {
-  return createAuthenticator({
-    issuer: ks.issuer,
-    audience: 'hallpass',
-    jwksUri: ks.jwksUri,
-    algorithms: ['RS256'],
+const issuer = useTestIssuer('identity-1', 'auth0|42');
+const token = issuer.token;
+const authenticate = (principalClaim = 'sub') =>
+  issuer.authenticate({
     claims: { principal: principalClaim, name: ['email', 'preferred_username'], groups: 'groups' },
   });
-}
-
-function token(claims: Record<string, unknown>): string {
-  const payload = {
-    iss: ks.issuer,
-    aud: 'hallpass',
-    sub: 'auth0|42',
-    iat: now(),
-    exp: now() + 600,
-    ...claims,
-  };
-  return `Bearer ${signJws({ alg: 'RS256', kid: key.kid, typ: 'JWT' }, payload, key)}`;
-}
 
 describe('the name of the principal', () => {
   it('is a verified email', async () => {

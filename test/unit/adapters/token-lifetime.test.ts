@@ -2,59 +2,14 @@
  * Issue 19, item 7: a token's lifetime is bounded (HALLPASS_MAX_TOKEN_AGE_SECONDS, 24 h by default)
  * and a token issued in the future (beyond the 60 s clock tolerance) is refused.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AuthSettings, createAuthenticator } from '../../../lib/adapters/auth.ts';
+import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../lib/config.ts';
 import { ConfigError, UnauthenticatedError } from '../../../lib/errors.ts';
-import {
-  type KeyServer,
-  newSigningKey,
-  type SigningKey,
-  signJws,
-  startKeyServer,
-} from '../../support/jwt.ts';
+import { useTestIssuer } from '../../support/jwt.ts';
 
 const DAY = 86400;
-let ks: KeyServer;
-let key: SigningKey;
-
-beforeAll(async () => {
-  key = await newSigningKey('lifetime-1');
-  ks = await startKeyServer([key.publicJwk]);
-});
-
-afterAll(async () => {
-  await ks.close();
-});
-
 const now = () => Math.floor(Date.now() / 1000);
-
-function authenticate(settings: Partial<AuthSettings> = {}) {
-  return createAuthenticator({
-    issuer: ks.issuer,
-    audience: 'hallpass',
-    jwksUri: ks.jwksUri,
-    algorithms: ['RS256'],
-    claims: { principal: 'sub', name: ['email', 'preferred_username'], groups: 'groups' },
-    ...settings,
-  });
-}
-
-/** A correctly signed token; `undefined` in `overrides` removes the claim. */
-function token(overrides: Record<string, unknown>): string {
-  const payload: Record<string, unknown> = {
-    iss: ks.issuer,
-    aud: 'hallpass',
-    sub: 'alice',
-    iat: now(),
-    exp: now() + 600,
-  };
-  for (const [name, value] of Object.entries(overrides)) {
-    if (value === undefined) delete payload[name];
-    else payload[name] = value;
-  }
-  return `Bearer ${signJws({ alg: 'RS256', kid: key.kid, typ: 'JWT' }, payload, key)}`;
-}
+const { authenticate, token } = useTestIssuer('lifetime-1', 'alice');
 
 describe('the maximum token lifetime', () => {
   it('refuses a token that expires in the year 3000', async () => {
