@@ -7,6 +7,7 @@
  * Anything doubtful is 401; an issuer whose keys cannot be fetched is 503, never a pass. Each fetch
  * from the issuer (discovery, JWKS) is timed and a failed one counted, as dependency `jwks`.
  */
+import { createHash } from 'node:crypto';
 import { createRemoteJWKSet, customFetch, decodeProtectedHeader, type JWTPayload, jwtVerify } from 'jose';
 import type { Principal } from '../core/principal.ts';
 import { UnauthenticatedError, UpstreamUnavailableError } from '../errors.ts';
@@ -131,6 +132,73 @@ function checkLifetime(payload: JWTPayload, maxAge: number, now: number): void {
     throw new UnauthenticatedError(`the bearer token lives longer than ${maxAge} seconds`);
 }
 
+/** Verified tokens kept per container: a CLI presents one token for up to an hour. */
+export const VERIFIED_TOKEN_CACHE_SIZE = 1000;
+
+interface VerifiedToken {
+  principal: Principal;
+  /** The key it was verified with: the entry serves only while the issuer still publishes it. */
+  kid: string;
+  /** Seconds since the epoch: when it was verified, and the end of its use (exp, or sooner). */
+  verifiedAt: number;
+  until: number;
+}
+
+/**
+ * The tokens this container has verified, by the SHA-256 of their exact string (never the token),
+ * least recently used first; at most `size`. Only a token that passed every check is stored
+ * (`remember` is called after the Principal is built), never a refusal or a 503.
+ *
+ * Why a hit may skip the checks: everything hallpass checks depends only on the token string and the
+ * clock. The token string is the key, so a hit is the same token that passed the format checks (size,
+ * compact JWS, no jku/x5u/jwk/x5c header), the signature, iss, aud, alg and the claims before. Of the
+ * clock-dependent checks, exp is rechecked here strictly (now < exp, without the 60 s of tolerance
+ * verification allows), and nbf, `iat` not in the future and `exp - now <= max age` can only become
+ * more true as time moves on; should the clock go back past the verification, the entry is not used.
+ * The entry also ends `maxAge` after verification, whatever its exp. The Authorization header's own
+ * checks (one header, Bearer scheme) are not the token's: readToken runs on every call before this.
+ * A key rotation does not undo a verification, but a key's withdrawal does (an issuer withdraws a key
+ * to revoke what it signed): a hit needs the token's `kid` in the JWKS as last fetched, so once a
+ * refetch drops the key, its tokens are verified again, and refused. A token without a `kid` is not
+ * cached.
+ */
+export function verifiedTokens(size: number, maxAge: number) {
+  const entries = new Map<string, VerifiedToken>();
+  const keyOf = (token: string) => createHash('sha256').update(token).digest('base64');
+  return {
+    keyOf,
+    recall(key: string, nowSeconds: number, published: (kid: string) => boolean): Principal | undefined {
+      const entry = entries.get(key);
+      if (!entry) return undefined;
+      entries.delete(key);
+      if (nowSeconds >= entry.until || nowSeconds < entry.verifiedAt || !published(entry.kid)) {
+        return undefined;
+      }
+      entries.set(key, entry); // most recently used last
+      return entry.principal;
+    },
+    remember(key: string, principal: Principal, kid: string, exp: number, nowSeconds: number): void {
+      entries.delete(key);
+      while (entries.size >= size) {
+        const oldest = entries.keys().next().value;
+        if (oldest === undefined) break;
+        entries.delete(oldest);
+      }
+      // One object serves every hit: frozen, so that no caller can change what the next one sees.
+      Object.freeze(principal.groups);
+      entries.set(key, {
+        principal: Object.freeze(principal),
+        kid,
+        verifiedAt: nowSeconds,
+        until: Math.min(exp, nowSeconds + maxAge),
+      });
+    },
+    get size() {
+      return entries.size;
+    },
+  };
+}
+
 /** Builds the authenticate function once per container: the JWKS cache lives in its closure. */
 export function createAuthenticator(settings: AuthSettings, metrics?: Metrics): Authenticate {
   const fetchKeys = measuredFetch('jwks', metrics);
@@ -156,6 +224,9 @@ export function createAuthenticator(settings: AuthSettings, metrics?: Metrics): 
   // jose's cooldown starts only after a successful fetch: while the issuer fails, hallpass keeps its
   // own, so that tokens with unknown keys cannot make it fetch on every request.
   let failedAt = Number.NEGATIVE_INFINITY;
+  // The key source a verification last used, for the cache's check that a key is still published.
+  let fetchedKeys: KeySource | undefined;
+  const published = (kid: string) => fetchedKeys?.jwks()?.keys.some((key) => key.kid === kid) ?? false;
   const resolveKey = async (...args: Parameters<KeySource>) => {
     const [header] = args;
     const recentlyFailed = Date.now() - failedAt < COOLDOWN_MS;
@@ -164,6 +235,7 @@ export function createAuthenticator(settings: AuthSettings, metrics?: Metrics): 
       failedAt = Date.now();
       throw unavailable(error);
     });
+    fetchedKeys = source;
     const cached = source.jwks()?.keys.some((key) => key.kid === header?.kid) ?? false;
     if (!cached && recentlyFailed) throw unavailable(undefined);
     try {
@@ -175,8 +247,14 @@ export function createAuthenticator(settings: AuthSettings, metrics?: Metrics): 
     }
   };
 
+  const maxAge = settings.maxTokenAgeSeconds ?? DEFAULT_MAX_TOKEN_AGE_SECONDS;
+  const verified = verifiedTokens(VERIFIED_TOKEN_CACHE_SIZE, maxAge);
+
   return async (authorization) => {
     const token = readToken(authorization);
+    const cacheKey = verified.keyOf(token);
+    const known = verified.recall(cacheKey, Date.now() / 1000, published);
+    if (known) return known;
     let header: ReturnType<typeof decodeProtectedHeader>;
     try {
       header = decodeProtectedHeader(token);
@@ -194,9 +272,13 @@ export function createAuthenticator(settings: AuthSettings, metrics?: Metrics): 
         clockTolerance: CLOCK_TOLERANCE_SECONDS,
         requiredClaims: ['exp', 'iss', 'aud'],
       });
-      const maxAge = settings.maxTokenAgeSeconds ?? DEFAULT_MAX_TOKEN_AGE_SECONDS;
-      checkLifetime(payload, maxAge, Math.floor(Date.now() / 1000));
-      return principalFrom(payload, settings.claims);
+      const now = Date.now() / 1000;
+      checkLifetime(payload, maxAge, Math.floor(now));
+      const principal = principalFrom(payload, settings.claims);
+      if (typeof header.kid === 'string') {
+        verified.remember(cacheKey, principal, header.kid, payload.exp as number, now);
+      }
+      return principal;
     } catch (error) {
       if (error instanceof UpstreamUnavailableError || error instanceof UnauthenticatedError) throw error;
       throw new UnauthenticatedError('the bearer token is invalid or expired', { cause: error });
