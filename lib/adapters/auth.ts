@@ -200,7 +200,11 @@ export function verifiedTokens(size: number, maxAge: number) {
 }
 
 /** Builds the authenticate function once per container: the JWKS cache lives in its closure. */
-export function createAuthenticator(settings: AuthSettings, metrics?: Metrics): Authenticate {
+export function createAuthenticator(
+  settings: AuthSettings,
+  metrics?: Metrics,
+  options: { prefetch?: boolean } = {},
+): Authenticate {
   const fetchKeys = measuredFetch('jwks', metrics);
   const fetchDiscovery = measuredFetch('discovery', metrics);
   let keys: Promise<KeySource> | undefined;
@@ -246,6 +250,19 @@ export function createAuthenticator(settings: AuthSettings, metrics?: Metrics): 
       throw unavailable(error);
     }
   };
+
+  // Prefetch (at container init): discovery and the JWKS fetch start now, so that their round trips
+  // overlap the rest of the cold start. It is the fetch the first request would have made, made
+  // earlier (jose shares a fetch in flight), not an extra one: a failure counts as one, so requests
+  // within the cooldown answer 503 without asking the issuer again, and the first one after it
+  // fetches again. The failure is not kept beyond that, and never rejects unhandled.
+  if (options.prefetch) {
+    keySource()
+      .then((source) => source.reload())
+      .catch(() => {
+        failedAt = Date.now();
+      });
+  }
 
   const maxAge = settings.maxTokenAgeSeconds ?? DEFAULT_MAX_TOKEN_AGE_SECONDS;
   const verified = verifiedTokens(VERIFIED_TOKEN_CACHE_SIZE, maxAge);
