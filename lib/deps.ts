@@ -89,9 +89,13 @@ export function containerDeps(): Deps {
   return cachedDeps;
 }
 
-/** The bearer-token verifier, built once per container: its JWKS cache lives in its closure. */
+/**
+ * The bearer-token verifier, built once per container: its JWKS cache lives in its closure. Built
+ * during the init phase (the functions call this at module load), it starts fetching the issuer's
+ * keys right away, so that the round trips overlap the rest of the cold start.
+ */
 export function authenticator(): Authenticate {
-  cachedAuthenticator ??= createAuthenticator(config(), metrics());
+  cachedAuthenticator ??= createAuthenticator(config(), metrics(), { prefetch: true });
   return cachedAuthenticator;
 }
 
