@@ -4,6 +4,11 @@
  * processes that import an esbuild bundle of the bare AWS SDK clients (raw-function.ts, bundled with
  * serverless.yml's own esbuild settings) and make the same AWS calls. Wall time is measured from spawn
  * to the answer; each process also reports its boot, import and invoke times and its peak RSS.
+ *
+ * The vend runs against two issuers, interleaved with the same baseline processes: the dev issuer on
+ * loopback, and the same issuer behind a proxy that answers after `issuerDelayMs` (issuer-delay.ts),
+ * as Okta, Entra or Google would from a Lambda; the latter also with HALLPASS_JWKS_URI set (no
+ * discovery round trip).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import {
@@ -24,6 +29,7 @@ import { type BuildOptions, build } from 'esbuild';
 import { parse } from 'yaml';
 import { difference, snapshot, type Tally } from './counters.ts';
 import type { HotBench } from './hot-path.ts';
+import { startDelayedIssuer } from './issuer-delay.ts';
 import type { Stack } from './stack.ts';
 import { median, round } from './stats.ts';
 import { unzip, zipEntries } from './zip.ts';
@@ -44,6 +50,8 @@ export interface ColdStartOptions {
   runs: number;
   /** Package even when .serverless/ is newer than every source. */
   repackage: boolean;
+  /** How long the delayed issuer takes to answer each request (discovery, JWKS). */
+  issuerDelayMs: number;
 }
 
 export interface ChildReport {
@@ -59,10 +67,18 @@ export interface ColdStartFigures {
   coldStartMs: number | null;
   coldStartRawMs: number | null;
   coldStartRatio: number | null;
+  /** The same vend against an issuer that answers after `issuerDelayMs`, against the same baseline. */
+  issuerDelayMs: number;
+  coldStartDelayedMs: number | null;
+  coldStartDelayedRatio: number | null;
+  /** The delayed issuer with HALLPASS_JWKS_URI set: the JWKS fetch without discovery. */
+  coldStartDelayedJwksUriMs: number | null;
+  coldStartDelayedJwksUriRatio: number | null;
   coldStartRssMb: number | null;
   coldStartRawRssMb: number | null;
   /** Medians of what each process reported: Node's boot, the import of the bundle, the one invocation. */
   vendPhasesMs: { boot: number | null; import: number | null; invoke: number | null };
+  delayedPhasesMs: { boot: number | null; import: number | null; invoke: number | null };
   rawPhasesMs: { boot: number | null; import: number | null; invoke: number | null };
   /** Requests the local services received per cold vend (discovery and JWKS fetches included). */
   requestsPerColdVend: Record<string, number>;
@@ -237,6 +253,7 @@ export async function measureColdStart(
 ): Promise<ColdStartFigures> {
   const packaged = ensurePackage(options.repackage);
   const dir = mkdtempSync(join(tmpdir(), 'hallpass-bench-cold-'));
+  const delayedIssuer = await startDelayedIssuer(stack.urls.issuer, options.issuerDelayMs);
   try {
     const vendDir = join(dir, 'credentials');
     const rawDir = join(dir, 'raw');
@@ -250,9 +267,13 @@ export async function measureColdStart(
     }
     const vendModule = join(vendDir, 'functions', 'credentials.mjs');
     const env = childEnv(stack);
+    const delayedEnv = { ...env, HALLPASS_ISSUER: delayedIssuer.url };
+    const jwksUriEnv = { ...delayedEnv, HALLPASS_JWKS_URI: `${delayedIssuer.url}/.well-known/jwks.json` };
     const inputFile = join(dir, 'input.json');
 
     const vends: ChildReport[] = [];
+    const delayed: ChildReport[] = [];
+    const jwksUri: ChildReport[] = [];
     const raws: ChildReport[] = [];
     const served: Tally = {};
     const coldVend = async () => {
@@ -264,6 +285,10 @@ export async function measureColdStart(
       }
       return report;
     };
+    const coldDelayed = async (childEnv: NodeJS.ProcessEnv) => {
+      writeFileSync(inputFile, JSON.stringify({ event: bench.event(await stack.token(delayedIssuer.url)) }));
+      return runChild(vendModule, inputFile, vendDir, childEnv);
+    };
     const coldRaw = async () => {
       writeFileSync(inputFile, JSON.stringify({ event: bench.rawInput() }));
       return runChild(raw.file, inputFile, rawDir, env);
@@ -271,16 +296,18 @@ export async function measureColdStart(
 
     // One of each first, not counted: the page cache and the services' first requests.
     await coldVend();
+    await coldDelayed(delayedEnv);
     await coldRaw();
     for (const key of Object.keys(served)) delete served[key];
+    // Each round runs one process of each kind, starting with a different kind each time.
+    const kinds = [
+      async () => vends.push(await coldVend()),
+      async () => delayed.push(await coldDelayed(delayedEnv)),
+      async () => jwksUri.push(await coldDelayed(jwksUriEnv)),
+      async () => raws.push(await coldRaw()),
+    ];
     for (let i = 0; i < options.runs; i++) {
-      if (i % 2 === 0) {
-        vends.push(await coldVend());
-        raws.push(await coldRaw());
-      } else {
-        raws.push(await coldRaw());
-        vends.push(await coldVend());
-      }
+      for (let k = 0; k < kinds.length; k++) await kinds[(i + k) % kinds.length]?.();
     }
 
     // The metrics library's own share: an empty function and one that only records metrics.
@@ -302,14 +329,22 @@ export async function measureColdStart(
 
     const vendMs = median(vends.map((r) => r.wallMs));
     const rawMs = median(raws.map((r) => r.wallMs));
+    const delayedMs = median(delayed.map((r) => r.wallMs));
+    const jwksUriMs = median(jwksUri.map((r) => r.wallMs));
     return {
       runs: options.runs,
       coldStartMs: round(vendMs, 1),
       coldStartRawMs: round(rawMs, 1),
       coldStartRatio: round(vendMs / rawMs, 3),
+      issuerDelayMs: options.issuerDelayMs,
+      coldStartDelayedMs: round(delayedMs, 1),
+      coldStartDelayedRatio: round(delayedMs / rawMs, 3),
+      coldStartDelayedJwksUriMs: round(jwksUriMs, 1),
+      coldStartDelayedJwksUriRatio: round(jwksUriMs / rawMs, 3),
       coldStartRssMb: round(median(vends.map((r) => r.rssMb)), 1),
       coldStartRawRssMb: round(median(raws.map((r) => r.rssMb)), 1),
       vendPhasesMs: phases(vends),
+      delayedPhasesMs: phases(delayed),
       rawPhasesMs: phases(raws),
       requestsPerColdVend: Object.fromEntries(
         Object.entries(served).map(([key, value]) => [
@@ -324,6 +359,7 @@ export async function measureColdStart(
       packaged,
     };
   } finally {
+    await delayedIssuer.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -13,6 +13,7 @@
  * something failed, never for a missed goal.
  *
  *   tsx bench/run.ts [--quick] [--out FILE] [--only hot,cold,throughput,audit] [--repackage]
+ *                    [--issuer-delay-ms 80]
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -34,8 +35,15 @@ const { values: args } = parseArgs({
     out: { type: 'string', default: 'bench-results.json' },
     only: { type: 'string' },
     repackage: { type: 'boolean', default: false },
+    'issuer-delay-ms': { type: 'string', default: '80' },
   },
 });
+
+const issuerDelayMs = Number(args['issuer-delay-ms']);
+if (!Number.isInteger(issuerDelayMs) || issuerDelayMs < 0) {
+  process.stderr.write(`--issuer-delay-ms must be a whole number of milliseconds\n`);
+  process.exit(2);
+}
 
 const only = new Set((args.only ?? SECTIONS.join(',')).split(',').map((s) => s.trim()));
 for (const name of only) {
@@ -55,7 +63,7 @@ const CONCURRENCY = [1, 10, 50];
 const NOTES = [
   'Hot path: the raw baseline is the same AssumeRole and audit PutItem made with the bare SDK, against the same in-process dynalite and local STS over loopback, where both calls take about 2 ms; against AWS they take tens of ms, so the same absolute overhead (overheadP50Ms) is a much smaller ratio there.',
   'Hot path: the direct vend path (an entitlement without approval). Each vend presents a token it has never seen (its own jti), so no token cache can flatter it; throughput callers rotate through 64 tokens.',
-  'Cold start: wall time from spawn to answer of a fresh node process; it includes the OIDC discovery and JWKS fetches from the local dev issuer. Peak RSS is VmHWM (getrusage maxRSS carries the parent process peak across fork and exec on Linux).',
+  'Cold start: wall time from spawn to answer of a fresh node process; it includes the OIDC discovery and JWKS fetches from the local dev issuer (coldStartMs, over loopback) or from the same issuer behind a proxy that answers each request after issuerDelayMs, as an internet issuer would (coldStartDelayedMs; coldStartDelayedJwksUriMs with HALLPASS_JWKS_URI set, so without discovery). All three are divided by the same baseline processes. Peak RSS is VmHWM (getrusage maxRSS carries the parent process peak across fork and exec on Linux).',
   'Bundles: the AWS SDK is bundled (the version pinned in package.json, not the runtime one); the bare STS and DynamoDB clients alone are rawBundleBytes, so every function that calls AWS is over 300 KB for that reason.',
   'Throughput: the callers run in a child process (the handler module, as one Node process would run it), the local services in the parent, so that each side has a core.',
 ];
@@ -114,6 +122,7 @@ async function main(): Promise<number> {
         const { runs, ...figures } = await measureColdStart(s, b, {
           runs: settings.coldRuns,
           repackage: args.repackage,
+          issuerDelayMs,
         });
         Object.assign(results, { coldStartRuns: runs, ...figures });
       });

@@ -21,7 +21,8 @@ export interface Stack {
   tables: { audit: string; requests: string };
   env: Record<string, string>;
   issuerKey: IssuerKey;
-  token(): Promise<string>;
+  /** A token of the dev issuer's key, naming `issuer` as its `iss` (by default the dev issuer). */
+  token(issuer?: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -39,8 +40,8 @@ export async function startStack(): Promise<Stack> {
     issuerKey,
     // Valid for an hour (longer than any run), and each one distinct (its own jti): RS256 signatures
     // are deterministic, so two tokens signed in the same second would otherwise be the same string.
-    token: () =>
-      signDevToken(issuerKey, urls.issuer, {
+    token: (issuer = urls.issuer) =>
+      signDevToken(issuerKey, issuer, {
         sub: CALLER.sub,
         groups: CALLER.groups,
         name: CALLER.name,
