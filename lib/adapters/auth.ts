@@ -229,8 +229,14 @@ export function createAuthenticator(
   // own, so that tokens with unknown keys cannot make it fetch on every request.
   let failedAt = Number.NEGATIVE_INFINITY;
   // The key source a verification last used, for the cache's check that a key is still published.
+  // Its kids are read once per key set (jwks() copies the whole set): a reload happens only inside
+  // `source(...)` below, which forgets them when it settles.
   let fetchedKeys: KeySource | undefined;
-  const published = (kid: string) => fetchedKeys?.jwks()?.keys.some((key) => key.kid === kid) ?? false;
+  let publishedKids: Set<string | undefined> | undefined;
+  const published = (kid: string) => {
+    publishedKids ??= new Set(fetchedKeys?.jwks()?.keys.map((key) => key.kid));
+    return publishedKids.has(kid);
+  };
   const resolveKey = async (...args: Parameters<KeySource>) => {
     const [header] = args;
     const recentlyFailed = Date.now() - failedAt < COOLDOWN_MS;
@@ -240,6 +246,7 @@ export function createAuthenticator(
       throw unavailable(error);
     });
     fetchedKeys = source;
+    publishedKids = undefined;
     const cached = source.jwks()?.keys.some((key) => key.kid === header?.kid) ?? false;
     if (!cached && recentlyFailed) throw unavailable(undefined);
     try {
@@ -248,6 +255,8 @@ export function createAuthenticator(
       if (KEY_SELECTION_FAILURES.has((error as { code?: string }).code ?? '')) throw error;
       failedAt = Date.now();
       throw unavailable(error);
+    } finally {
+      publishedKids = undefined;
     }
   };
 

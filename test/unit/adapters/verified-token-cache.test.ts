@@ -5,13 +5,14 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
+  createAuthenticator,
   DEFAULT_MAX_TOKEN_AGE_SECONDS,
   VERIFIED_TOKEN_CACHE_SIZE,
   verifiedTokens,
 } from '../../../lib/adapters/auth.ts';
 import type { Principal } from '../../../lib/core/principal.ts';
 import { UnauthenticatedError, UpstreamUnavailableError } from '../../../lib/errors.ts';
-import { useTestIssuer } from '../../support/jwt.ts';
+import { newSigningKey, signJws, startKeyServer, useTestIssuer } from '../../support/jwt.ts';
 
 const verifications = vi.hoisted(() => ({ count: 0 }));
 vi.mock('jose', async (importOriginal) => {
@@ -130,6 +131,36 @@ describe('the verified-token cache', () => {
 
     await expect(auth(bearer)).rejects.toThrow(UpstreamUnavailableError);
     expect(await counted(() => expect(auth(bearer)).rejects.toThrow(UpstreamUnavailableError))).toBe(1);
+  });
+
+  it("stops answering for a token once the issuer's JWKS no longer has its key", async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const [old, next] = [await newSigningKey('old'), await newSigningKey('next')];
+    const ks = await startKeyServer([old.publicJwk]);
+    try {
+      const auth = createAuthenticator({
+        issuer: ks.issuer,
+        audience: 'hallpass',
+        jwksUri: ks.jwksUri,
+        algorithms: ['RS256'],
+        claims: { principal: 'sub', name: [], groups: 'groups' },
+      });
+      const signed = (key: typeof old) =>
+        `Bearer ${signJws({ alg: 'RS256', kid: key.kid }, { iss: ks.issuer, aud: 'hallpass', sub: 'alice', iat: now(), exp: now() + 600 }, key)}`;
+      const oldToken = signed(old);
+      await auth(oldToken);
+      expect(await counted(() => auth(oldToken))).toBe(0);
+
+      // The issuer withdraws `old`; a token signed with `next` makes hallpass refetch (after the cooldown).
+      ks.setKeys([next.publicJwk]);
+      vi.setSystemTime(Date.now() + 31_000);
+      await auth(signed(next));
+      expect(ks.jwksHits()).toBe(2);
+
+      await expect(auth(oldToken)).rejects.toThrow(UnauthenticatedError);
+    } finally {
+      await ks.close();
+    }
   });
 
   it(`holds at most ${VERIFIED_TOKEN_CACHE_SIZE} tokens, the least recently used leaving first`, async () => {
