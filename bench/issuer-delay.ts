@@ -6,7 +6,7 @@
  * Tokens for it carry its URL as `iss`, as they would the real issuer's.
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from '../local/loopback.ts';
 
 export interface DelayedIssuer {
   url: string;
@@ -30,17 +30,7 @@ export async function startDelayedIssuer(upstream: string, delayMs: number): Pro
       () => res.writeHead(502).end(),
     );
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    url,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  const listening = await listenOnLoopback(server);
+  url = listening.url;
+  return { url, close: listening.close };
 }

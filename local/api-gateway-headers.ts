@@ -5,7 +5,7 @@
  * locally while API Gateway's joined form is refused). Everything else is passed through as it is.
  */
 import { Agent, createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './loopback.ts';
 
 export interface HeaderJoiningProxy {
   url: string;
@@ -55,17 +55,12 @@ export async function startHeaderJoiningProxy(options: {
     });
     incoming.pipe(forward);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as AddressInfo;
+  const listening = await listenOnLoopback(server, options.port);
   return {
-    url: `http://127.0.0.1:${port}`,
-    close: async () => {
+    url: listening.url,
+    close: () => {
       agent.destroy();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      return listening.close();
     },
   };
 }

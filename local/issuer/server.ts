@@ -10,6 +10,7 @@
  * It is a test fixture: it never runs in a deployment.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { listenOnLoopback } from '../loopback.ts';
 import type { IssuerKey } from './keys.ts';
 import type { DevUser } from './oidc.ts';
 import { signInHandler } from './pages.ts';
@@ -42,12 +43,8 @@ export async function startDevIssuer(
     res.writeHead(503).end();
   };
   const server: Server = createServer((req, res) => handle(req, res));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}`;
+  const listening = await listenOnLoopback(server, port);
+  const url = listening.url;
 
   const users = new Map<string, DevUser>();
   const provider = await createProvider({
@@ -68,10 +65,6 @@ export async function startDevIssuer(
 
   return {
     url,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: listening.close,
   };
 }

@@ -3,7 +3,7 @@
 // untrusted callers, out-of-range parameters).
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from '../loopback.ts';
 import { DEFAULT_ROLES_FILE, type LocalStsConfig, loadConfig, resolveConfig } from './config.ts';
 import { MESSAGES, StsError } from './errors.ts';
 import { type Identity, KeyStore } from './keys.ts';
@@ -151,27 +151,17 @@ export async function startLocalSts(options: LocalStsOptions = {}): Promise<Loca
   const server = createServer((req, res) => {
     handle(req, res).catch(() => res.destroy());
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const { address, port } = server.address() as AddressInfo;
-  const host = address.includes(':') ? `[${address}]` : address;
+  const listening = await listenOnLoopback(server, options.port, options.host);
 
   return {
-    url: `http://${host}:${port}`,
-    port,
+    url: listening.url,
+    port: listening.port,
     issuedAccessKeyIds: () => keys.issued(),
     setFault: (next) => {
       // A copy, because `times` counts down.
       fault = next && { ...next };
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        // SDK clients keep connections alive; without this, close() would wait for them to time out.
-        server.closeAllConnections();
-      }),
+    close: listening.close,
   };
 }
 
