@@ -7,6 +7,7 @@
  */
 import { type AttributeValue, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { AuditEvent } from '../audit-events.ts';
+import type { WorkflowEvent } from '../core/ocsf.ts';
 import type { BreakGlassRecord, PersonRef, Session } from '../core/session.ts';
 import { UpstreamUnavailableError } from '../errors.ts';
 import { type AuditTable, sessionKey } from './audit-table.ts';
@@ -187,17 +188,8 @@ export interface SessionFilter {
   to?: string | undefined;
 }
 
-/** One record of a request's or a person's story (GET /v1/events). */
-export interface AuditEventView {
-  id: string;
-  event: string;
-  at: string;
-  actor: PersonRef;
-  principal: string;
-  requestId: string | null;
-  entitlementId: string;
-  details: Record<string, unknown>;
-}
+/** One record of a request's or a person's story (GET /v1/events): the core's workflow event. */
+export type AuditEventView = WorkflowEvent;
 
 interface Listing {
   start: AuditPosition | undefined;
