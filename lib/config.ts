@@ -47,7 +47,23 @@ const EnvSchema = z.object({
   HALLPASS_AUDIT_TABLE: z.string().check(z.minLength(3)),
   HALLPASS_REQUESTS_TABLE: z.string().check(z.minLength(3)),
   // A Lambda function calling AssumeRole is itself a role session: role chaining caps sessions at 1 h.
-  HALLPASS_MAX_SESSION_SECONDS: integer(900, 43200, '3600'),
+  // This caps assume-role entitlements (it may lower the cap); web-identity ones go up to 12 h.
+  HALLPASS_MAX_SESSION_SECONDS: integer(900, 3600, '3600'),
+  // hallpass as an OIDC provider for AssumeRoleWithWebIdentity: its issuer URL (where it serves
+  // /.well-known/openid-configuration), the audience of its tokens, and the KMS keys that sign them.
+  HALLPASS_WEB_IDENTITY_ISSUER: z.optional(z.url({ protocol: /^https?$/ })),
+  HALLPASS_WEB_IDENTITY_AUDIENCE: z._default(
+    z.string().check(z.minLength(1), z.maxLength(255)),
+    'sts.amazonaws.com',
+  ),
+  HALLPASS_SIGNING_KEY_ID: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
+  HALLPASS_PUBLISHED_KEY_IDS: list(''),
+  // The console sign-in: AWS's federation endpoint (each partition has its own) and console hosts.
+  HALLPASS_FEDERATION_URL: z._default(
+    z.url({ protocol: /^https?$/ }),
+    'https://signin.aws.amazon.com/federation',
+  ),
+  HALLPASS_CONSOLE_HOSTS: list('console.aws.amazon.com'),
   AUDIT_RETENTION_DAYS: integer(1, 36500, '400'),
   HALLPASS_EVENT_BUS: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
   HALLPASS_WEBHOOK_URL: z.optional(z.url({ protocol: /^https?$/ })),
@@ -69,13 +85,35 @@ export interface Config {
   claims: { principal: string; name: string[]; groups: string };
   catalogPath: string;
   tables: { audit: string; requests: string };
+  /** The longest assume-role session (role chaining: at most 3600). */
   maxSessionSeconds: number;
+  /** hallpass as an OIDC provider (web-identity issuance); undefined: not configured. */
+  webIdentity: WebIdentitySettings | undefined;
+  console: ConsoleSettings;
   /** The longest lifetime of a bearer token; undefined: 24 h (see lib/adapters/auth.ts). */
   maxTokenAgeSeconds?: number | undefined;
   auditRetentionDays: number;
   /** Break-glass sessions one principal may take in any hour; 0: no limit. */
   breakGlassMaxPerHour: number;
   notifications: NotificationSettings;
+}
+
+export interface WebIdentitySettings {
+  /** hallpass's own issuer URL: the `iss` of its tokens, where STS finds its discovery document. */
+  issuer: string;
+  /** The `aud` of its tokens (the client id registered on the IAM OIDC provider). */
+  audience: string;
+  /** The KMS key that signs (id, ARN or alias). */
+  signingKeyId: string;
+  /** Further keys whose public keys the JWKS also serves (key rotation: the old or the next key). */
+  publishedKeyIds: string[];
+}
+
+export interface ConsoleSettings {
+  /** AWS's federation endpoint (getSigninToken, login). */
+  federationUrl: string;
+  /** Hosts a console destination may be on (their subdomains too). */
+  hosts: string[];
 }
 
 export interface NotificationSettings {
@@ -106,6 +144,14 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       `invalid configuration: HALLPASS_ALGORITHMS: only asymmetric algorithms are allowed (${ASYMMETRIC_ALGORITHMS.join(', ')})`,
     );
   }
+  const issuer = e.HALLPASS_WEB_IDENTITY_ISSUER?.replace(/\/$/, '');
+  const signingKeyId = e.HALLPASS_SIGNING_KEY_ID;
+  if ((issuer === undefined) !== (signingKeyId === undefined)) {
+    const missing = issuer === undefined ? 'HALLPASS_WEB_IDENTITY_ISSUER' : 'HALLPASS_SIGNING_KEY_ID';
+    throw new ConfigError(
+      `invalid configuration: ${missing}: web-identity issuance needs both HALLPASS_WEB_IDENTITY_ISSUER and HALLPASS_SIGNING_KEY_ID`,
+    );
+  }
   return {
     issuer: e.HALLPASS_ISSUER,
     audience: e.HALLPASS_AUDIENCE,
@@ -119,6 +165,16 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     catalogPath: e.HALLPASS_CATALOG,
     tables: { audit: e.HALLPASS_AUDIT_TABLE, requests: e.HALLPASS_REQUESTS_TABLE },
     maxSessionSeconds: e.HALLPASS_MAX_SESSION_SECONDS,
+    webIdentity:
+      issuer !== undefined && signingKeyId !== undefined
+        ? {
+            issuer,
+            audience: e.HALLPASS_WEB_IDENTITY_AUDIENCE,
+            signingKeyId,
+            publishedKeyIds: e.HALLPASS_PUBLISHED_KEY_IDS,
+          }
+        : undefined,
+    console: { federationUrl: e.HALLPASS_FEDERATION_URL, hosts: e.HALLPASS_CONSOLE_HOSTS },
     maxTokenAgeSeconds: e.HALLPASS_MAX_TOKEN_AGE_SECONDS,
     auditRetentionDays: e.AUDIT_RETENTION_DAYS,
     breakGlassMaxPerHour: e.HALLPASS_BREAK_GLASS_MAX_PER_HOUR,

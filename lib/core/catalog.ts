@@ -40,6 +40,20 @@ const ApprovalSchema = z.discriminatedUnion('required', [
   }),
 ]);
 
+/**
+ * How an entitlement's sessions are issued. `assume-role`: hallpass's own role calls AssumeRole, which
+ * is role chaining (at most 1 h). `web-identity`: hallpass signs a short-lived JWT as its own OIDC
+ * provider and calls AssumeRoleWithWebIdentity, up to the role's maximum (at most 12 h).
+ */
+export const ISSUANCE = ['assume-role', 'web-identity'] as const;
+export type Issuance = (typeof ISSUANCE)[number];
+
+/** The longest session of each issuance mode. */
+export const MAX_SESSION_SECONDS: Record<Issuance, number> = {
+  'assume-role': 3600,
+  'web-identity': MAX_DURATION_SECONDS,
+};
+
 const EntitlementSchema = z.strictObject({
   id: z
     .string()
@@ -48,6 +62,7 @@ const EntitlementSchema = z.strictObject({
     ),
   description: z._default(z.string().check(z.maxLength(1000)), ''),
   roleArn: z.string(),
+  issuance: z._default(z.enum(ISSUANCE), 'assume-role'),
   requesterGroups: groupList,
   maxDurationSeconds: seconds,
   defaultDurationSeconds: seconds,
@@ -101,6 +116,23 @@ function untrustedVariable(text: string, trusted: ReadonlySet<string>): string |
   return null;
 }
 
+/**
+ * The longest session an entitlement may have: its issuance mode's (role chaining caps assume-role at
+ * 3600 s; HALLPASS_MAX_SESSION_SECONDS may lower that cap).
+ */
+export function longestSession(issuance: Issuance, maxAssumeRoleSeconds: number): number {
+  return issuance === 'assume-role'
+    ? Math.min(MAX_SESSION_SECONDS['assume-role'], maxAssumeRoleSeconds)
+    : MAX_SESSION_SECONDS['web-identity'];
+}
+
+function tooLong(seconds: number, e: Entitlement, longest: number): string | null {
+  if (seconds <= longest) return null;
+  return e.issuance === 'assume-role'
+    ? `${seconds} exceeds ${longest}, the longest assume-role session (AssumeRole from a Lambda function is role chaining, capped at 3600; see HALLPASS_MAX_SESSION_SECONDS); use issuance: web-identity for longer sessions`
+    : `${seconds} exceeds ${longest}, the longest web-identity session (STS's maximum)`;
+}
+
 /** Rules the schema cannot express: STS's limits, cross-field rules and template variables. */
 function entitlementProblems(
   e: Entitlement,
@@ -108,25 +140,26 @@ function entitlementProblems(
   catalogTrustedClaims: readonly string[],
 ): Array<[string, string]> {
   const trusted = new Set([...catalogTrustedClaims, ...e.trustedClaims]);
+  const longest = longestSession(e.issuance, maxSessionSeconds);
   const problems: Array<[string, string | null]> = [
     ['roleArn', checkRoleArn(e.roleArn)],
     ['policyArns', checkPolicyArns(e.policyArns, e.roleArn)],
-    ['externalId', e.externalId === undefined ? null : checkExternalId(e.externalId)],
     [
-      'maxDurationSeconds',
-      e.maxDurationSeconds > maxSessionSeconds
-        ? `${e.maxDurationSeconds} exceeds ${maxSessionSeconds}, the longest session hallpass can obtain (role chaining caps it at 3600; see HALLPASS_MAX_SESSION_SECONDS)`
-        : null,
+      'externalId',
+      e.externalId === undefined
+        ? null
+        : e.issuance === 'web-identity'
+          ? "AssumeRoleWithWebIdentity takes no ExternalId: a web-identity role trusts hallpass's OIDC provider instead (remove externalId, or use issuance: assume-role)"
+          : checkExternalId(e.externalId),
     ],
+    ['maxDurationSeconds', tooLong(e.maxDurationSeconds, e, longest)],
     [
       'defaultDurationSeconds',
       e.defaultDurationSeconds > e.maxDurationSeconds ? 'must not exceed maxDurationSeconds' : null,
     ],
     [
       'breakGlass.maxDurationSeconds',
-      e.breakGlass && e.breakGlass.maxDurationSeconds > maxSessionSeconds
-        ? `exceeds ${maxSessionSeconds}, the longest session hallpass can obtain`
-        : null,
+      e.breakGlass ? tooLong(e.breakGlass.maxDurationSeconds, e, longest) : null,
     ],
   ];
   if (e.sessionPolicy !== undefined) {
@@ -168,6 +201,7 @@ function entitlementProblems(
  * Throws ConfigError naming the first bad field, e.g. `entitlements[1] (prod-admin).roleArn: ...`.
  */
 export function parseCatalog(document: unknown, options: { maxSessionSeconds: number }): Catalog {
+  // options.maxSessionSeconds: the cap of assume-role sessions (HALLPASS_MAX_SESSION_SECONDS, <= 3600).
   const result = CatalogSchema.safeParse(document);
   if (!result.success) {
     const issue = result.error.issues[0];
@@ -189,6 +223,10 @@ export function parseCatalog(document: unknown, options: { maxSessionSeconds: nu
 export function findEntitlement(catalog: Catalog, id: string): Entitlement | undefined {
   return catalog.entitlements.find((entitlement) => entitlement.id === id);
 }
+
+/** Whether any entitlement is issued by web identity (then hallpass must be configured as an issuer). */
+export const usesWebIdentity = (catalog: Catalog): boolean =>
+  catalog.entitlements.some((e) => e.issuance === 'web-identity');
 
 export const mayRequest = (e: Entitlement, p: Principal): boolean => inAnyGroup(p, e.requesterGroups);
 

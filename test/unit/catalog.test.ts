@@ -115,7 +115,69 @@ describe('parseCatalog', () => {
   it('refuses a break-glass maximum over 3600 seconds', () => {
     const error = refusal(withProd({ breakGlass: { groups: ['oncall'], maxDurationSeconds: 7200 } }));
 
-    expect(error.message).toContain(`${PROD}.breakGlass.maxDurationSeconds: exceeds 3600`);
+    expect(error.message).toContain(`${PROD}.breakGlass.maxDurationSeconds: 7200 exceeds 3600`);
+  });
+
+  it('issues by assume-role unless the entitlement says otherwise', () => {
+    const catalog = parseCatalog(withSandbox({}), CATALOG_OPTIONS);
+
+    expect(entitlementOf(catalog, 'sandbox-readonly').issuance).toBe('assume-role');
+  });
+
+  it('names web-identity issuance when an assume-role entitlement asks for more than an hour', () => {
+    const error = refusal(withSandbox({ issuance: 'assume-role', maxDurationSeconds: 28800 }));
+
+    expect(error.message).toContain(`${SANDBOX}.maxDurationSeconds: 28800 exceeds 3600`);
+    expect(error.message).toContain('issuance: web-identity');
+  });
+
+  it('accepts a web-identity entitlement of 12 hours, break glass included', () => {
+    const catalog = parseCatalog(
+      withProd({
+        issuance: 'web-identity',
+        maxDurationSeconds: 43200,
+        breakGlass: { groups: ['oncall'], maxDurationSeconds: 7200 },
+      }),
+      CATALOG_OPTIONS,
+    );
+
+    expect(entitlementOf(catalog, 'prod-admin')).toMatchObject({
+      issuance: 'web-identity',
+      maxDurationSeconds: 43200,
+      breakGlass: { maxDurationSeconds: 7200 },
+    });
+  });
+
+  it('refuses a web-identity entitlement over 12 hours, naming the field', () => {
+    const error = refusal(withSandbox({ issuance: 'web-identity', maxDurationSeconds: 43201 }));
+
+    expect(error.message).toContain(`${SANDBOX}.maxDurationSeconds: `);
+  });
+
+  it('refuses an externalId on a web-identity entitlement, naming the field', () => {
+    const error = refusal(withSandbox({ issuance: 'web-identity', externalId: 'partner-42' }));
+
+    expect(error.message).toContain(`${SANDBOX}.externalId: AssumeRoleWithWebIdentity takes no ExternalId`);
+  });
+
+  it('refuses an issuance mode it does not know, naming the field', () => {
+    const error = refusal(withSandbox({ issuance: 'saml' }));
+
+    expect(error.message).toContain(`${SANDBOX}.issuance: `);
+  });
+
+  it('caps assume-role at a lower HALLPASS_MAX_SESSION_SECONDS, but not web-identity', () => {
+    const options = { maxSessionSeconds: 1800 };
+    const prod = prodDocument({ maxDurationSeconds: 1800 });
+    expect(() =>
+      parseCatalog(catalogDocument(sandboxDocument({ maxDurationSeconds: 3600 }), prod), options),
+    ).toThrow(/maxDurationSeconds: 3600 exceeds 1800/);
+
+    const catalog = parseCatalog(
+      catalogDocument(sandboxDocument({ issuance: 'web-identity', maxDurationSeconds: 3600 }), prod),
+      options,
+    );
+    expect(entitlementOf(catalog, 'sandbox-readonly').maxDurationSeconds).toBe(3600);
   });
 
   it("refuses a tag key with hallpass's reserved prefix", () => {

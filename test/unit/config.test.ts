@@ -33,6 +33,11 @@ describe('parseConfig', () => {
       catalogPath: 'catalog/example.yaml',
       tables: { audit: 'hallpass-audit', requests: 'hallpass-requests' },
       maxSessionSeconds: 3600,
+      webIdentity: undefined,
+      console: {
+        federationUrl: 'https://signin.aws.amazon.com/federation',
+        hosts: ['console.aws.amazon.com'],
+      },
       auditRetentionDays: 400,
       breakGlassMaxPerHour: 10,
       notifications: {
@@ -96,10 +101,57 @@ describe('parseConfig', () => {
     expect(config.claims).toEqual({ principal: 'oid', name: ['upn'], groups: 'roles' });
   });
 
-  it('reads the maximum session length as a number', () => {
-    const config = parseConfig({ ...REQUIRED, HALLPASS_MAX_SESSION_SECONDS: '43200' });
+  it('reads the maximum assume-role session length as a number', () => {
+    const config = parseConfig({ ...REQUIRED, HALLPASS_MAX_SESSION_SECONDS: '1800' });
 
-    expect(config.maxSessionSeconds).toBe(43200);
+    expect(config.maxSessionSeconds).toBe(1800);
+  });
+
+  it('refuses an assume-role maximum over the hour role chaining allows', () => {
+    const error = refusal({ ...REQUIRED, HALLPASS_MAX_SESSION_SECONDS: '43200' });
+
+    expect(error.message).toContain('HALLPASS_MAX_SESSION_SECONDS');
+  });
+
+  it('reads the web-identity issuer settings, with the STS audience by default', () => {
+    const config = parseConfig({
+      ...REQUIRED,
+      HALLPASS_WEB_IDENTITY_ISSUER: 'https://hallpass.example.com/',
+      HALLPASS_SIGNING_KEY_ID: 'alias/hallpass-prod-signing',
+      HALLPASS_PUBLISHED_KEY_IDS: 'alias/hallpass-prod-signing-next, ',
+    });
+
+    expect(config.webIdentity).toEqual({
+      issuer: 'https://hallpass.example.com',
+      audience: 'sts.amazonaws.com',
+      signingKeyId: 'alias/hallpass-prod-signing',
+      publishedKeyIds: ['alias/hallpass-prod-signing-next'],
+    });
+  });
+
+  it('refuses a web-identity issuer without a signing key, naming the missing variable', () => {
+    const error = refusal({ ...REQUIRED, HALLPASS_WEB_IDENTITY_ISSUER: 'https://hallpass.example.com' });
+
+    expect(error.message).toContain('HALLPASS_SIGNING_KEY_ID');
+  });
+
+  it('refuses a signing key without a web-identity issuer, naming the missing variable', () => {
+    const error = refusal({ ...REQUIRED, HALLPASS_SIGNING_KEY_ID: 'alias/k' });
+
+    expect(error.message).toContain('HALLPASS_WEB_IDENTITY_ISSUER');
+  });
+
+  it('reads the console settings of another partition', () => {
+    const config = parseConfig({
+      ...REQUIRED,
+      HALLPASS_FEDERATION_URL: 'https://signin.amazonaws-us-gov.com/federation',
+      HALLPASS_CONSOLE_HOSTS: 'console.amazonaws-us-gov.com',
+    });
+
+    expect(config.console).toEqual({
+      federationUrl: 'https://signin.amazonaws-us-gov.com/federation',
+      hosts: ['console.amazonaws-us-gov.com'],
+    });
   });
 
   it('refuses an issuer that is not a URL, naming HALLPASS_ISSUER', () => {
