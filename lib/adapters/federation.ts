@@ -22,13 +22,8 @@ export interface ConsoleSignInInput {
 
 export const DEFAULT_TIMEOUT_MS = 5000;
 
-// TODO(lead): UpstreamUnavailableError's `upstream` accepts 'dynamodb' | 'sts' | 'jwks' only. The
-// federation endpoint is AWS's sign-in service, next to STS; name it 'federation' here once
-// lib/errors.ts accepts it.
-const UPSTREAM = 'sts' satisfies UpstreamUnavailableError['upstream'];
-
 const unavailable = (message: string, options: { cause?: Error; retryAfterSeconds: number }) =>
-  new UpstreamUnavailableError(UPSTREAM, `federation endpoint: ${message}`, options);
+  new UpstreamUnavailableError('federation', `federation endpoint: ${message}`, options);
 
 /**
  * What an error from fetch may tell: its name and code (`TypeError (ECONNREFUSED)`), never its
