@@ -50,6 +50,7 @@ function session(i: number, kind: 'background' | keyof typeof TARGETS | 'breakGl
     expiresAt: iso(issued + 900_000),
     principal: { sub, name: sub, groups: ['engineers'] },
     entitlementId: kind === 'entitlementId' ? TARGETS.entitlementId : `entitlement-${i % 20}`,
+    issuance: 'assume-role',
     roleArn: kind === 'roleArn' ? TARGETS.roleArn : `arn:aws:iam::111111111111:role/role-${i % 20}`,
     assumedRoleArn: 'arn:aws:sts::111111111111:assumed-role/role/x',
     sessionName: `${sub}.x`,

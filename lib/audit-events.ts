@@ -25,4 +25,8 @@ export const LogEvent = {
   breakGlassReminders: 'break-glass.reminders',
   // The audit-tampering alarm's metric filter (serverless.yml) counts these lines.
   auditTampered: 'audit.tampered',
+  // A console sign-in URL was handed out for an audited session (the URL itself is never logged),
+  // or the federation endpoint failed after the session was issued and audited.
+  consoleSignInIssued: 'console.signin_issued',
+  consoleSignInFailed: 'console.signin_failed',
 } as const;

@@ -11,15 +11,19 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { KMSClient } from '@aws-sdk/client-kms';
 import type { AuditTable } from './adapters/audit-table.ts';
 import { type Authenticate, createAuthenticator } from './adapters/auth.ts';
 import { loadCatalog } from './adapters/catalog-file.ts';
 import { type CursorKeys, createCursorKeys } from './adapters/cursor-key.ts';
+import { createJwtSigner, type JwtSigner } from './adapters/kms.ts';
 import { containerMetrics, type Dependency, instrumentClient, type Metrics } from './adapters/metrics.ts';
 import type { NotifyDeps } from './adapters/notify.ts';
 import type { RequestsTable } from './adapters/requests-table.ts';
 import { type Config, config } from './config.ts';
-import type { Catalog } from './core/catalog.ts';
+import { type Catalog, usesWebIdentity } from './core/catalog.ts';
+import { ConfigError } from './errors.ts';
+import type { ConsoleDeps, WebIdentityIssuer } from './use-cases/vend-credentials.ts';
 
 export interface Deps {
   config: Config;
@@ -65,6 +69,7 @@ let cachedCatalog: Catalog | undefined;
 let cachedDeps: Deps | undefined;
 let cachedAuthenticator: Authenticate | undefined;
 let cachedNotifyDeps: NotifyDeps | undefined;
+let cachedSigner: JwtSigner | undefined;
 
 /** The container's metrics: every function records into it and flushes it once per invocation. */
 export const metrics: () => Metrics = containerMetrics;
@@ -74,13 +79,56 @@ export function measured<C>(client: C, dependency: Dependency): C {
   return instrumentClient(client, dependency, metrics());
 }
 
-/** The configured catalog, read and validated once per container (a bad one fails the cold start). */
+/**
+ * The configured catalog, read and validated once per container (a bad one fails the cold start, and
+ * so does a web-identity entitlement when hallpass is not configured as an issuer).
+ */
 export function catalog(): Catalog {
   if (!cachedCatalog) {
-    const { catalogPath, maxSessionSeconds } = config();
-    cachedCatalog = loadCatalog(catalogPath, { maxSessionSeconds });
+    const { catalogPath, maxSessionSeconds, webIdentity } = config();
+    const loaded = loadCatalog(catalogPath, { maxSessionSeconds });
+    if (usesWebIdentity(loaded) && !webIdentity) {
+      const first = loaded.entitlements.find((e) => e.issuance === 'web-identity')?.id;
+      throw new ConfigError(
+        `invalid configuration: entitlement '${first}' has issuance: web-identity, which needs HALLPASS_WEB_IDENTITY_ISSUER and HALLPASS_SIGNING_KEY_ID`,
+      );
+    }
+    cachedCatalog = loaded;
   }
   return cachedCatalog;
+}
+
+/**
+ * The signer of hallpass's own tokens (KMS), built once per container: the public keys it publishes
+ * are cached in its closure. Undefined when hallpass is not configured as an issuer.
+ */
+export function jwtSigner(): JwtSigner | undefined {
+  const settings = config().webIdentity;
+  if (!settings) return undefined;
+  cachedSigner ??= createJwtSigner(measured(new KMSClient(CLIENT_OPTIONS), 'kms'), {
+    signingKeyId: settings.signingKeyId,
+    publishedKeyIds: settings.publishedKeyIds,
+  });
+  return cachedSigner;
+}
+
+/** hallpass as an OIDC provider, for web-identity vends; undefined when not configured. */
+export function webIdentityIssuer(): WebIdentityIssuer | undefined {
+  const settings = config().webIdentity;
+  const signer = jwtSigner();
+  if (!settings || !signer) return undefined;
+  return { issuer: settings.issuer, audience: settings.audience, sign: (claims) => signer.sign(claims) };
+}
+
+/** The console sign-in's settings: the federation endpoint, allowed hosts, hallpass's own URL. */
+export function consoleSettings(): ConsoleDeps['console'] {
+  const cfg = config();
+  return {
+    federationUrl: cfg.console.federationUrl,
+    hosts: cfg.console.hosts,
+    // Where AWS sends the browser when the console session ends.
+    issuer: cfg.notifications.publicUrl ?? cfg.webIdentity?.issuer ?? cfg.issuer,
+  };
 }
 
 /** The container's dependencies, built on first use. */

@@ -85,11 +85,14 @@ export class TooManyRequestsError extends HallpassError {
   readonly retryAfterSeconds: number;
 }
 
-/** DynamoDB, STS or the issuer's JWKS failed or throttled; nothing was issued. */
+/**
+ * DynamoDB, STS, the issuer's JWKS, KMS (hallpass's own token signing) or AWS's federation endpoint
+ * (console sign-in) failed or throttled; nothing was handed out.
+ */
 export class UpstreamUnavailableError extends HallpassError {
   override readonly name = 'UpstreamUnavailableError';
   constructor(
-    readonly upstream: 'dynamodb' | 'sts' | 'jwks',
+    readonly upstream: 'dynamodb' | 'sts' | 'jwks' | 'kms' | 'federation',
     message: string,
     options?: { cause?: unknown; retryAfterSeconds?: number },
   ) {

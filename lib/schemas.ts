@@ -42,6 +42,15 @@ export const VendRequest = z.strictObject({
 });
 export type VendRequest = z.infer<typeof VendRequest>;
 
+/** POST /v1/console: a vend, plus the console page to land on (an https URL on an AWS console host). */
+export const ConsoleRequest = z.strictObject({
+  ...VendRequest.def.shape,
+  destination: z.optional(
+    text(1, 2048).check(z.describe('An https URL on an AWS console host; default the console home')),
+  ),
+});
+export type ConsoleRequest = z.infer<typeof ConsoleRequest>;
+
 export const CreateRequestBody = z.strictObject({
   entitlementId: text(1, 128),
   justification: longText(10, 1000),
@@ -144,6 +153,7 @@ export const Entitlement = z.object({
   id: z.string(),
   description: z.string(),
   roleArn: z.string(),
+  issuance: z.enum(['assume-role', 'web-identity']),
   maxDurationSeconds: z.int(),
   defaultDurationSeconds: z.int(),
   approval: z.object({
@@ -166,6 +176,7 @@ export const Session = z.object({
   expiresAt: Time,
   principal: z.object({ sub: z.string(), name: z.string(), groups: z.array(z.string()) }),
   entitlementId: z.string(),
+  issuance: z.enum(['assume-role', 'web-identity']),
   roleArn: z.string(),
   assumedRoleArn: z.string(),
   sessionName: z.string(),
@@ -215,6 +226,12 @@ export const VendResponse = z.object({
     sessionToken: z.string(),
     expiration: Time,
   }),
+  session: Session,
+});
+
+export const ConsoleResponse = z.object({
+  url: z.string().check(z.describe('The console sign-in URL: a bearer secret until it is used')),
+  expiresAt: Time,
   session: Session,
 });
 

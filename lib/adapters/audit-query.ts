@@ -142,7 +142,9 @@ async function getSessionItem(
  * (`review`), the only one the review route may write, and shown inside `breakGlass` here.
  */
 function sessionOf(item: StoredItem): Session {
-  const record = item.record as Session;
+  // Records written before issuance modes existed were all AssumeRole sessions.
+  const record = { ...(item.record as Session) };
+  record.issuance ??= 'assume-role';
   const review = item.review as BreakGlassRecord['review'] | undefined;
   if (!review || !record.breakGlass) return record;
   return { ...record, breakGlass: { ...record.breakGlass, review } };
@@ -407,7 +409,7 @@ export async function* findUnreviewedBreakGlass(
   let key: ItemKey | undefined;
   do {
     const page = await queryPartition(table, partition, key, 100);
-    for (const item of page.items) yield item.record as Session;
+    for (const item of page.items) yield sessionOf(item);
     key = page.next;
   } while (key);
 }

@@ -15,8 +15,8 @@ import { metricsService } from '../config.ts';
 
 export const METRICS_NAMESPACE = 'hallpass';
 
-/** The dependencies whose calls are timed and whose failures are counted (kms: a later issue). */
-export type Dependency = 'sts' | 'dynamodb' | 'jwks' | 'kms';
+/** The dependencies whose calls are timed and whose failures are counted. */
+export type Dependency = 'sts' | 'dynamodb' | 'jwks' | 'kms' | 'federation';
 
 /** How a vend was granted, as the `Path` dimension says it. */
 export type VendPath = 'direct' | 'approved' | 'break-glass';
@@ -24,6 +24,8 @@ export type VendPath = 'direct' | 'approved' | 'break-glass';
 /** Each counted metric and its dimensions: the names the alarms and the dashboard use. */
 export interface CountMetrics {
   CredentialsIssued: { Entitlement: string; Path: VendPath };
+  /** Console sign-in URLs handed out (each also counts as a CredentialsIssued). */
+  ConsoleSignIns: { Entitlement: string };
   BreakGlassIssued: Record<string, never>;
   /** Every 4xx answer, by API error code. */
   Refused: { Code: string };

@@ -1,11 +1,14 @@
 /**
- * AssumeRole through the STS client it is given, with STS's errors mapped to hallpass's. The client
- * comes from `deps.ts`; its endpoint follows the SDK's conventions (AWS_ENDPOINT_URL_STS).
+ * AssumeRole and AssumeRoleWithWebIdentity through the STS client it is given, with STS's errors
+ * mapped to hallpass's. The client comes from `deps.ts`; its endpoint follows the SDK's conventions
+ * (AWS_ENDPOINT_URL_STS).
  */
 import {
   AssumeRoleCommand,
   type AssumeRoleCommandInput,
-  type AssumeRoleCommandOutput,
+  AssumeRoleWithWebIdentityCommand,
+  type AssumeRoleWithWebIdentityCommandInput,
+  type Credentials,
   type STSClient,
 } from '@aws-sdk/client-sts';
 import type { AssumeRolePlan } from '../core/session-plan.ts';
@@ -22,10 +25,27 @@ export interface IssuedCredentials {
 // Refusals that mean the catalog (or the target role's trust policy) is wrong, not the caller.
 const CATALOG_PROBLEMS = new Set(['MalformedPolicyDocument', 'PackedPolicyTooLarge', 'ValidationError']);
 
-function mapStsError(error: unknown, plan: AssumeRolePlan): Error {
+// AssumeRoleWithWebIdentity's refusals of hallpass's own token: the target account's OIDC provider
+// (or its trust in hallpass's issuer) is misconfigured, or STS could not read hallpass's keys. Never
+// the caller's fault, and not fixed by a quick retry.
+const IDENTITY_PROVIDER_PROBLEMS = new Set([
+  'InvalidIdentityToken',
+  'IDPRejectedClaim',
+  'IDPCommunicationError',
+  'ExpiredToken',
+]);
+
+function mapStsError(error: unknown, plan: AssumeRolePlan, action: string): Error {
   // The SDK names modeled errors with an `Exception` suffix (PackedPolicyTooLargeException); STS's
   // wire codes have none. Compare on the code.
   const name = ((error as { name?: string }).name ?? 'Error').replace(/Exception$/, '');
+  if (IDENTITY_PROVIDER_PROBLEMS.has(name)) {
+    return new UpstreamUnavailableError(
+      'sts',
+      `STS refused hallpass's web identity token for ${plan.roleArn} (${name}): check the OIDC provider for hallpass's issuer in the role's account, and that STS can reach its JWKS`,
+      { cause: error, retryAfterSeconds: name === 'IDPCommunicationError' ? 5 : 30 },
+    );
+  }
   if (CATALOG_PROBLEMS.has(name)) {
     return new CatalogProblemError(
       `STS refused the session for ${plan.roleArn} (${name}): fix the catalog entry`,
@@ -37,7 +57,7 @@ function mapStsError(error: unknown, plan: AssumeRolePlan): Error {
   if (name === 'AccessDenied') {
     return new UpstreamUnavailableError(
       'sts',
-      `STS denied AssumeRole on ${plan.roleArn}: check the role's trust policy`,
+      `STS denied ${action} on ${plan.roleArn}: check the role's trust policy`,
       {
         cause: error,
         retryAfterSeconds: 30,
@@ -65,16 +85,29 @@ export function assumeRoleInput(plan: AssumeRolePlan): AssumeRoleCommandInput {
   };
 }
 
-/** Calls AssumeRole with exactly the plan's parameters. */
-export async function assumeRole(client: STSClient, plan: AssumeRolePlan): Promise<IssuedCredentials> {
-  let output: AssumeRoleCommandOutput;
-  try {
-    output = await client.send(new AssumeRoleCommand(assumeRoleInput(plan)));
-  } catch (error) {
-    throw mapStsError(error, plan);
-  }
-  const credentials = output.Credentials;
-  const arn = output.AssumedRoleUser?.Arn;
+/**
+ * AssumeRoleWithWebIdentity's input: the plan's role, name, duration and policies; its tags and
+ * SourceIdentity travel inside the token (lib/core/web-identity.ts), and it has no ExternalId.
+ */
+export function assumeRoleWithWebIdentityInput(
+  plan: AssumeRolePlan,
+  webIdentityToken: string,
+): AssumeRoleWithWebIdentityCommandInput {
+  return {
+    RoleArn: plan.roleArn,
+    RoleSessionName: plan.roleSessionName,
+    DurationSeconds: plan.durationSeconds,
+    Policy: plan.policy ?? undefined,
+    PolicyArns: plan.policyArns.length ? plan.policyArns.map((arn) => ({ arn })) : undefined,
+    WebIdentityToken: webIdentityToken,
+  };
+}
+
+function issuedCredentials(
+  action: string,
+  credentials: Credentials | undefined,
+  arn: string | undefined,
+): IssuedCredentials {
   if (
     !credentials?.AccessKeyId ||
     !credentials.SecretAccessKey ||
@@ -82,7 +115,7 @@ export async function assumeRole(client: STSClient, plan: AssumeRolePlan): Promi
     !credentials.Expiration ||
     !arn
   ) {
-    throw new UpstreamUnavailableError('sts', 'STS answered AssumeRole without credentials');
+    throw new UpstreamUnavailableError('sts', `STS answered ${action} without credentials`);
   }
   return {
     accessKeyId: credentials.AccessKeyId,
@@ -91,4 +124,34 @@ export async function assumeRole(client: STSClient, plan: AssumeRolePlan): Promi
     expiration: credentials.Expiration,
     assumedRoleArn: arn,
   };
+}
+
+/** Calls AssumeRole with exactly the plan's parameters. */
+export async function assumeRole(client: STSClient, plan: AssumeRolePlan): Promise<IssuedCredentials> {
+  try {
+    const output = await client.send(new AssumeRoleCommand(assumeRoleInput(plan)));
+    return issuedCredentials('AssumeRole', output.Credentials, output.AssumedRoleUser?.Arn);
+  } catch (error) {
+    throw error instanceof UpstreamUnavailableError ? error : mapStsError(error, plan, 'AssumeRole');
+  }
+}
+
+/**
+ * Calls AssumeRoleWithWebIdentity with the plan and hallpass's signed token (which never appears in
+ * an error, a log line or the audit record). The call is unsigned: it needs no IAM permission.
+ */
+export async function assumeRoleWithWebIdentity(
+  client: STSClient,
+  plan: AssumeRolePlan,
+  webIdentityToken: string,
+): Promise<IssuedCredentials> {
+  const action = 'AssumeRoleWithWebIdentity';
+  try {
+    const output = await client.send(
+      new AssumeRoleWithWebIdentityCommand(assumeRoleWithWebIdentityInput(plan, webIdentityToken)),
+    );
+    return issuedCredentials(action, output.Credentials, output.AssumedRoleUser?.Arn);
+  } catch (error) {
+    throw error instanceof UpstreamUnavailableError ? error : mapStsError(error, plan, action);
+  }
 }

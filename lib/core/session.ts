@@ -2,7 +2,7 @@
  * The Session of API.md: what was issued, to whom, why and until when. It is also the audit record,
  * so it never holds a secret or a token, only the AccessKeyId that CloudTrail logs.
  */
-import type { Entitlement } from './catalog.ts';
+import type { Entitlement, Issuance } from './catalog.ts';
 import type { Principal } from './principal.ts';
 import type { AssumeRolePlan } from './session-plan.ts';
 import { toApiTime } from './time.ts';
@@ -28,6 +28,8 @@ export interface Session {
   expiresAt: string;
   principal: { sub: string; name: string; groups: string[] };
   entitlementId: string;
+  /** How STS issued it: AssumeRole (role chaining) or AssumeRoleWithWebIdentity (hallpass's token). */
+  issuance: Issuance;
   roleArn: string;
   assumedRoleArn: string;
   sessionName: string;
@@ -65,6 +67,7 @@ export function describeSession(input: SessionInput): Session {
     expiresAt: toApiTime(input.issued.expiration),
     principal: { sub: principal.sub, name: principal.name, groups: [...principal.groups] },
     entitlementId: input.entitlement.id,
+    issuance: input.entitlement.issuance,
     roleArn: plan.roleArn,
     assumedRoleArn: input.issued.assumedRoleArn,
     sessionName: plan.roleSessionName,

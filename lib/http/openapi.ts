@@ -9,6 +9,8 @@ import {
   ApproveBody,
   AuditEventList,
   CancelBody,
+  ConsoleRequest,
+  ConsoleResponse,
   CreateRequestBody,
   DenyBody,
   EntitlementList,
@@ -33,7 +35,15 @@ const schema = (s: z.ZodMiniType, io: 'input' | 'output' = 'output'): Json => {
 };
 
 /** Request bodies, named as components; a route's `body` is found here by identity. */
-const BODIES = { VendRequest, CreateRequestBody, ApproveBody, DenyBody, CancelBody, ReviewBody };
+const BODIES = {
+  VendRequest,
+  ConsoleRequest,
+  CreateRequestBody,
+  ApproveBody,
+  DenyBody,
+  CancelBody,
+  ReviewBody,
+};
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 
@@ -96,6 +106,35 @@ const OPERATIONS: Record<RouteName, Operation> = {
       '403': errorResponse('forbidden, or approval_required'),
       '404': errorResponse('Unknown entitlement or request'),
       '409': errorResponse('Approval expired or used up'),
+    },
+  },
+  console: {
+    summary: 'Vend a session as POST /v1/credentials does, and answer an AWS console sign-in URL for it',
+    responses: {
+      '200': jsonResponse(
+        'The sign-in URL (a bearer secret), its expiry and the session',
+        'ConsoleResponse',
+        {
+          'Cache-Control': { schema: { type: 'string', const: 'no-store' } },
+        },
+      ),
+      '400': errorResponse(
+        'Invalid body, a destination off the AWS console hosts, duration out of range, or an entitlement STS cannot issue',
+      ),
+      '403': errorResponse('forbidden, or approval_required'),
+      '404': errorResponse('Unknown entitlement or request'),
+      '409': errorResponse('Approval expired or used up'),
+    },
+  },
+  'oidc-configuration': {
+    summary: "hallpass's OIDC discovery document, for STS (web-identity issuance)",
+    responses: { '200': { description: 'OpenID Provider Metadata (issuer, jwks_uri)' } },
+  },
+  'oidc-jwks': {
+    summary: "The public keys of the KMS keys that sign hallpass's web identity tokens",
+    responses: {
+      '200': { description: 'A JWK Set' },
+      '503': errorResponse('KMS could not be read; Retry-After is set'),
     },
   },
   'requests-create': {
@@ -259,6 +298,7 @@ export function openApiDocument(): Json {
       schemas: {
         ...Object.fromEntries(Object.entries(BODIES).map(([name, body]) => [name, schema(body, 'input')])),
         VendResponse: schema(VendResponse),
+        ConsoleResponse: schema(ConsoleResponse),
         Session: schema(Session),
         EntitlementList: schema(EntitlementList),
         Health: schema(Health),

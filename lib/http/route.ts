@@ -24,13 +24,21 @@ import type { HttpEvent, HttpResult } from './types.ts';
 
 export type { HttpEvent, HttpResult } from './types.ts';
 
-/** A JSON response; `noStore` for anything that carries credentials. */
-export function json(statusCode: number, body: unknown, options: { noStore?: boolean } = {}): HttpResult {
-  return {
-    statusCode,
-    headers: options.noStore ? { 'Cache-Control': 'no-store' } : {},
-    body: JSON.stringify(body),
-  };
+/**
+ * A JSON response; `noStore` for anything that carries credentials, `maxAgeSeconds` for public
+ * documents others may cache (hallpass's OIDC discovery document and JWKS).
+ */
+export function json(
+  statusCode: number,
+  body: unknown,
+  options: { noStore?: boolean; maxAgeSeconds?: number } = {},
+): HttpResult {
+  const cache: Record<string, string> = options.noStore
+    ? { 'Cache-Control': 'no-store' }
+    : options.maxAgeSeconds !== undefined
+      ? { 'Cache-Control': `public, max-age=${options.maxAgeSeconds}` }
+      : {};
+  return { statusCode, headers: cache, body: JSON.stringify(body) };
 }
 
 /** A non-JSON response (exports): its own content type and headers. */

@@ -7,6 +7,7 @@
 import {
   ApproveBody,
   CancelBody,
+  ConsoleRequest,
   CreateRequestBody,
   DenyBody,
   EventsQuery,
@@ -22,7 +23,7 @@ export interface RouteSpec {
   method: 'GET' | 'POST';
   /** As API Gateway routes it, path parameters in braces. */
   path: string;
-  /** Whether the route needs a bearer token (all but health and openapi). */
+  /** Whether the route needs a bearer token (all but health, openapi and the OIDC documents). */
   auth: boolean;
   /** The strict schema of the body, for routes that take one. */
   body?: z.ZodMiniType;
@@ -38,6 +39,10 @@ export const ROUTES = {
   openapi: { method: 'GET', path: '/v1/openapi.json', auth: false },
   entitlements: { method: 'GET', path: '/v1/entitlements', auth: true },
   credentials: { method: 'POST', path: '/v1/credentials', auth: true, body: VendRequest },
+  console: { method: 'POST', path: '/v1/console', auth: true, body: ConsoleRequest },
+  // hallpass as an OIDC provider (web-identity issuance): STS reads these, without a token.
+  'oidc-configuration': { method: 'GET', path: '/.well-known/openid-configuration', auth: false },
+  'oidc-jwks': { method: 'GET', path: '/.well-known/jwks.json', auth: false },
   'requests-create': { method: 'POST', path: '/v1/requests', auth: true, body: CreateRequestBody },
   'requests-list': { method: 'GET', path: '/v1/requests', auth: true, query: ListRequestsQuery },
   'requests-get': { method: 'GET', path: '/v1/requests/{id}', auth: true },

@@ -13,6 +13,7 @@ function view(entitlement: Entitlement, principal: Principal): z.infer<typeof En
     id: entitlement.id,
     description: entitlement.description,
     roleArn: entitlement.roleArn,
+    issuance: entitlement.issuance,
     maxDurationSeconds: entitlement.maxDurationSeconds,
     defaultDurationSeconds: entitlement.defaultDurationSeconds,
     approval: approval.required

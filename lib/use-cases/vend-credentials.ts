@@ -1,30 +1,48 @@
 /**
  * POST /v1/credentials as one use case: decide -> consume -> issue -> audit. Every rule of a vend
- * is in vendCredentials, top to bottom.
+ * is in vendCredentials, top to bottom. POST /v1/console is the same vend, then a sign-in URL
+ * (vendConsoleSignIn), so it lives here too: a use case never calls another.
  */
 import { breakGlassIssuedSince } from '../adapters/audit-query.ts';
 import { type AuditTable, putSession } from '../adapters/audit-table.ts';
+import { consoleSignInUrl } from '../adapters/federation.ts';
 import type { Metrics, VendPath } from '../adapters/metrics.ts';
 import { consumeUse, getRequest, type RequestsTable, recordUnissued } from '../adapters/requests-table.ts';
-import { assumeRole } from '../adapters/sts.ts';
+import { assumeRole, assumeRoleWithWebIdentity, type IssuedCredentials } from '../adapters/sts.ts';
 import { AuditEvent, LogEvent } from '../audit-events.ts';
 import type { Config } from '../config.ts';
 import { checkUsable, type RequestRecord } from '../core/approval.ts';
 import { BREAK_GLASS_WINDOW_SECONDS, checkBreakGlassAllowance } from '../core/break-glass-limit.ts';
-import { type Catalog, findEntitlement } from '../core/catalog.ts';
+import { type Catalog, type Entitlement, findEntitlement } from '../core/catalog.ts';
+import { checkDestination, consoleSessionDuration } from '../core/console.ts';
 import { decideGrant, type Grant, requestedDuration, settleDuration } from '../core/grant.ts';
 import type { Principal } from '../core/principal.ts';
 import { describeSession, type Session } from '../core/session.ts';
-import { newSessionId, sessionParameters } from '../core/session-plan.ts';
+import {
+  type AssumeRolePlan,
+  newSessionId,
+  type SessionParameters,
+  sessionParameters,
+} from '../core/session-plan.ts';
 import { toApiTime } from '../core/time.ts';
+import { type WebIdentityClaims, webIdentityClaims } from '../core/web-identity.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { describeError, log } from '../log.ts';
-import type { VendRequest } from '../schemas.ts';
+import type { ConsoleRequest, VendRequest } from '../schemas.ts';
+
+/** hallpass as an OIDC provider: its issuer, its tokens' audience, and the KMS-backed signer. */
+export interface WebIdentityIssuer {
+  issuer: string;
+  audience: string;
+  sign(claims: WebIdentityClaims): Promise<string>;
+}
 
 export interface VendDeps {
   catalog: Catalog;
   config: Pick<Config, 'breakGlassMaxPerHour'>;
   sts: import('@aws-sdk/client-sts').STSClient;
+  /** Needed by web-identity entitlements only (deps.ts refuses to start without it when one exists). */
+  webIdentity?: WebIdentityIssuer | undefined;
   audit: AuditTable;
   requests: RequestsTable;
   /** Counts vends by entitlement and path, and audit records that could not be written. */
@@ -91,7 +109,9 @@ async function consumeApproval(
  *    from the catalog and the verified token, checked against STS's limits: a refusal costs no use;
  * 2. consume: with a request, one use is consumed by a conditional write, before STS is called;
  *    then the duration is settled, once (at most the approved one);
- * 3. issue: AssumeRole with exactly that duration;
+ * 3. issue: AssumeRole with exactly that duration, or, for a web-identity entitlement,
+ *    AssumeRoleWithWebIdentity with a token hallpass signs for this session alone (tags and
+ *    SourceIdentity in its claims; it never leaves hallpass);
  * 4. audit: the record is written with a conditional put; if it cannot be, no credentials (503),
  *    and a consumed use that produced no credentials is recorded on the request. The credentials
  *    and the Session are returned (the handler adds Cache-Control: no-store).
@@ -102,6 +122,8 @@ export async function vendCredentials(deps: VendDeps, input: VendInput): Promise
   const entitlement = findEntitlement(deps.catalog, body.entitlementId);
   if (!entitlement) throw new NotFoundError(`entitlement '${body.entitlementId}' was not found`);
   const grant = decideGrant(entitlement, principal, body);
+  if (entitlement.issuance === 'web-identity' && !deps.webIdentity)
+    throw new Error(`entitlement '${entitlement.id}' is web-identity but hallpass has no issuer configured`);
   const requested = requestedDuration(grant, body.durationSeconds);
   const sessionId = newSessionId();
   const now = deps.now();
@@ -124,7 +146,7 @@ export async function vendCredentials(deps: VendDeps, input: VendInput): Promise
   try {
     const plan = { ...parameters, durationSeconds: settleDuration(grant, requested, request) };
     // 3. Issue.
-    const issued = await assumeRole(deps.sts, plan);
+    const issued = await issue(deps, entitlement, plan, { sessionId, parameters, now });
     const session = describeSession({
       sessionId,
       issuedAt: now,
@@ -173,6 +195,104 @@ export async function vendCredentials(deps: VendDeps, input: VendInput): Promise
     if (request) await noteUnissued(deps, request.id, sessionId, (error as Error).name);
     throw error;
   }
+}
+
+export interface ConsoleDeps extends VendDeps {
+  console: {
+    /** AWS's federation endpoint (getSigninToken, login). */
+    federationUrl: string;
+    /** Hosts a destination may be on (their subdomains too). */
+    hosts: string[];
+    /** Where AWS sends the browser when the console session ends: hallpass's own URL. */
+    issuer: string;
+    fetch?: typeof fetch;
+  };
+}
+
+export interface ConsoleInput {
+  principal: Principal;
+  body: ConsoleRequest;
+  client: Session['client'];
+}
+
+export interface ConsoleResult {
+  /** The sign-in URL: a bearer secret until used (15 minutes), never logged or stored. */
+  url: string;
+  expiresAt: string;
+  session: Session;
+}
+
+/**
+ * POST /v1/console: a vend under exactly vendCredentials' rules and audit, then its credentials
+ * exchanged at AWS's federation endpoint for a console sign-in URL.
+ * 1. The destination is checked first (400, and nothing consumed or issued, when it is not an https
+ *    URL on an allowed console host).
+ * 2. vendCredentials: decide, consume, issue, audit.
+ * 3. The federation endpoint: SessionDuration as AWS allows it (none for role-chained credentials,
+ *    so the console session ends with them; the credentials' remaining life for web-identity ones).
+ *    If it fails the session stays audited and its credentials never leave hallpass (503).
+ */
+export async function vendConsoleSignIn(deps: ConsoleDeps, input: ConsoleInput): Promise<ConsoleResult> {
+  const { destination, ...vend } = input.body;
+  const target = checkDestination(destination, deps.console.hosts);
+  const { credentials, session } = await vendCredentials(deps, { ...input, body: vend });
+  const expiresAt = new Date(credentials.expiration);
+  const sessionDurationSeconds = consoleSessionDuration({
+    remainingSeconds: (expiresAt.getTime() - deps.now().getTime()) / 1000,
+    chained: session.issuance === 'assume-role',
+  });
+  let url: string;
+  try {
+    url = await consoleSignInUrl({
+      federationUrl: deps.console.federationUrl,
+      issuer: deps.console.issuer,
+      destination: target,
+      credentials,
+      ...(sessionDurationSeconds === undefined ? {} : { sessionDurationSeconds }),
+      ...(deps.console.fetch ? { fetch: deps.console.fetch } : {}),
+    });
+  } catch (error) {
+    log.error(LogEvent.consoleSignInFailed, {
+      sessionId: session.id,
+      accessKeyId: session.accessKeyId,
+      ...describeError(error),
+    });
+    throw error;
+  }
+  log.info(LogEvent.consoleSignInIssued, {
+    sessionId: session.id,
+    accessKeyId: session.accessKeyId,
+    principal: input.principal.sub,
+    entitlementId: session.entitlementId,
+  });
+  deps.metrics?.count('ConsoleSignIns', { Entitlement: session.entitlementId });
+  const consoleEnds =
+    sessionDurationSeconds === undefined
+      ? expiresAt
+      : new Date(deps.now().getTime() + sessionDurationSeconds * 1000);
+  return { url, expiresAt: toApiTime(consoleEnds), session };
+}
+
+/** Calls STS the entitlement's way (its issuance mode). */
+async function issue(
+  deps: VendDeps,
+  entitlement: Entitlement,
+  plan: AssumeRolePlan,
+  session: { sessionId: string; parameters: SessionParameters; now: Date },
+): Promise<IssuedCredentials> {
+  if (entitlement.issuance === 'assume-role') return assumeRole(deps.sts, plan);
+  const issuer = deps.webIdentity as WebIdentityIssuer;
+  const token = await issuer.sign(
+    webIdentityClaims({
+      issuer: issuer.issuer,
+      audience: issuer.audience,
+      entitlementId: entitlement.id,
+      sessionId: session.sessionId,
+      parameters: session.parameters,
+      now: session.now,
+    }),
+  );
+  return assumeRoleWithWebIdentity(deps.sts, plan, token);
 }
 
 /** At most `breakGlassMaxPerHour` break-glass sessions per person in any hour (429 beyond). */

@@ -30,6 +30,7 @@ function session(n: number, over: Partial<Session> & { sub?: string; ageMs?: num
     expiresAt: iso(issued + 900_000),
     principal: { sub, name: sub, groups: ['engineers'] },
     entitlementId: over.entitlementId ?? 'sandbox-readonly',
+    issuance: 'assume-role',
     roleArn: over.roleArn ?? 'arn:aws:iam::111111111111:role/hallpass-sandbox-readonly',
     assumedRoleArn: 'arn:aws:sts::111111111111:assumed-role/hallpass-sandbox-readonly/x',
     sessionName: `${sub}.${id}`,

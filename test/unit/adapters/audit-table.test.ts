@@ -21,6 +21,7 @@ function session(overrides: Partial<Session> = {}): Session {
     expiresAt: '2026-11-28T12:15:00Z',
     principal: { sub: 'alice', name: 'alice@example.com', groups: ['engineers'] },
     entitlementId: 'sandbox-readonly',
+    issuance: 'assume-role',
     roleArn: 'arn:aws:iam::111111111111:role/hallpass-sandbox-readonly',
     assumedRoleArn: 'arn:aws:sts::111111111111:assumed-role/hallpass-sandbox-readonly/alice.abcdefghijklmnop',
     sessionName: 'alice.abcdefghijklmnop',

@@ -14,6 +14,7 @@ const SESSION: Session = {
   expiresAt: '2026-11-28T03:27:00Z',
   principal: { sub: 'alice', name: 'alice@example.com', groups: ['engineers', 'oncall'] },
   entitlementId: 'prod-admin',
+  issuance: 'assume-role',
   roleArn: 'arn:aws:iam::222222222222:role/hallpass-prod-admin',
   assumedRoleArn: 'arn:aws:sts::222222222222:assumed-role/hallpass-prod-admin/alice.k3v9q2m8x7c4',
   sessionName: 'alice.k3v9q2m8x7c4',
