@@ -12,6 +12,11 @@ const STATUS = {
   MissingAuthenticationToken: 403,
   InvalidAction: 400,
   RegionDisabledException: 403,
+  // AssumeRoleWithWebIdentity's own, with the statuses the STS model gives them.
+  InvalidIdentityToken: 400,
+  ExpiredTokenException: 400,
+  IDPCommunicationError: 400,
+  IDPRejectedClaim: 403,
   Throttling: 400,
   InternalFailure: 500,
 } as const;
@@ -46,4 +51,13 @@ export const MESSAGES = {
   roleChaining:
     'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.',
   throttling: 'Rate exceeded',
+  webIdentityDenied: 'Not authorized to perform sts:AssumeRoleWithWebIdentity',
+  // Two spaces after the comma, as AWS sends it.
+  noVerificationKey:
+    "Couldn't retrieve verification key from your identity provider,  please reference " +
+    'AssumeRoleWithWebIdentity documentation for requirements',
+  idpUnreachable:
+    'The request could not be fulfilled because the identity provider (IDP) that was asked to verify the ' +
+    'incoming identity token could not be reached.',
+  audience: 'Incorrect token audience',
 } as const;

@@ -15,6 +15,22 @@ export interface Identity {
   expiration?: Date;
 }
 
+/** What the server recorded about a session it issued, for tests and the local federation endpoint. */
+export interface SessionRecord {
+  arn: string;
+  roleArn: string;
+  expiration: Date;
+  tags: Record<string, string>;
+  transitiveTagKeys: string[];
+  sourceIdentity?: string;
+  /** Made by AssumeRole from a role session (role chaining, 1 h maximum). */
+  chained: boolean;
+  via: 'AssumeRole' | 'AssumeRoleWithWebIdentity';
+}
+
+/** What the issuing action knows about a session beyond the role, name and duration. */
+export type SessionDetails = Omit<SessionRecord, 'arn' | 'roleArn' | 'expiration'>;
+
 const ASSUMED_ROLE_ARN = /^arn:aws:sts::(\d{12}):assumed-role\/([^/]+)\/(.+)$/;
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
@@ -56,6 +72,7 @@ function callerIdentity(caller: CallerConfig): Identity {
 export class KeyStore {
   private readonly keys = new Map<string, Identity>();
   private readonly issuedIds: string[] = [];
+  private readonly sessions = new Map<string, SessionRecord>();
 
   constructor(callers: CallerConfig[]) {
     for (const caller of callers) this.keys.set(caller.accessKeyId, callerIdentity(caller));
@@ -69,7 +86,26 @@ export class KeyStore {
     return [...this.issuedIds];
   }
 
-  issue(role: RoleConfig, sessionName: string, durationSeconds: number, now: Date): Identity {
+  /** A copy, so callers cannot change what was recorded. */
+  session(accessKeyId: string): SessionRecord | undefined {
+    const record = this.sessions.get(accessKeyId);
+    return (
+      record && {
+        ...record,
+        expiration: new Date(record.expiration),
+        tags: { ...record.tags },
+        transitiveTagKeys: [...record.transitiveTagKeys],
+      }
+    );
+  }
+
+  issue(
+    role: RoleConfig,
+    sessionName: string,
+    durationSeconds: number,
+    now: Date,
+    details: SessionDetails,
+  ): Identity {
     const account = role.arn.split(':')[4] ?? '';
     // The assumed-role ARN drops the role's path: arn:aws:iam::1:role/a/b/name -> assumed-role/name.
     const roleName = role.arn.slice(role.arn.lastIndexOf('/') + 1);
@@ -87,6 +123,15 @@ export class KeyStore {
     };
     this.keys.set(identity.accessKeyId, identity);
     this.issuedIds.push(identity.accessKeyId);
+    const { sourceIdentity, ...rest } = details;
+    this.sessions.set(identity.accessKeyId, {
+      arn: identity.arn,
+      roleArn: role.arn,
+      expiration: identity.expiration ?? now,
+      ...rest,
+      // Left out rather than undefined, so records compare equal to literals without the key.
+      ...(sourceIdentity === undefined ? {} : { sourceIdentity }),
+    });
     return identity;
   }
 }

@@ -21,7 +21,7 @@ export interface AssumeRoleRequest {
   externalId: string | undefined;
 }
 
-interface Constraint {
+export interface Constraint {
   min?: number;
   max?: number;
   /** The pattern as AWS prints it in messages, and as a JavaScript regex. */
@@ -30,27 +30,27 @@ interface Constraint {
 
 // Session names and source identities. Having no ':', it also keeps SourceIdentity clear of the
 // reserved 'aws:' prefix.
-const NAME: Constraint = { min: 2, max: 64, pattern: ['[\\w+=,.@-]*', /^[\w+=,.@-]*$/] };
-const TAG_KEY: Constraint = {
+export const NAME: Constraint = { min: 2, max: 64, pattern: ['[\\w+=,.@-]*', /^[\w+=,.@-]*$/] };
+export const TAG_KEY: Constraint = {
   min: 1,
   max: 128,
   pattern: ['[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+', /^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u],
 };
-const TAG_VALUE: Constraint = {
+export const TAG_VALUE: Constraint = {
   max: 256,
   pattern: ['[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*', /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u],
 };
-const POLICY: Constraint = {
+export const POLICY: Constraint = {
   min: 1,
   max: 2048,
   pattern: ['[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+', /^[\t\n\r\u0020-\u00FF]+$/],
 };
 const EXTERNAL_ID: Constraint = { min: 2, max: 1224, pattern: ['[\\w+=,.@:\\/-]*', /^[\w+=,.@:/-]*$/] };
-const ARN: Constraint = { min: 20, max: 2048 };
+export const ARN: Constraint = { min: 20, max: 2048 };
 const POLICY_ARN = /^arn:aws:iam::(?:\d{12}|aws):policy\/(?:[\x21-\x7E]*\/)?[\w+=,.@-]{1,128}$/;
 
 /** Collects model-constraint violations and reports them in one AWS-style ValidationError. */
-class Violations {
+export class Violations {
   private readonly found: string[] = [];
 
   private add(value: string | null, at: string, constraint: string) {
@@ -97,7 +97,7 @@ class Violations {
 }
 
 /** Query-protocol lists arrive as `Name.member.N` or `Name.member.N.Field`; returns them ordered by N. */
-function members(params: URLSearchParams, name: string): Map<string, string>[] {
+export function members(params: URLSearchParams, name: string): Map<string, string>[] {
   const pattern = new RegExp(`^${name}\\.member\\.(\\d+)(?:\\.(\\w+))?$`);
   const byIndex = new Map<number, Map<string, string>>();
   for (const [key, value] of params) {
@@ -112,7 +112,7 @@ function members(params: URLSearchParams, name: string): Map<string, string>[] {
 }
 
 const invalid = (message: string) => new StsError('ValidationError', message);
-const optional = (params: URLSearchParams, name: string) => params.get(name) ?? undefined;
+export const optional = (params: URLSearchParams, name: string) => params.get(name) ?? undefined;
 
 /** Reads and validates an AssumeRole request on its own, before anything is known about the caller. */
 export function parseAssumeRole(params: URLSearchParams): AssumeRoleRequest {
@@ -146,8 +146,10 @@ export function parseAssumeRole(params: URLSearchParams): AssumeRoleRequest {
   v.check(externalId, 'externalId', EXTERNAL_ID);
   v.check(sourceIdentity, 'sourceIdentity', NAME);
   v.throwIfAny();
+  checkArns(roleArn ?? '', policyArns);
+  checkTags(tags, transitiveTagKeys);
 
-  const request = {
+  return {
     roleArn: roleArn ?? '',
     roleSessionName: roleSessionName ?? '',
     durationSeconds,
@@ -158,24 +160,27 @@ export function parseAssumeRole(params: URLSearchParams): AssumeRoleRequest {
     sourceIdentity,
     externalId,
   };
-  checkSemantics(request);
-  return request;
 }
 
-function checkSemantics(request: AssumeRoleRequest) {
-  if (!ROLE_ARN.test(request.roleArn)) throw invalid('Request ARN is invalid');
-  for (const arn of request.policyArns) {
+/** The role and policy ARNs are well-formed (the model only bounds their length). */
+export function checkArns(roleArn: string, policyArns: string[]) {
+  if (!ROLE_ARN.test(roleArn)) throw invalid('Request ARN is invalid');
+  for (const arn of policyArns) {
     if (!POLICY_ARN.test(arn)) throw invalid(`The policy ARN ${arn} is invalid.`);
   }
+}
+
+/** Session tags' rules beyond the model: reserved prefix, case-insensitive duplicates, transitive keys. */
+export function checkTags(tags: Tag[], transitiveTagKeys: string[]) {
   // Tag keys are case-insensitive in AWS: `Team` and `team` are the same key.
-  const keys = request.tags.map((tag) => tag.key.toLowerCase());
+  const keys = tags.map((tag) => tag.key.toLowerCase());
   if (keys.some((key) => key.startsWith('aws:'))) {
     throw invalid("Tag keys cannot start with the reserved prefix 'aws:'.");
   }
   if (new Set(keys).size !== keys.length) {
     throw invalid('Duplicate tag keys found. Please note that Tag keys are case insensitive.');
   }
-  if (request.transitiveTagKeys.some((key) => !keys.includes(key.toLowerCase()))) {
+  if (transitiveTagKeys.some((key) => !keys.includes(key.toLowerCase()))) {
     throw invalid('The specified transitive tag key must be included in the requested tags.');
   }
 }
@@ -195,12 +200,16 @@ export function authorize(request: AssumeRoleRequest, caller: Identity, roles: R
   return role;
 }
 
-export function sessionDuration(request: AssumeRoleRequest, role: RoleConfig, caller: Identity): number {
-  const seconds = request.durationSeconds ?? 3600;
+/** The requested duration (one hour by default) within the role's maximum, and within 1 h when chaining. */
+export function sessionDuration(requested: number | undefined, role: RoleConfig, chained: boolean): number {
+  const seconds = requested ?? 3600;
   if (seconds > role.maxSessionDuration) throw invalid(MESSAGES.maxSessionDuration);
-  if (isAssumedRoleSession(caller) && seconds > 3600) throw invalid(MESSAGES.roleChaining);
+  if (chained && seconds > 3600) throw invalid(MESSAGES.roleChaining);
   return seconds;
 }
+
+/** Role chaining: the caller is itself a role session. */
+export const isChained = (caller: Identity) => isAssumedRoleSession(caller);
 
 export function checkPolicyDocument(policy: string | undefined) {
   if (policy === undefined) return;
@@ -225,7 +234,7 @@ export function checkPolicyDocument(policy: string | undefined) {
  * share used. The real packing is undocumented; plain length against 2048 is simple, monotonic, and
  * errs on the strict side. Undefined when there was nothing to pack (AWS omits the field then).
  */
-export function packedPolicySize(request: AssumeRoleRequest): number | undefined {
+export function packedPolicySize(request: { policy: string | undefined; tags: Tag[] }): number | undefined {
   if (request.policy === undefined && request.tags.length === 0) return undefined;
   const used = request.tags.reduce(
     (sum, tag) => sum + tag.key.length + tag.value.length,

@@ -6,18 +6,27 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { listenOnLoopback } from '../loopback.ts';
 import { DEFAULT_ROLES_FILE, type LocalStsConfig, loadConfig, resolveConfig } from './config.ts';
 import { MESSAGES, StsError } from './errors.ts';
-import { type Identity, KeyStore } from './keys.ts';
+import { type Identity, KeyStore, type SessionRecord } from './keys.ts';
+import { type IssuerKeysOptions, issuerKeys } from './oidc.ts';
 import {
   authorize,
   checkPolicyDocument,
+  isChained,
   packedPolicySize,
   parseAssumeRole,
   sessionDuration,
 } from './rules.ts';
 import { authenticate, type SignedRequest } from './sigv4.ts';
-import { assumeRoleXml, callerIdentityXml, errorXml } from './xml.ts';
+import {
+  authorizeWebIdentity,
+  parseAssumeRoleWithWebIdentity,
+  sessionClaims,
+  verifyWebIdentity,
+} from './web-identity.ts';
+import { assumeRoleWithWebIdentityXml, assumeRoleXml, callerIdentityXml, errorXml } from './xml.ts';
 
 export type { LocalStsConfig } from './config.ts';
+export type { SessionRecord } from './keys.ts';
 
 export interface LocalStsOptions {
   /** 0 picks a free port. */
@@ -26,6 +35,14 @@ export interface LocalStsOptions {
   rolesFile?: string;
   /** Used instead of `rolesFile` when given. */
   config?: LocalStsConfig;
+  /**
+   * Values for `${NAME}` in the roles file or `config` (e.g. HALLPASS_URL, known only at start).
+   * Given, every reference must resolve; omitted, references stay unresolved and what uses them is
+   * inert (an OIDC provider with an unresolved URL matches no token).
+   */
+  variables?: Record<string, string>;
+  /** How the server fetches OIDC issuers' discovery documents and keys for AssumeRoleWithWebIdentity. */
+  oidc?: IssuerKeysOptions;
   /** The server's clock: session expiry and the 15-minute signature window are judged against it. */
   now?: () => Date;
   /** One line per request (action, access key id, outcome). Never receives secrets or tokens. */
@@ -35,7 +52,7 @@ export interface LocalStsOptions {
 /** Failures on demand: an error for the next `times` matching calls (all, if omitted), or a delay. */
 export type Fault =
   | {
-      action?: 'AssumeRole' | 'GetCallerIdentity';
+      action?: 'AssumeRole' | 'AssumeRoleWithWebIdentity' | 'GetCallerIdentity';
       code: 'Throttling' | 'AccessDenied' | 'RegionDisabledException';
       times?: number;
     }
@@ -46,26 +63,45 @@ export interface LocalSts {
   port: number;
   close(): Promise<void>;
   issuedAccessKeyIds(): string[];
+  /** What was recorded for a session this server issued (by either action); undefined for other keys. */
+  session(accessKeyId: string): SessionRecord | undefined;
   setFault(fault: Fault | null): void;
 }
 
 const VERSION = '2011-06-15';
+const ACTIONS = ['AssumeRole', 'AssumeRoleWithWebIdentity', 'GetCallerIdentity'];
+/** The one action AWS serves unsigned: the token is the caller's credential. */
+const UNSIGNED_ACTION = 'AssumeRoleWithWebIdentity';
+
+/** Who a fault's messages name: the signed caller, or for web identity only the role's account. */
+interface Blamed {
+  arn: string | undefined;
+  account: string;
+}
 
 export async function startLocalSts(options: LocalStsOptions = {}): Promise<LocalSts> {
   const config = options.config
-    ? resolveConfig(options.config)
-    : await loadConfig(options.rolesFile ?? DEFAULT_ROLES_FILE);
+    ? resolveConfig(options.config, 'config', options.variables)
+    : await loadConfig(options.rolesFile ?? DEFAULT_ROLES_FILE, options.variables);
   const now = options.now ?? (() => new Date());
   const keys = new KeyStore(config.callers);
+  const issuers = issuerKeys(options.oidc);
   let fault: Fault | null = null;
 
   function assumeRole(params: URLSearchParams, caller: Identity, at: Date, requestId: string): string {
     const request = parseAssumeRole(params);
     const role = authorize(request, caller, config.roles);
-    const duration = sessionDuration(request, role, caller);
+    const chained = isChained(caller);
+    const duration = sessionDuration(request.durationSeconds, role, chained);
     checkPolicyDocument(request.policy);
     const packed = packedPolicySize(request);
-    const session = keys.issue(role, request.roleSessionName, duration, at);
+    const session = keys.issue(role, request.roleSessionName, duration, at, {
+      tags: Object.fromEntries(request.tags.map((tag) => [tag.key, tag.value])),
+      transitiveTagKeys: request.transitiveTagKeys,
+      sourceIdentity: request.sourceIdentity,
+      chained,
+      via: 'AssumeRole',
+    });
     return assumeRoleXml(
       session,
       { sourceIdentity: request.sourceIdentity, packedPolicySize: packed },
@@ -73,32 +109,80 @@ export async function startLocalSts(options: LocalStsOptions = {}): Promise<Loca
     );
   }
 
-  function injectFault(action: string, caller: Identity) {
+  /**
+   * AssumeRoleWithWebIdentity: the request on its own, the token (provider, signature, audience,
+   * lifetime), the role's federated trust, then the session the token asks for. Never role
+   * chaining, so the role's own maximum (up to 12 h) applies.
+   */
+  async function assumeRoleWithWebIdentity(params: URLSearchParams, at: Date, requestId: string) {
+    const request = parseAssumeRoleWithWebIdentity(params);
+    const identity = await verifyWebIdentity(request, config.oidcProviders, issuers, at);
+    const role = authorizeWebIdentity(request, identity, config.roles);
+    const claims = sessionClaims(identity.claims);
+    const duration = sessionDuration(request.durationSeconds, role, false);
+    checkPolicyDocument(request.policy);
+    const packed = packedPolicySize({ policy: request.policy, tags: claims.tags });
+    const session = keys.issue(role, request.roleSessionName, duration, at, {
+      tags: Object.fromEntries(claims.tags.map((tag) => [tag.key, tag.value])),
+      transitiveTagKeys: claims.transitiveTagKeys,
+      sourceIdentity: claims.sourceIdentity,
+      chained: false,
+      via: 'AssumeRoleWithWebIdentity',
+    });
+    return assumeRoleWithWebIdentityXml(
+      session,
+      {
+        subject: identity.subject,
+        audience: identity.audience,
+        provider: identity.issuer,
+        sourceIdentity: claims.sourceIdentity,
+        packedPolicySize: packed,
+      },
+      requestId,
+    );
+  }
+
+  function injectFault(action: string, blamed: Blamed) {
     const current = fault;
     if (!current || 'delayMs' in current || (current.action && current.action !== action)) return;
     if (current.times !== undefined && --current.times <= 0) fault = null;
     const messages = {
       Throttling: MESSAGES.throttling,
-      AccessDenied: `User: ${caller.arn} is not authorized to perform: sts:${action}`,
+      AccessDenied: blamed.arn
+        ? `User: ${blamed.arn} is not authorized to perform: sts:${action}`
+        : `Not authorized to perform sts:${action}`,
       RegionDisabledException:
-        `STS is not activated in this region for account:${caller.account}. Your account administrator ` +
+        `STS is not activated in this region for account:${blamed.account}. Your account administrator ` +
         'can activate STS in this region using the IAM Console.',
     };
     throw new StsError(current.code, messages[current.code]);
   }
 
-  function answer(request: SignedRequest, params: URLSearchParams, at: Date, requestId: string): string {
-    // Authentication comes first, as in AWS: an unsigned request learns nothing, not even which
-    // actions exist.
-    const caller = authenticate(request, at, (id) => keys.get(id));
+  async function answer(
+    request: SignedRequest,
+    params: URLSearchParams,
+    at: Date,
+    requestId: string,
+  ): Promise<string> {
     const action = params.get('Action') ?? '';
     const version = params.get('Version');
-    if (!['AssumeRole', 'GetCallerIdentity'].includes(action) || (version !== null && version !== VERSION)) {
+    // Authentication comes first, as in AWS: an unsigned request learns nothing, not even which
+    // actions exist. The exception is AssumeRoleWithWebIdentity, whose credential is the token; a
+    // signed one is checked like any other signed request.
+    const unsigned =
+      !request.headers.authorization && action === UNSIGNED_ACTION && (version ?? VERSION) === VERSION;
+    const caller = unsigned ? undefined : authenticate(request, at, (id) => keys.get(id));
+    if (!ACTIONS.includes(action) || (version !== null && version !== VERSION)) {
       throw new StsError(
         'InvalidAction',
         `Could not find operation ${action} for version ${version ?? VERSION}`,
       );
     }
+    if (action === UNSIGNED_ACTION) {
+      injectFault(action, { arn: undefined, account: params.get('RoleArn')?.split(':')[4] ?? '' });
+      return assumeRoleWithWebIdentity(params, at, requestId);
+    }
+    if (!caller) throw new StsError('MissingAuthenticationToken', MESSAGES.missingAuth);
     injectFault(action, caller);
     if (action === 'GetCallerIdentity') return callerIdentityXml(caller, requestId);
     return assumeRole(params, caller, at, requestId);
@@ -130,7 +214,7 @@ export async function startLocalSts(options: LocalStsOptions = {}): Promise<Loca
     let outcome = 'OK';
     let xml: string;
     try {
-      xml = answer(request, params, at, requestId);
+      xml = await answer(request, params, at, requestId);
     } catch (error) {
       const stsError = error instanceof StsError ? error : new StsError('InternalFailure', String(error));
       status = stsError.status;
@@ -157,6 +241,7 @@ export async function startLocalSts(options: LocalStsOptions = {}): Promise<Loca
     url: listening.url,
     port: listening.port,
     issuedAccessKeyIds: () => keys.issued(),
+    session: (accessKeyId) => keys.session(accessKeyId),
     setFault: (next) => {
       // A copy, because `times` counts down.
       fault = next && { ...next };

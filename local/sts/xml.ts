@@ -30,6 +30,15 @@ function response(action: string, result: string, requestId: string): string {
   );
 }
 
+const credentials = (session: Identity) =>
+  element(
+    'Credentials',
+    text('AccessKeyId', session.accessKeyId),
+    text('SecretAccessKey', session.secretAccessKey),
+    text('SessionToken', session.sessionToken ?? ''),
+    text('Expiration', timestamp(session.expiration ?? new Date())),
+  );
+
 export function assumeRoleXml(
   session: Identity,
   extras: { sourceIdentity: string | undefined; packedPolicySize: number | undefined },
@@ -38,16 +47,33 @@ export function assumeRoleXml(
   const result = [
     extras.sourceIdentity === undefined ? '' : text('SourceIdentity', extras.sourceIdentity),
     element('AssumedRoleUser', text('Arn', session.arn), text('AssumedRoleId', session.userId)),
-    element(
-      'Credentials',
-      text('AccessKeyId', session.accessKeyId),
-      text('SecretAccessKey', session.secretAccessKey),
-      text('SessionToken', session.sessionToken ?? ''),
-      text('Expiration', timestamp(session.expiration ?? new Date())),
-    ),
+    credentials(session),
     extras.packedPolicySize === undefined ? '' : text('PackedPolicySize', extras.packedPolicySize),
   ];
   return response('AssumeRole', result.join(''), requestId);
+}
+
+export function assumeRoleWithWebIdentityXml(
+  session: Identity,
+  extras: {
+    subject: string;
+    audience: string;
+    provider: string;
+    sourceIdentity: string | undefined;
+    packedPolicySize: number | undefined;
+  },
+  requestId: string,
+): string {
+  const result = [
+    text('SubjectFromWebIdentityToken', extras.subject),
+    text('Audience', extras.audience),
+    element('AssumedRoleUser', text('Arn', session.arn), text('AssumedRoleId', session.userId)),
+    credentials(session),
+    extras.packedPolicySize === undefined ? '' : text('PackedPolicySize', extras.packedPolicySize),
+    extras.sourceIdentity === undefined ? '' : text('SourceIdentity', extras.sourceIdentity),
+    text('Provider', extras.provider),
+  ];
+  return response('AssumeRoleWithWebIdentity', result.join(''), requestId);
 }
 
 export function callerIdentityXml(identity: Identity, requestId: string): string {

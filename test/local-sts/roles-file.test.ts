@@ -2,9 +2,11 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalSts, startLocalSts } from '../../local/sts/server.ts';
 import { assumeRole, client, failure, VEND, validationError } from './helpers.ts';
+import { startTestIssuer, type TestIssuer } from './issuer.ts';
 
 let sts: LocalSts;
 
@@ -31,6 +33,53 @@ describe('the default roles file', () => {
   it('treats the vend identity as role chaining, so more than one hour is refused', async () => {
     const result = await failure(assumeRole(client(sts.url, VEND), { DurationSeconds: 3601 }));
     expect(result.name).toBe('ValidationError');
+  });
+});
+
+describe("the default roles file's web identity role", () => {
+  const POWERUSER = 'arn:aws:iam::111111111111:role/hallpass-sandbox-poweruser';
+  let issuer: TestIssuer;
+  beforeAll(async () => {
+    issuer = await startTestIssuer();
+  });
+  afterAll(() => issuer.close());
+
+  const assumeWithToken = async (server: LocalSts, sub: string) =>
+    new STSClient({ region: 'us-east-1', endpoint: server.url, maxAttempts: 1 }).send(
+      new AssumeRoleWithWebIdentityCommand({
+        RoleArn: POWERUSER,
+        RoleSessionName: 'alice',
+        WebIdentityToken: await issuer.token({ sub }),
+        DurationSeconds: 43200,
+      }),
+    );
+
+  it('trusts hallpass at HALLPASS_URL for its sandbox-poweruser subjects, for up to 12 hours', async () => {
+    const withUrl = await startLocalSts({ variables: { HALLPASS_URL: issuer.url } });
+    try {
+      const out = await assumeWithToken(withUrl, 'sandbox-poweruser:alice@example.com');
+      expect(out.AssumedRoleUser?.Arn).toBe(
+        'arn:aws:sts::111111111111:assumed-role/hallpass-sandbox-poweruser/alice',
+      );
+      expect((await failure(assumeWithToken(withUrl, 'prod-admin:alice@example.com'))).code).toBe(
+        'AccessDenied',
+      );
+    } finally {
+      await withUrl.close();
+    }
+  });
+
+  it('loads without HALLPASS_URL, leaving that provider unusable', async () => {
+    expect(await failure(assumeWithToken(sts, 'sandbox-poweruser:alice@example.com'))).toMatchObject({
+      code: 'InvalidIdentityToken',
+      message: `No OpenIDConnect provider found in your account for ${issuer.url}`,
+    });
+  });
+
+  it('is refused at start when variables are given but HALLPASS_URL is not among them', async () => {
+    await expect(startLocalSts({ variables: { OTHER: 'x' } })).rejects.toThrow(
+      /unknown variable \$\{HALLPASS_URL\} at roles\.2\.federated\.provider/,
+    );
   });
 });
 
