@@ -70,10 +70,7 @@ function kmsError(
     return new UpstreamUnavailableError(
       'kms',
       `KMS ${operation} refused key ${keyId} (${name}): it ${problem}`,
-      {
-        cause: error,
-        retryAfterSeconds: 30,
-      },
+      { cause: error, retryAfterSeconds: 30 },
     );
   }
   return new UpstreamUnavailableError('kms', `KMS is unavailable (${operation}: ${name})`, {
@@ -97,15 +94,10 @@ async function fetchPublicKey(client: KMSClient, keyId: string): Promise<PublicK
       `KMS answered GetPublicKey for key ${keyId} without an RSA public key (${output.KeySpec ?? 'no key spec'}): configure an RSA SIGN_VERIFY key`,
     );
   }
-  const exported = createPublicKey({
-    key: Buffer.from(output.PublicKey),
-    format: 'der',
-    type: 'spki',
-  }).export({
+  const der = Buffer.from(output.PublicKey);
+  const { n = '', e = '' } = createPublicKey({ key: der, format: 'der', type: 'spki' }).export({
     format: 'jwk',
   });
-  const n = exported.n ?? '';
-  const e = exported.e ?? '';
   const kid = await calculateJwkThumbprint({ kty: 'RSA', n, e });
   return { arn: output.KeyId, jwk: { kty: 'RSA', n, e, kid, alg: 'RS256', use: 'sig' } };
 }
