@@ -29,16 +29,18 @@ interface Authorization {
 /**
  * Returns the identity behind a correctly signed request. The checks run in the order that gives the
  * most useful answer: malformed header, clock skew, unknown key or token, expiry, and only then the
- * signature itself (a wrong secret is indistinguishable from a tampered request).
+ * signature itself (a wrong secret is indistinguishable from a tampered request). `service` is the
+ * credential scope the request must be signed for (other local AWS stand-ins, e.g. KMS, share this).
  */
 export function authenticate(
   request: SignedRequest,
   now: Date,
   lookup: (accessKeyId: string) => Identity | undefined,
+  service = 'sts',
 ): Identity {
   const header = request.headers.authorization;
   if (!header) throw new StsError('MissingAuthenticationToken', MESSAGES.missingAuth);
-  const auth = parseAuthorization(header);
+  const auth = parseAuthorization(header, service);
   const amzDate = checkRequestTime(request.headers['x-amz-date'], auth.date, now);
 
   const identity = lookup(auth.accessKeyId);
@@ -56,7 +58,7 @@ export function authenticate(
   return identity;
 }
 
-function parseAuthorization(header: string): Authorization {
+function parseAuthorization(header: string, expectedService: string): Authorization {
   const [algorithm = '', ...rest] = header.trim().split(/\s+/);
   if (algorithm !== ALGORITHM) {
     throw new StsError('IncompleteSignature', `Unsupported AWS 'algorithm': '${algorithm}'`);
@@ -82,8 +84,11 @@ function parseAuthorization(header: string): Authorization {
       "Credential should be scoped with a valid terminator: 'aws4_request'.",
     );
   }
-  if (service !== 'sts') {
-    throw new StsError('SignatureDoesNotMatch', "Credential should be scoped to correct service: 'sts'. ");
+  if (service !== expectedService) {
+    throw new StsError(
+      'SignatureDoesNotMatch',
+      `Credential should be scoped to correct service: '${expectedService}'. `,
+    );
   }
   const signedHeaders = (fields.get('SignedHeaders') ?? '').split(';');
   if (!signedHeaders.includes('host')) {
