@@ -83,6 +83,29 @@ async function assumeWithToken(input: Partial<AssumeRoleWithWebIdentityCommandIn
   );
 }
 
+const webIdentity = (token: string, sessionName: string) =>
+  new AssumeRoleWithWebIdentityCommand({
+    RoleArn: POWERUSER,
+    RoleSessionName: sessionName,
+    WebIdentityToken: token,
+  });
+
+/** A client that signs AssumeRoleWithWebIdentity, which the SDK otherwise sends unsigned. */
+const signing = (credentials: Keys) =>
+  new STSClient({
+    region: 'us-east-1',
+    endpoint: sts.url,
+    maxAttempts: 1,
+    credentials,
+    httpAuthSchemeProvider: () => [
+      {
+        schemeId: 'aws.auth#sigv4',
+        signingProperties: { name: 'sts', region: 'us-east-1' },
+        propertiesExtractor: (config, context) => ({ signingProperties: { config, context } }),
+      },
+    ],
+  });
+
 const invalidToken = (message: string) => ({
   name: 'InvalidIdentityTokenException',
   code: 'InvalidIdentityToken',
@@ -160,37 +183,25 @@ describe('AssumeRoleWithWebIdentity', () => {
   });
 
   it('accepts a signed request too', async () => {
-    const signing = new STSClient({
-      region: 'us-east-1',
-      endpoint: sts.url,
-      maxAttempts: 1,
-      credentials: VEND,
-      // The SDK sends this action unsigned unless told otherwise.
-      httpAuthSchemeProvider: () => [
-        {
-          schemeId: 'aws.auth#sigv4',
-          signingProperties: { name: 'sts', region: 'us-east-1' },
-          propertiesExtractor: (config, context) => ({ signingProperties: { config, context } }),
-        },
-      ],
-    });
     let authorization: string | undefined;
-    signing.middlewareStack.add(
+    const sdk = signing(VEND);
+    sdk.middlewareStack.add(
       (next) => async (args) => {
         authorization = (args.request as { headers: Record<string, string> }).headers.authorization;
         return next(args);
       },
       { step: 'finalizeRequest', priority: 'low', name: 'seeAuthorization' },
     );
-    const out = await signing.send(
-      new AssumeRoleWithWebIdentityCommand({
-        RoleArn: POWERUSER,
-        RoleSessionName: 'signed',
-        WebIdentityToken: await issuer.token(),
-      }),
-    );
+    const out = await sdk.send(webIdentity(await issuer.token(), 'signed'));
     expect(authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=ASIAHALLPASSLOCALVEND\//);
     expect(out.AssumedRoleUser?.Arn).toMatch(/\/signed$/);
+  });
+
+  it('checks the signature of a signed request like any other', async () => {
+    const sdk = signing({ ...VEND, secretAccessKey: 'wrong' });
+    expect((await failure(sdk.send(webIdentity(await issuer.token(), 'signed')))).code).toBe(
+      'SignatureDoesNotMatch',
+    );
   });
 
   it('records AssumeRole sessions too, chained when the caller is a role session', async () => {
