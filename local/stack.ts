@@ -1,7 +1,8 @@
 /**
- * The local stack, in this process: dynalite with serverless.yml's tables, the local STS, the dev OIDC
- * issuer and the webhook receiver that stands in for Slack, each on a given port or a free one (port
- * 0), or taken as already running at a given URL. `npm start`, the test run, the benchmark and the
+ * The local stack, in this process: dynalite with serverless.yml's tables, the local STS, the local
+ * KMS (which signs hallpass's own web identity tokens), the local federation endpoint (console
+ * sign-in), the dev OIDC issuer and the webhook receiver that stands in for Slack, each on a given
+ * port or a free one (port 0), or taken as already running at a given URL. `npm start`, the test run, the benchmark and the
  * load script all start theirs here.
  *
  * Adding a local endpoint (KMS, IAM, a Slack fake) is one entry in SERVICES, one field in `urls`, and
@@ -9,17 +10,20 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ensureTables, startDynalite } from './dynamodb.ts';
+import { startLocalFederation } from './federation/server.ts';
 import { createIssuerKey, type IssuerKey, loadOrCreateIssuerKey } from './issuer/keys.ts';
 import { startDevIssuer } from './issuer/server.ts';
+import { startLocalKms } from './kms/server.ts';
 import { DEFAULT_AUDIENCE } from './paths.ts';
 import {
+  type CallerConfig,
   credentialsEnv,
   DEFAULT_ROLES_FILE,
   type LocalStsConfig,
   loadConfig,
   resolveConfig,
 } from './sts/config.ts';
-import { startLocalSts } from './sts/server.ts';
+import { type LocalSts, startLocalSts } from './sts/server.ts';
 import { startWebhookReceiver } from './webhook-receiver.ts';
 
 interface Running {
@@ -30,6 +34,10 @@ interface Running {
 interface StartContext {
   port: number;
   audience: string;
+  /** hallpass's own issuer URL (web-identity issuance), when the stack knows it. */
+  hallpassUrl: string | undefined;
+  /** The services started before this one (those later ones need). */
+  started: { sts?: LocalSts & { caller: CallerConfig } };
 }
 
 /** How each service starts here, in the order they start: the one list of the stack's services. */
@@ -41,12 +49,35 @@ const SERVICES = {
    * The local STS, with the roles of `rolesFile` (default local/sts-roles.yaml) or of `config`; its
    * first caller is the identity the functions run as (a role session, as a Lambda function's is).
    */
-  sts: async (o: { rolesFile?: string; config?: LocalStsConfig }, { port }: StartContext) => {
-    const config = o.config ? resolveConfig(o.config) : await loadConfig(o.rolesFile ?? DEFAULT_ROLES_FILE);
+  sts: async (o: { rolesFile?: string; config?: LocalStsConfig }, { port, hallpassUrl }: StartContext) => {
+    // ${HALLPASS_URL} in the roles file: hallpass as an OIDC provider of the target accounts.
+    const variables = hallpassUrl ? { HALLPASS_URL: hallpassUrl } : undefined;
+    const config = o.config
+      ? resolveConfig(o.config, 'config', variables)
+      : await loadConfig(o.rolesFile ?? DEFAULT_ROLES_FILE, variables);
     const caller = config.callers[0];
     if (!caller)
       throw new Error(`the local STS's roles name no caller (${o.rolesFile ?? DEFAULT_ROLES_FILE})`);
     return { ...(await startLocalSts({ port, config })), caller };
+  },
+  /**
+   * The local KMS, whose first key signs hallpass's tokens; kept in `keyFile` (so a restart keeps the
+   * JWKS) or made for this run. Only the local STS's callers (the functions' identity) may call it.
+   */
+  kms: async (o: { keyFile?: string; keyCount?: number }, { port, started }: StartContext) => {
+    if (!started.sts) throw new Error('the local KMS runs with the local STS (its callers are the same)');
+    return startLocalKms({
+      port,
+      callers: [started.sts.caller],
+      ...(o.keyFile ? { keyFile: o.keyFile } : {}),
+      ...(o.keyCount ? { keyCount: o.keyCount } : {}),
+    });
+  },
+  /** AWS's federation endpoint for console sign-in, honouring only what the local STS issued. */
+  federation: async (_o: object, { port, started }: StartContext) => {
+    const sts = started.sts;
+    if (!sts) throw new Error('the local federation endpoint runs with the local STS');
+    return startLocalFederation({ port, stsUrl: sts.url, session: (id) => sts.session(id) });
   },
   /** The dev issuer, signing with the key of `keyFile` (created on first use) or a key made for this run. */
   issuer: async (o: { keyFile?: string }, { port, audience }: StartContext) => {
@@ -79,13 +110,30 @@ export interface LocalStackOptions {
   dynamodb?: Service<'dynamodb'>;
   /** false: no STS here (AWS's, through the default credential chain). */
   sts?: Service<'sts'> | false;
+  /** false: AWS's KMS (the default, when the STS is not local). */
+  kms?: Service<'kms'> | false;
+  /** false: AWS's federation endpoint (the default, when the STS is not local). */
+  federation?: Service<'federation'> | false;
+  /**
+   * hallpass's own issuer URL (the API's base URL, where it serves /.well-known/openid-configuration):
+   * the local STS trusts it as an OIDC provider, and the functions sign web identity tokens as it.
+   * Left out: no web-identity issuance.
+   */
+  hallpassUrl?: string;
   issuer?: Service<'issuer'>;
   /** Left out: no webhook receiver. */
   webhook?: Service<'webhook'>;
 }
 
 export interface LocalStack {
-  urls: { dynamodb: string; issuer: string; sts?: string; webhook?: string };
+  urls: {
+    dynamodb: string;
+    issuer: string;
+    sts?: string;
+    kms?: string;
+    federation?: string;
+    webhook?: string;
+  };
   /** The services started here, by name; those given by URL (or not asked for) are absent. */
   local: Partial<Started>;
   /** The dev issuer's signing key, when the dev issuer runs here. */
@@ -113,9 +161,12 @@ export interface LocalStack {
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const audience = options.audience ?? DEFAULT_AUDIENCE;
   const region = options.region ?? 'us-east-1';
+  const localSts = options.sts !== false && !(options.sts && 'url' in options.sts);
   const choices: { [N in ServiceName]: Service<N> | false } = {
     dynamodb: options.dynamodb ?? {},
     sts: options.sts ?? {},
+    kms: options.kms ?? (localSts ? {} : false),
+    federation: options.federation ?? (localSts ? {} : false),
     issuer: options.issuer ?? {},
     webhook: options.webhook ?? false,
   };
@@ -137,7 +188,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         continue;
       }
       const start = SERVICES[name] as (o: typeof choice, context: StartContext) => Promise<Running>;
-      const service = await start(choice, { port: choice.port ?? 0, audience });
+      const service = await start(choice, {
+        port: choice.port ?? 0,
+        audience,
+        hallpassUrl: options.hallpassUrl,
+        started: local,
+      });
       running.push(service);
       urls[name] = service.url;
       (local as Record<ServiceName, Running>)[name] = service;
@@ -162,6 +218,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         dynamodb,
         issuer,
         ...(urls.sts ? { sts: urls.sts } : {}),
+        ...(urls.kms ? { kms: urls.kms } : {}),
+        ...(urls.federation ? { federation: urls.federation } : {}),
         ...(urls.webhook ? { webhook: urls.webhook } : {}),
       },
       local,
@@ -176,6 +234,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         AWS_REGION: region,
         AWS_ENDPOINT_URL_DYNAMODB: dynamodb,
         ...(urls.sts ? { AWS_ENDPOINT_URL_STS: urls.sts } : {}),
+        ...(urls.kms ? { AWS_ENDPOINT_URL_KMS: urls.kms } : {}),
+        ...(urls.federation ? { HALLPASS_FEDERATION_URL: urls.federation } : {}),
+        ...webIdentityEnv(options.hallpassUrl, local.kms?.keyArns),
         ...credentials,
         AWS_CONFIG_FILE: '/dev/null',
         AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
@@ -190,4 +251,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await stop();
     throw error;
   }
+}
+
+/** hallpass as an OIDC provider: its issuer URL and the local KMS's keys (the first signs). */
+function webIdentityEnv(
+  hallpassUrl: string | undefined,
+  keyArns: string[] | undefined,
+): Record<string, string> {
+  const [signing, ...others] = keyArns ?? [];
+  if (!hallpassUrl || !signing) return {};
+  return {
+    HALLPASS_WEB_IDENTITY_ISSUER: hallpassUrl,
+    HALLPASS_SIGNING_KEY_ID: signing,
+    ...(others.length ? { HALLPASS_PUBLISHED_KEY_IDS: others.join(',') } : {}),
+  };
 }

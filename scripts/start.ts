@@ -5,7 +5,8 @@
  *
  * PORT sets the API port (default 3000; serverless-offline itself listens on PORT+4, behind a proxy
  * that joins repeated headers as API Gateway does); the local services take PORT+10 (DynamoDB), PORT+11 (STS),
- * PORT+12 (issuer) and PORT+13 (the webhook receiver that prints notifications). AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_STS / HALLPASS_ISSUER, when
+ * PORT+12 (issuer), PORT+13 (the webhook receiver that prints notifications), PORT+14 (KMS, which
+ * signs hallpass's own web identity tokens) and PORT+15 (the federation endpoint of console sign-in). AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_STS / HALLPASS_ISSUER, when
  * set, are used instead of starting the local service; --aws-sts uses AWS's STS through the default
  * credential chain. HALLPASS_CATALOG names another catalog file. Every other setting, and every
  * default, is the service's own (lib/config.ts).
@@ -16,6 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { loadCatalog } from '../lib/adapters/catalog-file.ts';
 import { type Config, parseConfig } from '../lib/config.ts';
+import { usesWebIdentity } from '../lib/core/catalog.ts';
 import type { StackInfo } from '../lib/local-stack-file.ts';
 import { startHeaderJoiningProxy } from '../local/api-gateway-headers.ts';
 import { tableNames } from '../local/dynamodb.ts';
@@ -24,6 +26,7 @@ import {
   DEFAULT_AUDIENCE,
   DYNAMODB_DIR,
   ISSUER_KEY_FILE,
+  KMS_KEY_FILE,
   LOCAL_STAGE,
   STACK_FILE,
   STATE_DIR,
@@ -75,7 +78,7 @@ function fail(message: string): Promise<never> {
  * services' addresses and the local stage's tables filled in, every other default its own. A bad
  * value, or a catalog that does not validate, refuses to start, naming the bad field.
  */
-function localConfig(port: number): Config {
+function localConfig(port: number): { config: Config; webIdentity: boolean } {
   const config = parseConfig({
     ...process.env,
     HALLPASS_ISSUER: process.env.HALLPASS_ISSUER || `http://127.0.0.1:${port + 12}`,
@@ -83,8 +86,8 @@ function localConfig(port: number): Config {
     HALLPASS_AUDIT_TABLE: tableNames(LOCAL_STAGE).audit,
     HALLPASS_REQUESTS_TABLE: tableNames(LOCAL_STAGE).requests,
   });
-  loadCatalog(config.catalogPath, { maxSessionSeconds: config.maxSessionSeconds });
-  return config;
+  const catalog = loadCatalog(config.catalogPath, { maxSessionSeconds: config.maxSessionSeconds });
+  return { config, webIdentity: usesWebIdentity(catalog) };
 }
 
 /**
@@ -102,6 +105,11 @@ function startServices(port: number, config: Config, flags: Flags): Promise<Loca
     dynamodb: external(process.env.AWS_ENDPOINT_URL_DYNAMODB) ?? { port: port + 10, dir: DYNAMODB_DIR },
     sts: flags['aws-sts'] ? false : (external(process.env.AWS_ENDPOINT_URL_STS) ?? { port: port + 11 }),
     issuer: external(process.env.HALLPASS_ISSUER) ?? { port: port + 12, keyFile: ISSUER_KEY_FILE },
+    // With the local STS: the local KMS and federation endpoint, and hallpass (this API) as an OIDC
+    // provider the local STS trusts.
+    kms: flags['aws-sts'] ? false : { port: port + 14, keyFile: KMS_KEY_FILE },
+    federation: flags['aws-sts'] ? false : { port: port + 15 },
+    hallpassUrl: `http://127.0.0.1:${port}`,
     webhook: external(config.notifications.webhookUrl) ?? {
       port: port + 13,
       print: (text) => say(`[notify] ${text}`),
@@ -133,6 +141,17 @@ function startApi(port: number, stack: LocalStack, config: Config): ChildProcess
   };
   if (stack.urls.sts) env.AWS_ENDPOINT_URL_STS = stack.urls.sts;
   else delete env.AWS_ENDPOINT_URL_STS;
+  // hallpass as an OIDC provider (the local KMS signs) and the local federation endpoint.
+  for (const name of [
+    'AWS_ENDPOINT_URL_KMS',
+    'HALLPASS_WEB_IDENTITY_ISSUER',
+    'HALLPASS_SIGNING_KEY_ID',
+    'HALLPASS_PUBLISHED_KEY_IDS',
+    'HALLPASS_FEDERATION_URL',
+  ]) {
+    const value = stack.env[name];
+    if (value) env[name] = value;
+  }
 
   const child = spawn('node_modules/.bin/serverless', ['offline', 'start', '--stage', LOCAL_STAGE], {
     env,
@@ -188,6 +207,13 @@ function printGuide(info: StackInfo, stack: LocalStack, config: Config): void {
       `       AWS_DEFAULT_REGION=${stack.region} aws sts get-caller-identity --endpoint-url ${stack.urls.sts}`,
     );
   }
+  if (stack.urls.federation) {
+    say('  4. A working day in the AWS console (web-identity issuance, 8 h): open the "url" this answers');
+    say(`       curl -s -X POST ${base}/console -H "Authorization: Bearer $TOKEN" \\`);
+    say(
+      `            -H 'Content-Type: application/json' -d '{"entitlementId":"sandbox-poweruser","durationSeconds":28800}'`,
+    );
+  }
   say(
     `  Notifications go to ${stack.urls.webhook}${stack.local.webhook ? ' and are printed here as [notify] lines' : ''}.`,
   );
@@ -203,12 +229,13 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop(143));
 
   const port = Number(process.env.PORT ?? 3000);
-  if (!Number.isInteger(port) || port < 1 || port > 65535 - 13)
+  if (!Number.isInteger(port) || port < 1 || port > 65535 - 15)
     await fail(`PORT must be a TCP port, got '${process.env.PORT}'`);
 
   let config: Config;
+  let webIdentity: boolean;
   try {
-    config = localConfig(port);
+    ({ config, webIdentity } = localConfig(port));
   } catch (error) {
     return fail((error as Error).message);
   }
@@ -219,6 +246,12 @@ async function main(): Promise<void> {
   try {
     const stack = await startServices(port, config, flags);
     stops.push(() => stack.stop());
+    // Without the local KMS (--aws-sts), a web-identity entitlement needs a key and an issuer STS can
+    // reach: refuse now rather than fail every vend.
+    if (webIdentity && !stack.env.HALLPASS_SIGNING_KEY_ID && !process.env.HALLPASS_SIGNING_KEY_ID)
+      await fail(
+        `${config.catalogPath} has web-identity entitlements: they need the local STS and KMS, or HALLPASS_SIGNING_KEY_ID and HALLPASS_WEB_IDENTITY_ISSUER (see README, "Issuance modes")`,
+      );
     const notifier = startLocalNotifier({
       audit: {
         client: stack.dynamodb,

@@ -24,10 +24,16 @@ const TEST_ROLES = {
 };
 
 export async function useLocalSts(): Promise<LocalSts> {
-  const base = await loadConfig(DEFAULT_ROLES_FILE);
+  // hallpass's own issuer (the test stack serves its OIDC documents): what web-identity roles trust.
+  const hallpassUrl = process.env.HALLPASS_WEB_IDENTITY_ISSUER;
+  const base = await loadConfig(DEFAULT_ROLES_FILE, hallpassUrl ? { HALLPASS_URL: hallpassUrl } : undefined);
   const sts = await startLocalSts({
     port: 0,
-    config: { callers: base.callers, roles: [...base.roles, ...TEST_ROLES.roles] },
+    config: {
+      callers: base.callers,
+      roles: [...base.roles, ...TEST_ROLES.roles],
+      oidcProviders: base.oidcProviders,
+    },
   });
   process.env.AWS_ENDPOINT_URL_STS = sts.url;
   afterAll(() => sts.close());
