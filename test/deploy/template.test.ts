@@ -1,14 +1,14 @@
 /**
  * The CloudFormation template `npm run package` builds (offline, no AWS account): routes, tables
- * with their protections, and least-privilege roles.
+ * with their protections, least-privilege roles, and the key that signs web-identity tokens.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { ROUTE_NAMES, ROUTES } from '../../lib/http/routes.ts';
 
 interface Resource {
@@ -29,17 +29,25 @@ let dir: string;
 let resources: Record<string, Resource>;
 // biome-ignore lint/suspicious/noExplicitAny: CloudFormation conditions are asserted by evaluation.
 let conditions: Record<string, any>;
+// biome-ignore lint/suspicious/noExplicitAny: stack outputs are asserted path by path.
+let outputs: Record<string, any>;
+
+/** The issuer every packaging below is given: the prod stage has no default one. */
+const ISSUER = 'https://hallpass.example.com';
 
 /**
- * `npm run package` into a temporary directory, with serverless options (`--param`) after the stage.
- * No credentials, no region config, no network: packaging must not need an AWS account.
+ * The environment of a packaging: the catalog given, no credentials, no region config, no network
+ * (packaging must not need an AWS account), and no HALLPASS_* setting of the test run's own (the
+ * template's defaults are under test).
  */
-async function packageTemplate(into: string, ...options: string[]) {
+function packagingEnv(catalog: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    HALLPASS_CATALOG: 'catalog/example.yaml',
+    ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('HALLPASS_'))),
+    HALLPASS_CATALOG: catalog,
     AWS_CONFIG_FILE: '/dev/null',
     AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    SLS_TELEMETRY_DISABLED: '1',
+    SLS_NOTIFICATIONS_MODE: 'off',
   };
   for (const name of [
     'AWS_ACCESS_KEY_ID',
@@ -49,17 +57,36 @@ async function packageTemplate(into: string, ...options: string[]) {
   ]) {
     delete env[name];
   }
+  return env;
+}
+
+/**
+ * `npm run package` of the example catalog into a temporary directory, with serverless options
+ * (`--param`) after the stage and the issuer.
+ */
+async function packageTemplate(into: string, ...options: string[]) {
   await promisify(execFile)(
     'npm',
-    ['run', 'package', '--', '--stage', 'prod', '--package', into, ...options],
-    {
-      env,
-    },
+    [
+      'run',
+      'package',
+      '--',
+      '--stage',
+      'prod',
+      '--package',
+      into,
+      '--param',
+      `webIdentityIssuer=${ISSUER}`,
+      ...options,
+    ],
+    { env: packagingEnv('catalog/example.yaml') },
   );
   return JSON.parse(readFileSync(join(into, 'cloudformation-template-update-stack.json'), 'utf8')) as {
     Resources: Record<string, Resource>;
     // biome-ignore lint/suspicious/noExplicitAny: see `conditions`.
     Conditions?: Record<string, any>;
+    // biome-ignore lint/suspicious/noExplicitAny: see `outputs`.
+    Outputs?: Record<string, any>;
   };
 }
 
@@ -68,14 +95,22 @@ beforeAll(async () => {
   const template = await packageTemplate(dir);
   resources = template.Resources;
   conditions = template.Conditions ?? {};
+  outputs = template.Outputs ?? {};
 }, 180_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
-const statementsOf = (role: Resource): Statement[] =>
-  role.Properties.Policies.flatMap(
-    (p: { PolicyDocument: { Statement: Statement[] } }) => p.PolicyDocument.Statement,
+/** A role's policy statements as CloudFormation deploys them: each Fn::If settled by its condition. */
+// biome-ignore lint/suspicious/noExplicitAny: see `conditions`.
+const statementsOf = (role: Resource, named: Record<string, any> = conditions): Statement[] =>
+  role.Properties.Policies.flatMap((p: { PolicyDocument: { Statement: unknown[] } }) =>
+    p.PolicyDocument.Statement.flatMap((s) => {
+      const choice = (s as { 'Fn::If'?: [string, unknown, unknown] })['Fn::If'];
+      if (!choice) return [s as Statement];
+      const chosen = holds({ Condition: choice[0] }, named) ? choice[1] : choice[2];
+      return (chosen as { Ref?: string }).Ref === 'AWS::NoValue' ? [] : [chosen as Statement];
+    }),
   );
 const actions = (s: Statement) => [s.Action].flat();
 
@@ -141,10 +176,11 @@ describe('the packaged template', () => {
     expect(reviewRole).toContain(updates[0]);
   });
 
-  it("lets the vend function assume exactly the catalog's roles, with tags and SourceIdentity", () => {
+  it("lets the vend function assume exactly the catalog's assume-role roles, with tags and SourceIdentity", () => {
     const catalog = parse(readFileSync('catalog/example.yaml', 'utf8')) as {
-      entitlements: Array<{ roleArn: string }>;
+      entitlements: Array<{ roleArn: string; issuance?: string }>;
     };
+    const assumed = catalog.entitlements.filter((e) => (e.issuance ?? 'assume-role') === 'assume-role');
     const vend = resources.VendFunctionRole as Resource;
     const sts = statementsOf(vend).find((s) => actions(s).includes('sts:AssumeRole'));
     expect(actions(sts as Statement).sort()).toEqual([
@@ -152,7 +188,7 @@ describe('the packaged template', () => {
       'sts:SetSourceIdentity',
       'sts:TagSession',
     ]);
-    expect(sts?.Resource).toEqual(catalog.entitlements.map((e) => e.roleArn));
+    expect(sts?.Resource).toEqual([...new Set(assumed.map((e) => e.roleArn))]);
     expect(resources.CredentialsLambdaFunction?.Properties.Role).toEqual({
       'Fn::GetAtt': ['VendFunctionRole', 'Arn'],
     });
@@ -309,13 +345,16 @@ const render = (value: unknown): unknown => {
   }
   return value;
 };
+/** The vend functions: credentials, and console, which vends before it signs in. */
 const VEND_ARNS = [
   'arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:hallpass-prod-credentials',
   'arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:hallpass-prod-credentials:*',
+  'arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:hallpass-prod-console',
+  'arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:hallpass-prod-console:*',
 ];
 
 describe('who can act as the vend function (issue 19, item 12)', () => {
-  it('trusts Lambda only on behalf of this account, and the vend role only for the credentials function', () => {
+  it('trusts Lambda only on behalf of this account, and the vend role only for the vend functions', () => {
     for (const [id, role] of ofType('AWS::IAM::Role')) {
       const [trust, ...rest] = role.Properties.AssumeRolePolicyDocument.Statement;
       expect(rest, id).toEqual([]);
@@ -326,12 +365,12 @@ describe('who can act as the vend function (issue 19, item 12)', () => {
     expect(render(vendTrust.Condition.ArnLike['aws:SourceArn'])).toEqual(VEND_ARNS);
   });
 
-  it('lets the vend role call STS and write sessions only from inside the credentials function', () => {
+  it('lets the vend role call STS and KMS and write sessions only from inside the vend functions', () => {
     const vend = statementsOf(resources.VendFunctionRole as Resource);
     const guarded = vend.filter((s) =>
-      actions(s).some((a) => a.startsWith('sts:') || a === 'dynamodb:PutItem'),
+      actions(s).some((a) => a.startsWith('sts:') || a.startsWith('kms:') || a === 'dynamodb:PutItem'),
     );
-    expect(guarded).toHaveLength(2);
+    expect(guarded).toHaveLength(3);
     for (const statement of guarded) {
       expect(render(statement.Condition?.ArnLike?.['lambda:SourceFunctionArn'])).toEqual(VEND_ARNS);
     }
@@ -629,4 +668,294 @@ describe('alarms, dashboard, log retention and tracing (issue 16)', () => {
       expect(Number(alarmOn('UpstreamError', all()).Threshold)).toBe(20);
     });
   });
+});
+
+const SIGNING_KEY_ARN = { 'Fn::GetAtt': ['SigningKey', 'Arn'] };
+const kmsStatements = (role: Resource, named = conditions) =>
+  statementsOf(role, named).filter((s) => actions(s).some((a) => a.startsWith('kms:')));
+
+describe('web-identity issuance and the console (issue 11)', () => {
+  it('keeps an RSA 2048 signing key through stack deletion and replacement, with the longest pending window', () => {
+    const key = resources.SigningKey as Resource & { UpdateReplacePolicy?: string };
+    expect(key.Type).toBe('AWS::KMS::Key');
+    expect(key.DeletionPolicy).toBe('Retain');
+    expect(key.UpdateReplacePolicy).toBe('Retain');
+    expect(key.Properties).toMatchObject({
+      KeySpec: 'RSA_2048',
+      KeyUsage: 'SIGN_VERIFY',
+      PendingWindowInDays: 30,
+    });
+    expect(resources.SigningKeyAlias?.Properties).toEqual({
+      AliasName: 'alias/hallpass-prod-signing',
+      TargetKeyId: { Ref: 'SigningKey' },
+    });
+  });
+
+  it('lets the account administer the key, the vend role sign and the OIDC documents read, no one else', () => {
+    const policy = (resources.SigningKey as Resource).Properties.KeyPolicy.Statement as Array<
+      Statement & { Sid: string; Principal: { AWS: unknown } }
+    >;
+    const account = 'arn:aws:iam::${AWS::AccountId}:root';
+    for (const statement of policy) {
+      expect(statement.Effect, statement.Sid).toBe('Allow');
+      expect(render(statement.Principal.AWS), statement.Sid).toBe(account);
+      for (const action of actions(statement)) expect(action, statement.Sid).not.toContain('*');
+    }
+    const [admin, sign, read, ...rest] = policy;
+    expect(rest).toEqual([]);
+    // Management only: neither using the key nor handing its use to others (grants).
+    const administering = actions(admin as Statement);
+    expect(administering).toContain('kms:PutKeyPolicy');
+    expect(administering).toContain('kms:ScheduleKeyDeletion');
+    expect(
+      administering.filter((a) => /Sign|Verify|GetPublicKey|CreateGrant|Decrypt|Encrypt|Generate/.test(a)),
+    ).toEqual([]);
+    expect(actions(sign as Statement)).toEqual(['kms:Sign']);
+    expect(render(sign?.Condition.ArnEquals['aws:PrincipalArn'])).toBe(
+      'arn:aws:iam::${AWS::AccountId}:role/hallpass-prod-vend',
+    );
+    expect(sign?.Condition.StringEquals).toEqual({ 'kms:SigningAlgorithm': 'RSASSA_PKCS1_V1_5_SHA_256' });
+    expect(actions(read as Statement)).toEqual(['kms:GetPublicKey']);
+    expect(render(read?.Condition.ArnEquals['aws:PrincipalArn'])).toBe(
+      'arn:aws:iam::${AWS::AccountId}:role/hallpass-prod-oidc-documents',
+    );
+  });
+
+  it('lets the vend role sign with the signing key alone, RS256 alone, and nothing else in KMS', () => {
+    const kms = kmsStatements(resources.VendFunctionRole as Resource);
+    expect(kms).toHaveLength(1);
+    expect(actions(kms[0] as Statement)).toEqual(['kms:Sign']);
+    expect(kms[0]?.Resource).toEqual([SIGNING_KEY_ARN]);
+    expect(kms[0]?.Condition.StringEquals).toEqual({ 'kms:SigningAlgorithm': 'RSASSA_PKCS1_V1_5_SHA_256' });
+    // No other role may use the key.
+    const others = ofType('AWS::IAM::Role').filter(([id]) => id !== 'VendFunctionRole');
+    const signing = others.filter(([, role]) => statementsOf(role).flatMap(actions).includes('kms:Sign'));
+    expect(signing).toEqual([]);
+  });
+
+  it("gives the OIDC documents' role kms:GetPublicKey on the signing key, and nothing but its logs besides", () => {
+    const role = resources.OidcDocumentsFunctionRole as Resource;
+    expect(statementsOf(role).flatMap(actions).sort()).toEqual([
+      'kms:GetPublicKey',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+    ]);
+    expect(kmsStatements(role)[0]?.Resource).toEqual([SIGNING_KEY_ARN]);
+    for (const id of ['OidcConfigurationLambdaFunction', 'OidcJwksLambdaFunction']) {
+      expect(resources[id]?.Properties.Role, id).toEqual({
+        'Fn::GetAtt': ['OidcDocumentsFunctionRole', 'Arn'],
+      });
+    }
+  });
+
+  it('routes POST /v1/console and the OIDC documents, the documents outside /v1', () => {
+    const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey);
+    expect(routes).toEqual(
+      expect.arrayContaining([
+        'POST /v1/console',
+        'GET /.well-known/openid-configuration',
+        'GET /.well-known/jwks.json',
+      ]),
+    );
+  });
+
+  it('runs the console function as the vend role, with the vend route throttling and its own reserved concurrency', () => {
+    const console = resources.ConsoleLambdaFunction as Resource;
+    expect(console.Properties.Role).toEqual({ 'Fn::GetAtt': ['VendFunctionRole', 'Arn'] });
+    expect(console.Properties.Timeout).toBe(15);
+    expect(console.Properties.ReservedConcurrentExecutions).toBe(20);
+    const stage = resources.HttpApiStage as Resource & { DependsOn?: string[] };
+    expect(stage.Properties.RouteSettings['POST /v1/console']).toEqual(
+      stage.Properties.RouteSettings['POST /v1/credentials'],
+    );
+    expect(stage.DependsOn).toContain('HttpApiRoutePostV1Console');
+  });
+
+  it('hands the functions the issuer and the signing key alias as plain strings', () => {
+    for (const [id, fn] of ofType('AWS::Lambda::Function')) {
+      const variables = fn.Properties.Environment.Variables;
+      expect(variables.HALLPASS_WEB_IDENTITY_ISSUER, id).toBe(ISSUER);
+      expect(variables.HALLPASS_SIGNING_KEY_ID, id).toBe('alias/hallpass-prod-signing');
+      // Empty: lib/config.ts's defaults (sts.amazonaws.com, the signing key alone, AWS's endpoints).
+      for (const name of [
+        'HALLPASS_WEB_IDENTITY_AUDIENCE',
+        'HALLPASS_PUBLISHED_KEY_IDS',
+        'HALLPASS_FEDERATION_URL',
+        'HALLPASS_CONSOLE_HOSTS',
+      ]) {
+        expect(variables[name], `${id} ${name}`).toBe('');
+      }
+    }
+  });
+
+  it('outputs what a target account registers: the issuer URL, the audience and the signing key', () => {
+    const issuer = outputs.WebIdentityIssuerUrl.Value['Fn::If'];
+    expect(holds({ Condition: issuer[0] })).toBe(true);
+    expect(issuer[1]).toBe(ISSUER);
+    // Without an issuer set: the HTTP API's own URL, the one to set it to.
+    expect(render(issuer[2])).toBe('https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}');
+    const audience = outputs.WebIdentityAudience.Value['Fn::If'];
+    expect(holds({ Condition: audience[0] }) ? audience[1] : audience[2]).toBe('sts.amazonaws.com');
+    expect(outputs.SigningKeyArn.Value).toEqual(SIGNING_KEY_ARN);
+  });
+});
+
+/** What a command that must fail printed (serverless prints its errors on stdout). */
+async function failureOf(command: Promise<unknown>): Promise<string> {
+  const error = await command.then(
+    () => expect.fail('the command succeeded'),
+    (e: { stdout?: string; stderr?: string }) => e,
+  );
+  return `${error.stdout ?? ''}${error.stderr ?? ''}`;
+}
+
+interface ResolvedConfig {
+  provider: { environment: Record<string, string> };
+  // biome-ignore lint/suspicious/noExplicitAny: see `conditions`.
+  resources: { Resources: Record<string, Resource>; Conditions: Record<string, any> };
+}
+
+describe('the catalog decides what the vend role may assume (issue 11)', () => {
+  let catalogs: string;
+  const entitlement = (id: string, roleArn: string, issuance: string) => ({
+    id,
+    roleArn,
+    issuance,
+    requesterGroups: ['engineers'],
+    maxDurationSeconds: 3600,
+    defaultDurationSeconds: 900,
+    approval: { required: false },
+  });
+  const READONLY = 'arn:aws:iam::111111111111:role/hallpass-sandbox-readonly';
+  const POWERUSER = 'arn:aws:iam::111111111111:role/hallpass-sandbox-poweruser';
+  const catalog = (name: string, ...entitlements: unknown[]) => {
+    const file = join(catalogs, `${name}.yaml`);
+    writeFileSync(file, stringify({ entitlements }));
+    return file;
+  };
+
+  /** serverless.yml with every variable resolved (`serverless print`: no bundling, a few seconds). */
+  async function resolved(catalogFile: string, stage: string, ...options: string[]): Promise<ResolvedConfig> {
+    const { stdout } = await promisify(execFile)(
+      'npx',
+      ['serverless', 'print', '--format', 'json', '--stage', stage, ...options],
+      { env: packagingEnv(catalogFile), maxBuffer: 16 * 1024 * 1024 },
+    );
+    return JSON.parse(stdout) as ResolvedConfig;
+  }
+  const vendStatements = (config: ResolvedConfig) =>
+    statementsOf(config.resources.Resources.VendFunctionRole as Resource, config.resources.Conditions);
+
+  beforeAll(() => {
+    catalogs = mkdtempSync(join(tmpdir(), 'hallpass-catalogs-'));
+  });
+  afterAll(() => rmSync(catalogs, { recursive: true, force: true }));
+
+  it('grants AssumeRole on the roles of assume-role entitlements, never on a web-identity one', async () => {
+    const mixed = catalog(
+      'mixed',
+      entitlement('sandbox-readonly', READONLY, 'assume-role'),
+      entitlement('sandbox-poweruser', POWERUSER, 'web-identity'),
+    );
+    const config = await resolved(mixed, 'prod', '--param', `webIdentityIssuer=${ISSUER}`);
+    const sts = vendStatements(config).filter((s) => actions(s).some((a) => a.startsWith('sts:')));
+    expect(sts.map((s) => s.Resource)).toEqual([[READONLY]]);
+    const roles = Object.values(config.resources.Resources).filter((r) => r.Type === 'AWS::IAM::Role');
+    expect(JSON.stringify(roles)).not.toContain(POWERUSER);
+  }, 60_000);
+
+  it('gives the vend role no STS permission at all when every entitlement is web-identity', async () => {
+    const webOnly = catalog('web-only', entitlement('sandbox-poweruser', POWERUSER, 'web-identity'));
+    const config = await resolved(webOnly, 'prod', '--param', `webIdentityIssuer=${ISSUER}`);
+    const granted = vendStatements(config).flatMap(actions);
+    expect(granted.filter((a) => a.startsWith('sts:'))).toEqual([]);
+    expect(granted).toContain('kms:Sign');
+  }, 60_000);
+
+  it('refuses to package a web-identity entitlement without an issuer', async () => {
+    const mixed = catalog(
+      'mixed-no-issuer',
+      entitlement('sandbox-readonly', READONLY, 'assume-role'),
+      entitlement('sandbox-poweruser', POWERUSER, 'web-identity'),
+    );
+    const into = mkdtempSync(join(tmpdir(), 'hallpass-package-refused-'));
+    try {
+      const packaging = promisify(execFile)(
+        'npm',
+        ['run', 'package', '--', '--stage', 'prod', '--package', into],
+        { env: packagingEnv(mixed) },
+      );
+      expect(await failureOf(packaging)).toContain(
+        'a web-identity entitlement needs HALLPASS_WEB_IDENTITY_ISSUER (or the webIdentityIssuer param)',
+      );
+    } finally {
+      rmSync(into, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('signs with no key when no issuer is set, so that the functions start (lib/config.ts wants both or neither)', async () => {
+    const assumeOnly = catalog('assume-only', entitlement('sandbox-readonly', READONLY, 'assume-role'));
+    const { environment } = (await resolved(assumeOnly, 'prod')).provider;
+    expect(environment.HALLPASS_WEB_IDENTITY_ISSUER).toBe('');
+    expect(environment.HALLPASS_SIGNING_KEY_ID).toBe('');
+  }, 60_000);
+
+  it('defaults the issuer to the local API on the developer stages (local, dev) only', async () => {
+    const mixed = catalog(
+      'mixed-local',
+      entitlement('sandbox-readonly', READONLY, 'assume-role'),
+      entitlement('sandbox-poweruser', POWERUSER, 'web-identity'),
+    );
+    for (const stage of ['local', 'dev']) {
+      const { environment } = (await resolved(mixed, stage)).provider;
+      expect(environment.HALLPASS_WEB_IDENTITY_ISSUER, stage).toBe('http://127.0.0.1:3000');
+      expect(environment.HALLPASS_SIGNING_KEY_ID, stage).toBe(`alias/hallpass-${stage}-signing`);
+    }
+  }, 60_000);
+
+  it.each([
+    [
+      'an issuer that is not https',
+      ['webIdentityIssuer=http://hallpass.example.com'],
+      /must be an https URL/,
+    ],
+    [
+      'a published key named by alias',
+      [`webIdentityIssuer=${ISSUER}`, 'publishedKeyArns=alias/hallpass-prod-signing'],
+      /not a KMS key ARN/,
+    ],
+  ])(
+    'refuses %s',
+    async (_, params, message) => {
+      const assumeOnly = catalog(
+        'assume-only-refused',
+        entitlement('sandbox-readonly', READONLY, 'assume-role'),
+      );
+      const options = params.flatMap((param) => ['--param', param]);
+      expect(await failureOf(resolved(assumeOnly, 'prod', ...options))).toMatch(message);
+    },
+    60_000,
+  );
+
+  it("lets the OIDC documents' role read the published keys too (rotation)", async () => {
+    const assumeOnly = catalog(
+      'assume-only-published',
+      entitlement('sandbox-readonly', READONLY, 'assume-role'),
+    );
+    const previous = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const config = await resolved(
+      assumeOnly,
+      'prod',
+      '--param',
+      `webIdentityIssuer=${ISSUER}`,
+      '--param',
+      `publishedKeyArns=${previous}`,
+    );
+    const role = config.resources.Resources.OidcDocumentsFunctionRole as Resource;
+    expect(kmsStatements(role, config.resources.Conditions)[0]?.Resource).toEqual([
+      SIGNING_KEY_ARN,
+      previous,
+    ]);
+    expect(config.provider.environment.HALLPASS_PUBLISHED_KEY_IDS).toBe(previous);
+  }, 60_000);
 });
