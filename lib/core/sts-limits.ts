@@ -6,7 +6,8 @@
 
 export const ROLE_ARN =
   /^arn:aws(?:-cn|-us-gov)?:iam::(\d{12}):role\/(?:[\x21-\x7e]{0,510}\/)?([\w+=,.@-]{1,64})$/;
-export const POLICY_ARN = /^arn:aws(?:-cn|-us-gov)?:iam::(\d{12}):policy\/[\x21-\x7e]{1,1000}$/;
+// A customer managed policy (the account's) or an AWS managed one (account `aws`).
+export const POLICY_ARN = /^arn:aws(?:-cn|-us-gov)?:iam::(\d{12}|aws):policy\/[\x21-\x7e]{1,1000}$/;
 export const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 export const SOURCE_IDENTITY = /^[\w+=,.@-]{2,64}$/;
 export const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
@@ -40,7 +41,7 @@ export function checkPolicyArns(arns: readonly string[], roleArn: string): strin
   for (const arn of arns) {
     const match = POLICY_ARN.exec(arn);
     if (!match || arn.length > 2048) return `'${arn}' is not an IAM policy ARN`;
-    if (match[1] !== account) return `'${arn}' is not in the role's account (${account})`;
+    if (match[1] !== account && match[1] !== 'aws') return `'${arn}' is not in the role's account (${account})`;
   }
   return null;
 }

@@ -60,6 +60,7 @@ describe('GET /v1/entitlements', () => {
       id: 'sandbox-readonly',
       description: 'Read-only access to the sandbox account',
       roleArn: 'arn:aws:iam::111111111111:role/hallpass-sandbox-readonly',
+      issuance: 'assume-role',
       maxDurationSeconds: 3600,
       defaultDurationSeconds: 900,
       approval: {
@@ -85,6 +86,11 @@ describe('GET /v1/entitlements', () => {
       canRequest: true,
       canApprove: false,
     });
+    expect(byId['sandbox-poweruser']).toMatchObject({
+      issuance: 'web-identity',
+      maxDurationSeconds: 43200,
+      canRequest: true,
+    });
   });
 
   it('shows an approver only what they may approve, and an on-call member what they may break glass on', async () => {
@@ -93,6 +99,7 @@ describe('GET /v1/entitlements', () => {
       'prod-admin',
       'quorum-two',
       'untrusted-approved',
+      'poweruser-unbound',
     ]);
     expect(approver.body.items[0]).toMatchObject({ canRequest: false, canApprove: true });
     const oncall = await list(['oncall']);

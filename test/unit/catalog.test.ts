@@ -52,7 +52,11 @@ describe('parseCatalog', () => {
 
     const catalog = parseCatalog(document, CATALOG_OPTIONS);
 
-    expect(catalog.entitlements.map((e) => e.id)).toEqual(['sandbox-readonly', 'prod-admin']);
+    expect(catalog.entitlements.map((e) => [e.id, e.issuance])).toEqual([
+      ['sandbox-readonly', 'assume-role'],
+      ['prod-admin', 'assume-role'],
+      ['sandbox-poweruser', 'web-identity'],
+    ]);
   });
 
   it('fills in the approval defaults', () => {
@@ -212,6 +216,13 @@ describe('parseCatalog', () => {
     const error = refusal(withSandbox({ sessionPolicy: policy }));
 
     expect(error.message).toContain(`${SANDBOX}.sessionPolicy: unknown template variable \${foo.bar}`);
+  });
+
+  it("accepts an AWS managed policy ARN beside the role account's own", () => {
+    const arns = ['arn:aws:iam::aws:policy/PowerUserAccess', 'arn:aws:iam::111111111111:policy/boundary'];
+    const catalog = parseCatalog(withSandbox({ policyArns: arns }), CATALOG_OPTIONS);
+
+    expect(entitlementOf(catalog, 'sandbox-readonly').policyArns).toEqual(arns);
   });
 
   it('accepts IAM policy variables in the policy', () => {
