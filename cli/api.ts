@@ -5,6 +5,8 @@
  */
 import {
   ApproveBody,
+  ConsoleRequest,
+  ConsoleResponse,
   CreateRequestBody,
   DenyBody,
   EntitlementList,
@@ -29,6 +31,7 @@ export type AccessRequest = z.infer<typeof Request>;
 export type RequestPage = z.infer<typeof RequestList>;
 export type SessionRecord = z.infer<typeof Session>;
 export type Vended = z.infer<typeof VendResponse>;
+export type ConsoleSignIn = z.infer<typeof ConsoleResponse>;
 
 export type SessionPage = z.infer<typeof SessionList>;
 
@@ -141,6 +144,11 @@ export class Api {
 
   vend(body: unknown, flags?: FlagNames) {
     return this.call('POST', '/credentials', VendResponse, { body: checkBody(VendRequest, body, flags) });
+  }
+
+  /** A session and its console sign-in URL: a bearer secret, which the caller must not store. */
+  console(body: unknown, flags?: FlagNames) {
+    return this.call('POST', '/console', ConsoleResponse, { body: checkBody(ConsoleRequest, body, flags) });
   }
 
   createRequest(body: unknown, flags?: FlagNames) {

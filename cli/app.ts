@@ -4,9 +4,11 @@
  * hint) on stderr with exit 1 (2 for usage errors), never partial output on stdout.
  */
 import { CLI_VERSION } from './api.ts';
+import { systemOpener } from './browser.ts';
 import { configure, login, logout, whoami } from './commands/account.ts';
 import { review, sessions } from './commands/audit.ts';
 import { breakGlass, credentialProcess, env, exec } from './commands/aws.ts';
+import { consoleSignIn } from './commands/console.ts';
 import { approve, cancel, deny, entitlements, request, requests } from './commands/requests.ts';
 import type { Command, Io } from './context.ts';
 import { ApiError, CliError, UsageError } from './errors.ts';
@@ -26,6 +28,7 @@ export const COMMANDS: Command[] = [
   credentialProcess,
   exec,
   env,
+  consoleSignIn,
   breakGlass,
   sessions,
   review,
@@ -44,6 +47,9 @@ function help(): string {
     'options for every command: --profile <name> (or HALLPASS_PROFILE), --json, --help',
     'environment: HALLPASS_URL (API base URL), HALLPASS_TOKEN (bearer token, instead of `hallpass login`),',
     '             HALLPASS_CONFIG_DIR (default $XDG_CONFIG_HOME/hallpass or ~/.config/hallpass), NO_COLOR',
+    '',
+    "Durations (--duration) read as 900, 90m, 8h or 1h30m: up to the entitlement's maximum (1h for",
+    'assume-role entitlements, up to 12h for web-identity ones); the API says when one is too long.',
     '',
     'Start with: hallpass configure --url <api url> --issuer <issuer url>, then hallpass login.',
     'Run `hallpass <command> --help` for its options.',
@@ -101,6 +107,7 @@ export function defaultIo(): Io {
     stdin: process.stdin,
     now: Date.now,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    open: systemOpener(),
   };
 }
 

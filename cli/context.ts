@@ -1,6 +1,7 @@
 /** What a command runs with: its streams, environment, settings, token source and API client. */
 import { Api } from './api.ts';
 import { TokenSource } from './auth.ts';
+import type { Opener } from './browser.ts';
 import { loadSettings, type Settings } from './config.ts';
 import { CliError } from './errors.ts';
 import type { Output } from './output.ts';
@@ -11,6 +12,8 @@ export interface Io {
   stdin: NodeJS.ReadStream;
   now: () => number;
   sleep: (ms: number) => Promise<void>;
+  /** Opens a URL in the browser (`hallpass console`); the system's opener when left out. */
+  open?: Opener;
 }
 
 export interface Command {

@@ -93,15 +93,18 @@ export async function usableRequests(api: Api, entitlementId: string, now: numbe
   return found;
 }
 
-async function vend(context: Context, request: CredentialRequest): Promise<Vended> {
-  const body = {
-    entitlementId: request.entitlementId,
-    ...(request.requestId ? { requestId: request.requestId } : {}),
-    ...(request.durationSeconds !== undefined ? { durationSeconds: request.durationSeconds } : {}),
-  };
-  const flags = { entitlementId: '<entitlement>', requestId: '--request', durationSeconds: '--duration' };
+/**
+ * Calls `call` with the request id given; when none was given and the API answers
+ * approval_required, calls it again with each of the caller's newest approved requests with uses
+ * left, until one is accepted (a 409 means used up or expired since it was listed).
+ */
+export async function withApprovedRequest<T>(
+  context: Pick<Context, 'api' | 'settings' | 'now'>,
+  request: { entitlementId: string; requestId?: string | undefined },
+  call: (requestId: string | undefined) => Promise<T>,
+): Promise<T> {
   try {
-    return await context.api.vend(body, flags);
+    return await call(request.requestId);
   } catch (error) {
     if (!(error instanceof ApiError) || error.code !== 'approval_required' || request.requestId) throw error;
   }
@@ -110,7 +113,7 @@ async function vend(context: Context, request: CredentialRequest): Promise<Vende
   const candidates = await usableRequests(context.api, request.entitlementId, now);
   for (const candidate of candidates) {
     try {
-      return await context.api.vend({ ...body, requestId: candidate.id }, flags);
+      return await call(candidate.id);
     } catch (error) {
       // Used up or expired since it was listed (another terminal?): try the next one.
       if (!(error instanceof ApiError) || error.status !== 409) throw error;
@@ -119,6 +122,20 @@ async function vend(context: Context, request: CredentialRequest): Promise<Vende
   throw new CliError(
     `'${request.entitlementId}' needs an approved request, and you have none with uses left`,
     `ask for one: hallpass request ${request.entitlementId} --reason "<why you need it>" --wait${profileFlag(context.settings)}`,
+  );
+}
+
+function vend(context: Context, request: CredentialRequest): Promise<Vended> {
+  const flags = { entitlementId: '<entitlement>', requestId: '--request', durationSeconds: '--duration' };
+  return withApprovedRequest(context, request, (requestId) =>
+    context.api.vend(
+      {
+        entitlementId: request.entitlementId,
+        ...(requestId ? { requestId } : {}),
+        ...(request.durationSeconds !== undefined ? { durationSeconds: request.durationSeconds } : {}),
+      },
+      flags,
+    ),
   );
 }
 

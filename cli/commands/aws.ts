@@ -43,7 +43,8 @@ Prints credentials in the AWS credential_process format. In ~/.aws/config:
   credential_process = hallpass credential-process sandbox-readonly
 Credentials are cached (0600, in the config dir) and reused until 5 minutes before they expire;
 --no-cache keeps them in memory only. For an entitlement that needs approval, without --request,
-your newest approved request with uses left is used.`;
+your newest approved request with uses left is used. --duration (900, 90m, 8h) may be up to the
+entitlement's maximum: 12h for a web-identity entitlement.`;
 
 export const credentialProcess: Command = {
   name: 'credential-process',
@@ -61,7 +62,8 @@ export const credentialProcess: Command = {
 };
 
 const ENV_USAGE = `usage: hallpass env <entitlement> [--request <id>] [--duration 1h] [--no-cache] [--profile <name>] [--json]
-Prints export lines for a POSIX shell:  eval "$(hallpass env sandbox-readonly)"`;
+Prints export lines for a POSIX shell:  eval "$(hallpass env sandbox-readonly)"
+--duration (900, 90m, 8h) may be up to the entitlement's maximum: 12h for a web-identity entitlement.`;
 
 function exportLines(
   credentials: Pick<AwsCredentials, 'accessKeyId' | 'secretAccessKey' | 'sessionToken' | 'expiration'>,
@@ -115,7 +117,8 @@ export function runWith(command: string[], extra: Record<string, string>, io: Io
 
 const EXEC_USAGE = `usage: hallpass exec <entitlement> [--request <id>] [--duration 1h] [--no-cache] [--profile <name>] -- <command...>
 Runs the command with AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and
-AWS_CREDENTIAL_EXPIRATION set, and exits with its exit code.`;
+AWS_CREDENTIAL_EXPIRATION set, and exits with its exit code. --duration (900, 90m, 8h) may be up to
+the entitlement's maximum: 12h for a web-identity entitlement.`;
 
 export const exec: Command = {
   name: 'exec',

@@ -2,17 +2,19 @@
  * The CLI's pure parts and its file, lock, token and device-flow logic, in process (fake OAuth
  * endpoints on 127.0.0.1 where a server is needed). The real thing end to end is e2e.test.ts.
  */
-import { execFileSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, type spawn } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { checkBody } from '../../cli/api.ts';
 import { run } from '../../cli/app.ts';
 import { parseDuration, parseLimit, parseTime } from '../../cli/args.ts';
 import { TokenSource } from '../../cli/auth.ts';
+import { OPENER_GRACE_MS, openable, openCommand, systemOpener } from '../../cli/browser.ts';
 import { loadSettings, profileName } from '../../cli/config.ts';
 import type { Io } from '../../cli/context.ts';
 import { credentialProcessJson, isFresh, shellQuote } from '../../cli/credentials.ts';
@@ -88,6 +90,10 @@ describe('argument parsing', () => {
     expect(parseDuration('1h')).toBe(3600);
     expect(parseDuration('1h30m')).toBe(5400);
     expect(parseDuration('2d')).toBe(172_800);
+    // No cap of the CLI's own: the entitlement's maximum is the API's to enforce.
+    expect(parseDuration('8h')).toBe(28_800);
+    expect(parseDuration('90m')).toBe(5400);
+    expect(parseDuration('12h')).toBe(43_200);
     for (const bad of ['', '1x', 'h', '1h 30m', '-5m', '1.5h'])
       expect(() => parseDuration(bad)).toThrow(UsageError);
   });
@@ -452,5 +458,92 @@ describe('plain HTTP only to this machine (a bearer token over http to another h
     } finally {
       issuer.close();
     }
+  });
+});
+
+describe('opening the console sign-in link', () => {
+  const URL_WITH_PARAMS =
+    'https://signin.aws.amazon.com/federation?Action=login&Issuer=x&Destination=https%3A%2F%2Fconsole.aws.amazon.com%2F&SigninToken=abc';
+
+  it('runs open on macOS and xdg-open elsewhere, with the URL as one argument and no shell', () => {
+    expect(openCommand(URL_WITH_PARAMS, 'darwin')).toMatchObject({ file: 'open', args: [URL_WITH_PARAMS] });
+    expect(openCommand(URL_WITH_PARAMS, 'linux')).toMatchObject({
+      file: 'xdg-open',
+      args: [URL_WITH_PARAMS],
+    });
+    expect(openCommand(URL_WITH_PARAMS, 'linux').options.shell).toBeUndefined();
+  });
+
+  it('quotes the URL for cmd on Windows, so that its & parameters are not commands', () => {
+    const command = openCommand(URL_WITH_PARAMS, 'win32');
+    expect(command.file).toBe('cmd');
+    expect(command.args).toEqual(['/d', '/s', '/c', `"start "" "${URL_WITH_PARAMS}""`]);
+    expect(command.options.windowsVerbatimArguments).toBe(true);
+  });
+
+  it('opens https links (and http to this machine) only, never one with quotes or spaces', () => {
+    expect(openable(URL_WITH_PARAMS)).toBe(true);
+    expect(openable('http://127.0.0.1:4000/federation?Action=login')).toBe(true);
+    for (const bad of [
+      'http://signin.example.com/',
+      'file:///etc/passwd',
+      'https://a/"&calc',
+      'https://a/ b',
+      '-x',
+    ])
+      expect(openable(bad), bad).toBe(false);
+  });
+
+  /** A spawn that returns a child which does what `behave` tells it. */
+  const fakeSpawn = (behave: (child: EventEmitter) => void) => {
+    const calls: unknown[][] = [];
+    const impl = ((...args: unknown[]) => {
+      calls.push(args);
+      const child = Object.assign(new EventEmitter(), { unref: () => {} });
+      setTimeout(() => behave(child), 1);
+      return child as unknown as ChildProcess;
+    }) as unknown as typeof spawn;
+    return { impl, calls };
+  };
+
+  it('counts a missing opener or a failing one as not opened', async () => {
+    const missing = fakeSpawn((child) =>
+      child.emit('error', Object.assign(new Error('spawn'), { code: 'ENOENT' })),
+    );
+    expect(await systemOpener('linux', missing.impl)(URL_WITH_PARAMS)).toBe(false);
+    const failing = fakeSpawn((child) => child.emit('exit', 3));
+    expect(await systemOpener('linux', failing.impl)(URL_WITH_PARAMS)).toBe(false);
+  });
+
+  it('counts an opener that exits 0, or still runs after the grace period, as opened', async () => {
+    const quick = fakeSpawn((child) => child.emit('exit', 0));
+    expect(await systemOpener('linux', quick.impl)(URL_WITH_PARAMS)).toBe(true);
+    expect(quick.calls[0]?.slice(0, 2)).toEqual(['xdg-open', [URL_WITH_PARAMS]]);
+    vi.useFakeTimers();
+    try {
+      const waiting = fakeSpawn(() => {});
+      const opened = systemOpener('linux', waiting.impl)(URL_WITH_PARAMS);
+      await vi.advanceTimersByTimeAsync(OPENER_GRACE_MS);
+      expect(await opened).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('does not start an opener for a link it may not open', async () => {
+    const never = fakeSpawn(() => {});
+    expect(await systemOpener('linux', never.impl)('http://signin.example.com/')).toBe(false);
+    expect(never.calls).toEqual([]);
+  });
+
+  it('lists console in the help, with its usage', async () => {
+    const help = captureIo();
+    expect(await run(['--help'], help)).toBe(0);
+    expect(help.stdout()).toMatch(/^ {2}console\s+open the AWS console as an entitlement's role$/m);
+    const usage = captureIo();
+    expect(await run(['help', 'console'], usage)).toBe(0);
+    expect(usage.stdout()).toMatch(
+      /^usage: hallpass console <entitlement> \[--request <id>\] \[--duration 8h\]/,
+    );
   });
 });
