@@ -66,7 +66,12 @@ module.exports = {
   signingKeyId: async ({ resolveVariable }) => {
     const issuer = await resolveVariable('self:provider.environment.HALLPASS_WEB_IDENTITY_ISSUER');
     if (issuer === '') return '';
-    return `alias/${await resolveVariable('self:service')}-${await resolveVariable('sls:stage')}-signing`;
+    const stage = await resolveVariable('sls:stage');
+    // npm start (the local stage) names the key it signs with, the local KMS's or the developer's
+    // own. A deployed stage signs with its own key, the only one its vend role may use.
+    const given = await resolveVariable("env:HALLPASS_SIGNING_KEY_ID, ''");
+    if (stage === 'local' && given) return given;
+    return `alias/${await resolveVariable('self:service')}-${stage}-signing`;
   },
   publishedKeyIds: async ({ resolveVariable }) => (await publishedKeys(resolveVariable)).join(','),
   // What the OIDC documents' role may read: this stack's key and the published ones.

@@ -835,11 +835,17 @@ describe('the catalog decides what the vend role may assume (issue 11)', () => {
   };
 
   /** serverless.yml with every variable resolved (`serverless print`: no bundling, a few seconds). */
-  async function resolved(catalogFile: string, stage: string, ...options: string[]): Promise<ResolvedConfig> {
+  async function resolved(
+    catalogFile: string,
+    stage: string,
+    ...options: Array<string | NodeJS.ProcessEnv>
+  ): Promise<ResolvedConfig> {
+    const args = options.filter((o) => typeof o === 'string');
+    const env = Object.assign(packagingEnv(catalogFile), ...options.filter((o) => typeof o !== 'string'));
     const { stdout } = await promisify(execFile)(
       'npx',
-      ['serverless', 'print', '--format', 'json', '--stage', stage, ...options],
-      { env: packagingEnv(catalogFile), maxBuffer: 16 * 1024 * 1024 },
+      ['serverless', 'print', '--format', 'json', '--stage', stage, ...args],
+      { env, maxBuffer: 16 * 1024 * 1024 },
     );
     return JSON.parse(stdout) as ResolvedConfig;
   }
@@ -911,6 +917,19 @@ describe('the catalog decides what the vend role may assume (issue 11)', () => {
       expect(environment.HALLPASS_WEB_IDENTITY_ISSUER, stage).toBe('http://127.0.0.1:3000');
       expect(environment.HALLPASS_SIGNING_KEY_ID, stage).toBe(`alias/hallpass-${stage}-signing`);
     }
+  }, 60_000);
+
+  it("signs with the stage's own key once deployed, whatever key the environment names; locally with that one", async () => {
+    const mixed = catalog(
+      'mixed-key',
+      entitlement('sandbox-readonly', READONLY, 'assume-role'),
+      entitlement('sandbox-poweruser', POWERUSER, 'web-identity'),
+    );
+    const named = { HALLPASS_SIGNING_KEY_ID: 'arn:aws:kms:us-east-1:000000000000:key/local' };
+    const local = await resolved(mixed, 'local', named);
+    expect(local.provider.environment.HALLPASS_SIGNING_KEY_ID).toBe(named.HALLPASS_SIGNING_KEY_ID);
+    const prod = await resolved(mixed, 'prod', named, '--param', `webIdentityIssuer=${ISSUER}`);
+    expect(prod.provider.environment.HALLPASS_SIGNING_KEY_ID).toBe('alias/hallpass-prod-signing');
   }, 60_000);
 
   it.each([
