@@ -124,6 +124,13 @@ function tagConditions(entitlements: readonly Entitlement[]): Condition {
 
 const one = <T>(values: T[]): T | T[] => (values.length === 1 ? (values[0] as T) : values);
 const sourceIdentitySet = { 'sts:SourceIdentity': '*' };
+// Every session hallpass makes carries its session id and principal tags: a session without them
+// (made outside hallpass's audited path) is refused by the role itself. ForAllValues alone passes a
+// request with no tags at all.
+const hallpassTagsSet = {
+  [`aws:RequestTag/${TAG.sessionId}`]: '?*',
+  [`aws:RequestTag/${TAG.principal}`]: '?*',
+};
 
 /**
  * Assume-role trust: the vend role may AssumeRole (with the entitlement's ExternalId when it has
@@ -141,7 +148,7 @@ function assumeRoleStatements(entitlements: readonly Entitlement[], vendRole: st
       Action: 'sts:AssumeRole',
       Condition: {
         ...(externalId === undefined ? {} : { StringEquals: { 'sts:ExternalId': externalId } }),
-        StringLike: sourceIdentitySet,
+        StringLike: { ...sourceIdentitySet, ...hallpassTagsSet },
       },
     }),
   );
@@ -186,6 +193,7 @@ function webIdentityStatement(
       StringLike: {
         [`${provider}:sub`]: one(entitlements.map((e) => `${e.id}:*`)),
         ...sourceIdentitySet,
+        ...hallpassTagsSet,
       },
       ...tags,
     },

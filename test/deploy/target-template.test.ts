@@ -101,6 +101,12 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+// Every hallpass session carries its session id and principal tags; the roles refuse any other.
+const HALLPASS_TAGS = {
+  'aws:RequestTag/hallpass:session-id': '?*',
+  'aws:RequestTag/hallpass:principal': '?*',
+};
+
 describe('npm run target-template', () => {
   it('writes a CloudFormation template: the OIDC provider and one role per catalog role in the account', () => {
     expect(template.AWSTemplateFormatVersion).toBe('2010-09-09');
@@ -144,7 +150,7 @@ describe('npm run target-template', () => {
           Effect: 'Allow',
           Principal: { AWS: VEND_ROLE },
           Action: 'sts:AssumeRole',
-          Condition: { StringLike: { 'sts:SourceIdentity': '*' } },
+          Condition: { StringLike: { 'sts:SourceIdentity': '*', ...HALLPASS_TAGS } },
         },
         {
           Sid: 'HallpassTagSession',
@@ -181,6 +187,7 @@ describe('npm run target-template', () => {
             StringLike: {
               [`${PROVIDER}:sub`]: ['prod-admin:*', 'prod-admin-review:*'],
               'sts:SourceIdentity': '*',
+              ...HALLPASS_TAGS,
             },
             'ForAllValues:StringEquals': {
               'aws:TagKeys': ['hallpass:break-glass', ...BASE_KEYS],
@@ -202,13 +209,13 @@ describe('npm run target-template', () => {
     ]);
     expect(statements[0].Condition).toEqual({
       StringEquals: { 'sts:ExternalId': 'partner-ext-1234' },
-      StringLike: { 'sts:SourceIdentity': '*' },
+      StringLike: { 'sts:SourceIdentity': '*', ...HALLPASS_TAGS },
     });
     // Each mode's tag limit is its own entitlements': the web one's team tag is not the vend role's.
     expect(statements[1].Condition['ForAllValues:StringEquals']['aws:TagKeys']).toEqual(BASE_KEYS);
     expect(statements[3].Condition).toEqual({
       StringEquals: { [`${PROVIDER}:aud`]: 'sts.amazonaws.com' },
-      StringLike: { [`${PROVIDER}:sub`]: 'payments-read:*', 'sts:SourceIdentity': '*' },
+      StringLike: { [`${PROVIDER}:sub`]: 'payments-read:*', 'sts:SourceIdentity': '*', ...HALLPASS_TAGS },
       'ForAllValues:StringEquals': {
         'aws:TagKeys': [...BASE_KEYS, 'team'],
         'sts:TransitiveTagKeys': ['team'],
@@ -311,11 +318,17 @@ describe('buildTargetTemplate', () => {
     ).toEqual([
       [
         'HallpassAssumeRole1',
-        { StringEquals: { 'sts:ExternalId': 'ext-aaaa' }, StringLike: { 'sts:SourceIdentity': '*' } },
+        {
+          StringEquals: { 'sts:ExternalId': 'ext-aaaa' },
+          StringLike: { 'sts:SourceIdentity': '*', ...HALLPASS_TAGS },
+        },
       ],
       [
         'HallpassAssumeRole2',
-        { StringEquals: { 'sts:ExternalId': 'ext-bbbb' }, StringLike: { 'sts:SourceIdentity': '*' } },
+        {
+          StringEquals: { 'sts:ExternalId': 'ext-bbbb' },
+          StringLike: { 'sts:SourceIdentity': '*', ...HALLPASS_TAGS },
+        },
       ],
     ]);
   });
