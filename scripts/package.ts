@@ -1,6 +1,9 @@
 /**
  * `npm run package`: validates the catalog, then builds the deployment artifacts and the
- * CloudFormation template into .serverless/ with no network and no AWS account.
+ * CloudFormation template into .serverless/ with no network and no AWS account. A web-identity
+ * entitlement without an issuer is refused by deploy/web-identity.cjs while serverless resolves its
+ * variables: only there is the issuer's final value known (a --param, HALLPASS_WEB_IDENTITY_ISSUER or
+ * the stage's default), and `serverless deploy` gets the same check.
  */
 import { spawnSync } from 'node:child_process';
 import { loadCatalog } from '../lib/adapters/catalog-file.ts';
