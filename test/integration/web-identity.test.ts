@@ -282,7 +282,8 @@ describe("hallpass's OIDC documents and the tokens it signs", () => {
   it('serves a discovery document whose JWKS verifies a vend token, checked by jose', async () => {
     const { jwtVerify, createRemoteJWKSet, decodeProtectedHeader } = await import('jose');
     const issuer = process.env.HALLPASS_WEB_IDENTITY_ISSUER as string;
-    const discovery = await (await fetch(`${issuer}/.well-known/openid-configuration`)).json();
+    const response = await fetch(`${issuer}/.well-known/openid-configuration`);
+    const discovery = (await response.json()) as { issuer: string; jwks_uri: string };
     expect(discovery).toMatchObject({ issuer, jwks_uri: `${issuer}/.well-known/jwks.json` });
 
     // The claims a vend signs, for a session of this test, through the container's own signer.
