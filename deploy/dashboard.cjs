@@ -33,7 +33,13 @@ module.exports = async ({ resolveVariable }) => {
   const prefix = `${service}-${stage}`;
   const sum = (metric) => `SELECT SUM(${metric}) FROM ${from}`;
   const api = (metric, label) => ['AWS/ApiGateway', metric, 'ApiId', '${HttpApi}', { label }];
-  const vend = (metric) => ['AWS/Lambda', metric, 'FunctionName', `${prefix}-credentials`, { label: metric }];
+  const vend = (metric, fn = 'credentials') => [
+    'AWS/Lambda',
+    metric,
+    'FunctionName',
+    `${prefix}-${fn}`,
+    { label: fn === 'credentials' ? metric : `${metric} (console)` },
+  ];
   const alarms = [
     'audit-tampered',
     'audit-write-failed',
@@ -94,10 +100,16 @@ module.exports = async ({ resolveVariable }) => {
       ],
       { stat: 'Maximum' },
     ),
-    graph('Vend function (credentials): errors, throttles, concurrency', [
+    graph('Vend functions (credentials, console): errors, throttles, concurrency', [
       vend('Errors'),
       vend('Throttles'),
       [...vend('ConcurrentExecutions').slice(0, 4), { label: 'ConcurrentExecutions', stat: 'Maximum' }],
+      vend('Errors', 'console'),
+      vend('Throttles', 'console'),
+      [
+        ...vend('ConcurrentExecutions', 'console').slice(0, 4),
+        { label: 'ConcurrentExecutions (console)', stat: 'Maximum' },
+      ],
     ]),
   ];
 
