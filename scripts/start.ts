@@ -12,7 +12,8 @@
  * default, is the service's own (lib/config.ts).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { loadCatalog } from '../lib/adapters/catalog-file.ts';
@@ -43,6 +44,30 @@ const stops: Array<() => Promise<void> | void> = [];
 let api: ChildProcess | undefined;
 let stopping = false;
 
+/**
+ * One stack per state directory: `.hallpass/npm-start.lock` holds the running one's PID and API URL.
+ * A lock whose process is gone is stale (a killed run) and taken over.
+ */
+const LOCK_FILE = resolve(STATE_DIR, 'npm-start.lock');
+let locked = false;
+
+function running(): { pid: number; api: string } | undefined {
+  try {
+    const lock = JSON.parse(readFileSync(LOCK_FILE, 'utf8')) as { pid: number; api: string };
+    process.kill(lock.pid, 0);
+    return lock;
+  } catch (error) {
+    // EPERM: alive, but another user's.
+    if ((error as NodeJS.ErrnoException).code === 'EPERM') return { pid: -1, api: 'unknown' };
+    return undefined;
+  }
+}
+
+function takeLock(api: string): void {
+  writeFileSync(LOCK_FILE, JSON.stringify({ pid: process.pid, api }));
+  locked = true;
+}
+
 /** Ends serverless-offline, then everything else this script started (last started first), and exits. */
 async function stop(code: number): Promise<never> {
   if (!stopping) {
@@ -64,6 +89,7 @@ async function stop(code: number): Promise<never> {
     // A server's close waits for its keep-alive connections; exiting closes them all anyway.
     const closes = Promise.allSettled(stops.reverse().map((close) => Promise.resolve().then(close)));
     await Promise.race([closes, sleep(2000)]);
+    if (locked) rmSync(LOCK_FILE, { force: true });
   }
   process.exit(code);
 }
@@ -225,8 +251,10 @@ async function main(): Promise<void> {
     options: { fresh: { type: 'boolean', default: false }, 'aws-sts': { type: 'boolean', default: false } },
     strict: true,
   });
+  // Ctrl-C, an IDE's stop button (SIGTERM) and a closed terminal (SIGHUP) all stop everything.
   process.on('SIGINT', () => void stop(130));
   process.on('SIGTERM', () => void stop(143));
+  process.on('SIGHUP', () => void stop(129));
 
   const port = Number(process.env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 1 || port > 65535 - 15)
@@ -240,8 +268,16 @@ async function main(): Promise<void> {
     return fail((error as Error).message);
   }
 
+  const other = running();
+  if (other) {
+    process.stderr.write(
+      `hallpass: a stack is already running in this checkout (PID ${other.pid}, ${other.api}): stop it first (Ctrl-C in its terminal, or kill ${other.pid}), or give this one its own HALLPASS_STATE_DIR and PORT\n`,
+    );
+    process.exit(1);
+  }
   if (flags.fresh) rmSync(STATE_DIR, { recursive: true, force: true });
   mkdirSync(STATE_DIR, { recursive: true });
+  takeLock(`http://127.0.0.1:${port}/v1`);
 
   try {
     const stack = await startServices(port, config, flags);

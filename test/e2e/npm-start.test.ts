@@ -159,6 +159,42 @@ describe('npm start, as a new user runs it', () => {
     expect((wrong as { stderr: string }).stderr).toContain('SignatureDoesNotMatch');
   });
 
+  it('gives a working day in the AWS console: an 8 h web-identity session, whose sign-in link names the role', async () => {
+    const jwt = (await token('--sub', 'alice', '--groups', 'engineers')).trim();
+    const response = await fetch(`${api}/console`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${jwt}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ entitlementId: 'sandbox-poweruser', durationSeconds: 28800 }),
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    const answer = (await response.json()) as {
+      url: string;
+      expiresAt: string;
+      session: Record<string, string>;
+    };
+    expect(answer.session.issuance).toBe('web-identity');
+    expect(Date.parse(answer.expiresAt) - Date.parse(answer.session.issuedAt as string)).toBeGreaterThan(28_700_000);
+    const page = await fetch(answer.url);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain(answer.session.assumedRoleArn);
+    // The sign-in link is a secret: npm start's output never shows it.
+    const signinToken = new URL(answer.url).searchParams.get('SigninToken') as string;
+    expect(stack.output()).not.toContain(signinToken);
+  });
+
+  it('says a stack is already running in this checkout, with its PID and URL, to a second npm start', async () => {
+    const failure = await run('npm', ['start'], { env: userEnv }).catch(
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect((failure as { code: number }).code).not.toBe(0);
+    const stderr = (failure as { stderr: string }).stderr;
+    expect(stderr).toContain('a stack is already running in this checkout');
+    expect(stderr).toContain(api);
+    expect(stderr).not.toMatch(/\n\s+at /);
+    expect(await listening(api)).toBe(true);
+  });
+
   it('refuses an expired dev token with 401 and a JSON error', async () => {
     const jwt = (await token('--sub', 'alice', '--groups', 'engineers', '--expires-in', '-120')).trim();
     const response = await fetch(`${api}/entitlements`, { headers: { authorization: `Bearer ${jwt}` } });
@@ -231,6 +267,18 @@ describe('npm start, as a new user runs it', () => {
     client.destroy();
     expect(Item?.sessionId?.S).toBe(vended.session.id);
   }, 90_000);
+
+  it('stops every process it started on SIGTERM to npm alone (an IDE stop button)', async () => {
+    const urls = [stack.ready[1], ...stack.ready.slice(2, 5)] as string[];
+    const exited = new Promise((resolve) => stack.child.on('exit', resolve));
+    process.kill(stack.child.pid as number, 'SIGTERM');
+    await exited;
+    // npm returns once its script has; the script's own children may take a moment more.
+    for (let i = 0; i < 20 && (await Promise.all(urls.map(listening))).some(Boolean); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    for (const url of urls) expect(await listening(url)).toBe(false);
+  }, 30_000);
 });
 
 describe('npm start, configured', () => {
