@@ -4,12 +4,15 @@
  * the local STS issued and what callers were given:
  *
  * 1. every AccessKeyId the local STS issued has at most one audit record, and exactly one if it was
- *    ever returned to a caller; nothing was returned that STS did not issue, nor returned twice;
+ *    ever handed out: returned to a caller as credentials, or named by a console sign-in URL (whose
+ *    session must be that record's); nothing was handed out that STS did not issue, nor handed out
+ *    twice; a sign-in answer carries no credentials;
  * 2. no request has more consumptions than maxUses, and usesRemaining agrees with them;
  * 3. every consumed use has a trace: the session record of its credentials, an `unissued` entry on
  *    the request, or (when even that write failed) a `request.unissued_unrecorded` log line;
  * 4. approvals come from distinct approvers, never the requester;
- * 5. no secret (SecretAccessKey, SessionToken, bearer token) in a log line, an error body or an item.
+ * 5. no secret (SecretAccessKey, SessionToken, bearer token, hallpass's web-identity token, a
+ *    console SigninToken) in a log line, an error body or an item.
  *
  * No vitest import here: the load script (scripts/load.ts) uses it too.
  */
@@ -18,10 +21,20 @@ import { fromItem } from '../lib/adapters/dynamo-item.ts';
 
 type Item = Record<string, unknown>;
 
+/** A console sign-in handed to a caller: the session its URL opens (no credentials left hallpass). */
+export interface SignIn {
+  sessionId: string;
+  accessKeyId: string;
+}
+
 /** What callers were given and which secrets exist, as the tests and the load script saw them. */
 export class Ledger {
   /** AccessKeyIds returned to callers, in order (a key returned twice appears twice). */
   readonly returned: string[] = [];
+  /** Sessions handed out as console sign-in URLs, in order. */
+  readonly signIns: SignIn[] = [];
+  /** Sign-in answers that carried credentials too (each one a violation). */
+  readonly signInsWithCredentials: string[] = [];
   /** Strings that must never be stored or logged: secrets, session tokens, bearer tokens. */
   readonly secrets = new Set<string>();
   /** Bodies of every error answer. */
@@ -29,21 +42,48 @@ export class Ledger {
   /** Every log line the service wrote while observed. */
   readonly logs: string[] = [];
 
-  /** Records an HTTP answer: credentials it returned, and its body if it is an error. */
+  /**
+   * Records an HTTP answer: the credentials it returned, the console sign-in it handed out (told
+   * apart by shape, `url` and `session`, so the load script needs no route names), or its body if
+   * it is an error.
+   */
   observe(status: number, raw: string): void {
     if (status >= 400) {
       this.errorBodies.push(raw);
       return;
     }
-    if (status !== 200 || !raw.includes('"credentials"')) return;
-    const body = JSON.parse(raw) as {
+    if (status !== 200 || !(raw.includes('"credentials"') || raw.includes('"url"'))) return;
+    let body: {
       credentials?: { accessKeyId?: string; secretAccessKey?: string; sessionToken?: string };
+      url?: unknown;
+      session?: { id?: unknown; accessKeyId?: unknown };
     };
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      return;
+    }
     const credentials = body.credentials;
-    if (!credentials?.accessKeyId) return;
-    this.returned.push(credentials.accessKeyId);
-    if (credentials.secretAccessKey) this.secrets.add(credentials.secretAccessKey);
-    if (credentials.sessionToken) this.secrets.add(credentials.sessionToken);
+    if (credentials?.accessKeyId) {
+      this.returned.push(credentials.accessKeyId);
+      if (credentials.secretAccessKey) this.secrets.add(credentials.secretAccessKey);
+      if (credentials.sessionToken) this.secrets.add(credentials.sessionToken);
+    }
+    if (typeof body.url !== 'string' || !body.session) return;
+    this.signInUrl(body.url);
+    this.signIns.push({ sessionId: String(body.session.id), accessKeyId: String(body.session.accessKeyId) });
+    if (credentials) this.signInsWithCredentials.push(String(body.session.id));
+  }
+
+  /** A console sign-in URL: its SigninToken opens the console as the session until it expires. */
+  signInUrl(url: string): void {
+    let token: string | null = null;
+    try {
+      token = new URL(url).searchParams.get('SigninToken');
+    } catch {
+      // Not a URL: nothing to hold secret.
+    }
+    if (token && token.length >= 20) this.secrets.add(token);
   }
 
   /** A bearer token the caller presented: neither it nor its signature may be logged or stored. */
@@ -61,6 +101,25 @@ export class Ledger {
       if (match[2]) this.secrets.add(match[2]);
     }
   }
+
+  /**
+   * hallpass's own request to STS: the web-identity token it signed for AssumeRoleWithWebIdentity
+   * opens the role to whoever holds it (for its few minutes), so it is a bearer token too.
+   */
+  stsRequest(form: string): void {
+    const token = new URLSearchParams(form).get('WebIdentityToken');
+    if (token) this.token(token);
+  }
+
+  /** The federation endpoint's getSigninToken answer, including one hallpass never passed on. */
+  federationAnswer(json: string): void {
+    try {
+      const token = (JSON.parse(json) as { SigninToken?: unknown } | null)?.SigninToken;
+      if (typeof token === 'string' && token.length >= 20) this.secrets.add(token);
+    } catch {
+      // Not a token answer.
+    }
+  }
 }
 
 export interface InvariantInput {
@@ -74,7 +133,14 @@ export interface InvariantInput {
 
 export interface InvariantReport {
   violations: string[];
-  counts: { issued: number; returned: number; sessions: number; requests: number; consumptions: number };
+  counts: {
+    issued: number;
+    returned: number;
+    signIns: number;
+    sessions: number;
+    requests: number;
+    consumptions: number;
+  };
 }
 
 /** Binary attributes (the cursor key) as base64 strings: the service's converter has no need for them. */
@@ -139,15 +205,25 @@ export async function checkInvariants(input: InvariantInput): Promise<InvariantR
   for (const [key, records] of recordsByKey) {
     if (records.length > 1) violations.push(`${key} has ${records.length} audit records`);
   }
-  const returnedCount = new Map<string, number>();
-  for (const key of ledger.returned) returnedCount.set(key, (returnedCount.get(key) ?? 0) + 1);
-  for (const [key, count] of returnedCount) {
-    if (!issued.has(key))
-      violations.push(`${key} was returned to a caller but the local STS never issued it`);
-    if (count > 1) violations.push(`${key} was returned to callers ${count} times`);
+  // Handed out: as credentials, or as a console sign-in URL for the session of those credentials.
+  const handedOut = new Map<string, number>();
+  for (const key of [...ledger.returned, ...ledger.signIns.map((s) => s.accessKeyId)])
+    handedOut.set(key, (handedOut.get(key) ?? 0) + 1);
+  for (const [key, count] of handedOut) {
+    if (!issued.has(key)) violations.push(`${key} was handed to a caller but the local STS never issued it`);
+    if (count > 1) violations.push(`${key} was handed to callers ${count} times`);
     if ((recordsByKey.get(key)?.length ?? 0) !== 1)
-      violations.push(`${key} was returned to a caller without exactly one audit record (session#${key})`);
+      violations.push(`${key} was handed to a caller without exactly one audit record (session#${key})`);
   }
+  for (const signIn of ledger.signIns) {
+    const record = recordsByKey.get(signIn.accessKeyId)?.[0];
+    if (record && String(record.sessionId) !== signIn.sessionId)
+      violations.push(
+        `a sign-in URL names session ${signIn.sessionId} but the audit record of ${signIn.accessKeyId} is session ${String(record.sessionId)}`,
+      );
+  }
+  for (const id of ledger.signInsWithCredentials)
+    violations.push(`the console sign-in answer of session ${id} carried credentials`);
   const sessionIds = new Map<string, Item>();
   for (const session of sessions) {
     const id = String(session.sessionId);
@@ -231,6 +307,7 @@ export async function checkInvariants(input: InvariantInput): Promise<InvariantR
     counts: {
       issued: issued.size,
       returned: ledger.returned.length,
+      signIns: ledger.signIns.length,
       sessions: sessions.length,
       requests: requests.length,
       consumptions: consumptionCount,

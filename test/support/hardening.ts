@@ -1,14 +1,22 @@
 /**
  * The hardening suite's harness: the test file's own local STS (in process, so every key it issued
  * is known), a fault proxy in front of it (its answers carry the secrets that must never leak) and
- * one in front of dynalite (faults, and a count of every DynamoDB call), isolated tables, the route
- * handlers imported fresh against that wiring, a ledger of what callers were given, and the
- * invariant checker over all of it. Call `startHarness()` in `beforeAll`, and `expectInvariants()`
- * in `afterEach`.
+ * one in front of dynalite (faults, and a count of every DynamoDB call), a local federation endpoint
+ * for the console sign-in with a fault proxy in front of it too (its answers carry SigninTokens),
+ * isolated tables, the route handlers imported fresh against that wiring, a ledger of what callers
+ * were given, and the invariant checker over all of it. Call `startHarness()` in `beforeAll`, and
+ * `expectInvariants()` in `afterEach`.
+ *
+ * The federation endpoint proves credentials by calling the local STS directly, not through the
+ * STS fault proxy: that proxy stands for hallpass's own path to STS, so its exchanges are exactly
+ * hallpass's STS calls (the "a refusal calls no STS" checks count them, and its STS faults hit
+ * hallpass, not AWS's own sign-in service). What the invariants need from the sign-in is on the
+ * federation proxy: every SigninToken the endpoint issued, including one hallpass never passed on.
  */
 import { afterAll, expect, inject, vi } from 'vitest';
 import { NOT_FOUND, ROUTES, type RouteName, type RouteSpec } from '../../lib/http/routes.ts';
 import { type FaultProxy, startFaultProxy } from '../../local/fault-proxy.ts';
+import { startLocalFederation } from '../../local/federation/server.ts';
 import { checkInvariants, type InvariantReport, Ledger, tableSnapshot } from '../../local/invariants.ts';
 import type { LocalSts } from '../../local/sts/server.ts';
 import { type Answer, type Call, invoke } from './api.ts';
@@ -21,6 +29,9 @@ const COVERED = [
   'openapi',
   'entitlements',
   'credentials',
+  'console',
+  'oidc-configuration',
+  'oidc-jwks',
   'requests-create',
   'requests-list',
   'requests-get',
@@ -69,6 +80,10 @@ export interface Harness {
   stsProxy: FaultProxy;
   /** In front of dynalite: AWS_ENDPOINT_URL_DYNAMODB points here. */
   dynamo: FaultProxy;
+  /** In front of the local federation endpoint: HALLPASS_FEDERATION_URL points here. */
+  federation: FaultProxy;
+  /** HALLPASS_FEDERATION_URL as the baseline sets it (through `federation`). */
+  federationUrl: string;
   tables: { audit: string; requests: string };
   ledger: Ledger;
   handlers: Record<HandlerName, Handler>;
@@ -99,6 +114,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const sts = await useLocalSts();
   const stsProxy = await startFaultProxy({ target: sts.url });
   const dynamo = await startFaultProxy({ target: inject('stack').dynamodb });
+  const signIn = await startLocalFederation({ stsUrl: sts.url, session: (id) => sts.session(id) });
+  const federation = await startFaultProxy({ target: new URL(signIn.url).origin });
+  const federationUrl = `${federation.url}${new URL(signIn.url).pathname}`;
   const tables = await useIsolatedTables();
   const baseline: Record<string, string | undefined> = {
     AWS_ENDPOINT_URL_STS: stsProxy.url,
@@ -107,9 +125,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     HALLPASS_REQUESTS_TABLE: tables.requests,
     HALLPASS_ISSUER: inject('stack').issuer,
     HALLPASS_JWKS_URI: undefined,
+    // The test stack's own endpoint would refuse this file's STS's credentials.
+    HALLPASS_FEDERATION_URL: federationUrl,
   };
   afterAll(async () => {
-    await Promise.all([stsProxy.close(), dynamo.close()]);
+    await Promise.all([stsProxy.close(), dynamo.close(), federation.close()]);
+    await signIn.close();
     vi.restoreAllMocks();
   });
 
@@ -130,6 +151,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     sts,
     stsProxy,
     dynamo,
+    federation,
+    federationUrl,
     tables,
     ledger,
     handlers,
@@ -145,6 +168,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     invariants: () => {
       for (const exchange of stsProxy.exchanges()) {
         if (exchange.upstreamBody?.includes('<SecretAccessKey>')) ledger.stsAnswer(exchange.upstreamBody);
+        if (exchange.operation === 'AssumeRoleWithWebIdentity') ledger.stsRequest(exchange.body);
+      }
+      for (const exchange of federation.exchanges()) {
+        if (exchange.upstreamBody?.includes('SigninToken')) ledger.federationAnswer(exchange.upstreamBody);
       }
       return checkInvariants({
         client: dynamodb(),
