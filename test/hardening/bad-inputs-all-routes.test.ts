@@ -1,8 +1,9 @@
 /**
  * SECURITY.md's bad-input table beyond the vend path that test/integration/bad-inputs.test.ts covers:
- * rows 1-2 and 8-12 on every route that takes a body, rows 13-16 on POST /v1/requests, row 23's
- * first half (break glass as a non-member), and the query strings, cursors and path ids of the
- * request routes. Each: its stated status, API.md's JSON error, no STS call, no DynamoDB item changed
+ * rows 1-2 and 8-12 on every route that takes a body (POST /v1/console among them), rows 13-16 on
+ * POST /v1/requests, rows 13-17 on POST /v1/console (the vend's rules), the console's destinations,
+ * row 23's first half (break glass as a non-member), and the query strings, cursors and path ids of
+ * the request routes. Each: its stated status, API.md's JSON error, no STS call, no DynamoDB item changed
  * (and no write reaching dynalite). Rows 19-22 are in test/integration/approval.test.ts; rows 24-25
  * wait for /v1/sessions.
  */
@@ -57,8 +58,18 @@ afterEach(async () => {
   await expectInvariants(h);
 });
 
-/** Sends a request that must be refused, and checks that it changed nothing anywhere. */
-async function refused(route: HandlerName, call: Call, status: number, code: string): Promise<Answer> {
+/**
+ * Sends a request that must be refused, and checks that it changed nothing anywhere. With
+ * `conditionalWrite`, a write that DynamoDB refused (its condition, e.g. "the caller's request") may
+ * have reached dynalite: that attempt is how the refusal is decided, and it changes nothing.
+ */
+async function refused(
+  route: HandlerName,
+  call: Call,
+  status: number,
+  code: string,
+  options: { conditionalWrite?: boolean } = {},
+): Promise<Answer> {
   const before = await h.snapshot();
   const sts = h.stsProxy.exchanges().length;
   const dynamo = h.dynamo.exchanges().length;
@@ -74,7 +85,8 @@ async function refused(route: HandlerName, call: Call, status: number, code: str
   const writes = h.dynamo
     .exchanges()
     .slice(dynamo)
-    .filter((x) => WRITES.has(x.operation ?? ''));
+    .filter((x) => WRITES.has(x.operation ?? ''))
+    .filter((x) => !options.conditionalWrite || x.upstreamStatus === 200);
   expect(
     writes.map((x) => `${x.operation} ${x.table}`),
     'DynamoDB writes',
@@ -85,6 +97,7 @@ async function refused(route: HandlerName, call: Call, status: number, code: str
 
 /** A body each route would accept. */
 const GOOD_BODY: Partial<Record<HandlerName, Record<string, unknown>>> = {
+  console: { entitlementId: 'sandbox-readonly' },
   'requests-create': { entitlementId: 'prod-admin', justification: 'A good reason' },
   'requests-approve': { comment: 'ok' },
   'requests-deny': { reason: 'no' },
@@ -96,6 +109,7 @@ const BODY_ROUTES: Array<[HandlerName, () => Call, Record<string, unknown>]> = H
 ).map((name) => [name, () => routeCall(name, pendingId), GOOD_BODY[name] ?? {}]);
 // The caller for whom each body route would otherwise succeed.
 const CALLER: Record<string, () => string> = {
+  console: () => alice,
   'requests-create': () => alice,
   'requests-approve': () => bob,
   'requests-deny': () => bob,
@@ -262,6 +276,95 @@ describe('POST /v1/requests: rows 13-16', () => {
   ])('%j is 400 naming %s', async (body, path) => {
     const answer = await refused('requests-create', create(body), 400, 'invalid_request');
     expect(answer.body.error.details.map((d: { path: string }) => d.path)).toContain(path);
+  });
+});
+
+describe("POST /v1/console: the vend's refusals, before anything is consumed or issued", () => {
+  const signIn = (body: unknown, token = alice): Call => ({ ...routeCall('console'), token, body });
+
+  it('row 13: an unknown entitlement is 404', async () => {
+    await refused('console', signIn({ entitlementId: 'no-such-thing' }), 404, 'not_found');
+  });
+
+  it("row 14: an entitlement the caller's groups may not request is 403", async () => {
+    const marketing = await tokenFor('mark', { groups: ['marketing'] });
+    await refused('console', signIn({ entitlementId: 'sandbox-readonly' }, marketing), 403, 'forbidden');
+  });
+
+  it.each([899, 43201, '3600', 1.5, null])('row 15: durationSeconds %j is 400', async (durationSeconds) => {
+    const answer = await refused(
+      'console',
+      signIn({ entitlementId: 'sandbox-readonly', durationSeconds }),
+      400,
+      'invalid_request',
+    );
+    expect(answer.body.error.details[0].path).toBe('durationSeconds');
+  });
+
+  it("row 16: a duration above the entitlement's maximum is 400, never clamped", async () => {
+    await refused(
+      'console',
+      signIn({ entitlementId: 'sandbox-poweruser', durationSeconds: 43200 + 1 }),
+      400,
+      'invalid_request',
+    );
+  });
+
+  it('row 17: an entitlement that needs approval, without a requestId, is 403 approval_required', async () => {
+    await refused('console', signIn({ entitlementId: 'prod-admin' }), 403, 'approval_required');
+  });
+
+  it("row 18: someone else's requestId is 404 (the consuming write's condition refuses it)", async () => {
+    const eve = await tokenFor('eve', { groups: ['engineers'] });
+    await refused(
+      'console',
+      signIn({ entitlementId: 'prod-admin', requestId: pendingId }, eve),
+      404,
+      'not_found',
+      { conditionalWrite: true },
+    );
+  });
+
+  it('row 23 (first half): break glass by a caller outside the break-glass groups is 403', async () => {
+    const engineer = await tokenFor('eve', { groups: ['engineers'] });
+    await refused(
+      'console',
+      signIn(
+        { entitlementId: 'prod-admin', breakGlass: { justification: 'INC-1: payments API is down' } },
+        engineer,
+      ),
+      403,
+      'forbidden',
+    );
+  });
+});
+
+describe('POST /v1/console: destinations off the console, each 400 before anything is consumed or issued', () => {
+  it.each<[string, unknown]>([
+    ['a look-alike host under another domain', 'https://console.aws.amazon.com.evil.example/'],
+    ['a javascript: URL', 'javascript:alert(1)'],
+    ['a user name before the console host', 'https://user@console.aws.amazon.com/'],
+    ['plain http', 'http://console.aws.amazon.com/'],
+    ['a 3000-character URL', 'https://console.aws.amazon.com/'.padEnd(3000, 'a')],
+    ['a number', 42],
+    ['an object', { url: 'https://console.aws.amazon.com/' }],
+    ['null', null],
+    ['an empty string', ''],
+    ['a backslash trick', 'https://evil.example\\@console.aws.amazon.com/'],
+    ['a port', 'https://console.aws.amazon.com:8443/'],
+    ['a scheme-relative URL', '//console.aws.amazon.com/'],
+    ['a host that only ends like the console', 'https://evilconsole.aws.amazon.com/'],
+  ])('%s', async (_name, destination) => {
+    // On an entitlement each caller may vend directly: only the destination is wrong.
+    for (const entitlementId of ['sandbox-readonly', 'sandbox-poweruser']) {
+      const answer = await refused(
+        'console',
+        { ...routeCall('console'), token: alice, body: { entitlementId, destination } },
+        400,
+        'invalid_request',
+      );
+      expect(answer.body.error.details.map((d: { path: string }) => d.path)).toContain('destination');
+    }
   });
 });
 
@@ -439,11 +542,11 @@ describe('GET /v1/requests: query strings and cursors', () => {
 describe('deep nesting', () => {
   it('a body of 8000 nested arrays (16 000 bytes, under the 16 KiB limit) is 400, not 500', async () => {
     const rawBody = `${'['.repeat(8000)}${']'.repeat(8000)}`;
-    for (const route of ['credentials', 'requests-create'] as const) {
+    for (const route of ['credentials', 'console', 'requests-create'] as const) {
       await refused(
         route,
         {
-          path: route === 'credentials' ? '/v1/credentials' : '/v1/requests',
+          ...routeCall(route),
           token: alice,
           rawBody,
           headers: { 'content-type': 'application/json' },

@@ -3,8 +3,10 @@
  * headers, Authorization values (valid tokens of several personas among them, so that validation
  * and authorization are reached, not only authentication) and bodies (random JSON, near-valid bodies
  * with forbidden or mistyped fields, prototype keys, deep nesting, sizes around the 16 KiB limit,
- * base64, binary). For every case:
+ * base64, binary; for POST /v1/console, vend bodies with destinations on and off the console hosts).
+ * For every case:
  *   - never a 5xx;
+ *   - a vend or a console sign-in is no-store, and a sign-in answers its URL, never credentials;
  *   - every answer is JSON with an X-Request-Id; every error is API.md's shape with a known code and
  *     the status that code belongs to (401 with WWW-Authenticate), no stack trace, no token echoed;
  *   - a rejected request changes no DynamoDB item (table snapshots compared, and no write reached
@@ -95,7 +97,7 @@ beforeAll(async () => {
 afterAll(() => {
   const byStatus = [...stats.byStatus.entries()].sort(([a], [b]) => a - b);
   process.stderr.write(
-    `fuzz: ${stats.cases} cases; by status ${byStatus.map(([s, n]) => `${s}:${n}`).join(' ')}\n`,
+    `fuzz: ${stats.cases} cases; by status ${byStatus.map(([s, n]) => `${s}:${n}`).join(' ')}; ${h.ledger.returned.length} credentials and ${h.ledger.signIns.length} console sign-ins handed out\n`,
   );
 });
 
@@ -113,11 +115,14 @@ const text = (maxLength = 40) =>
   );
 
 // sandbox-readonly three times: a direct vend is then common enough to exercise STS and the audit
-// write. 'untrusted' is left out: its role refuses hallpass by design (503, tested with the faults).
+// write; sandbox-poweruser is a direct web-identity vend (hallpass signs a token for STS). Left out:
+// 'untrusted' and 'poweruser-unbound', whose roles refuse hallpass by design (503, tested with the
+// faults and in test/integration/web-identity.test.ts).
 const entitlementIds = [
   'sandbox-readonly',
   'sandbox-readonly',
   'sandbox-readonly',
+  'sandbox-poweruser',
   'prod-admin',
   'quorum-two',
   'team-data',
@@ -126,8 +131,27 @@ const entitlementIds = [
   '',
 ];
 
+/** Console destinations: good ones, and each way off the console hosts. */
+const destinations = [
+  'https://console.aws.amazon.com/',
+  'https://us-east-1.console.aws.amazon.com/s3/home?region=us-east-1#',
+  'https://console.aws.amazon.com.evil.example/',
+  'https://evilconsole.aws.amazon.com/',
+  'javascript:alert(1)',
+  'https://user@console.aws.amazon.com/',
+  'https://evil.example\\@console.aws.amazon.com/',
+  'http://console.aws.amazon.com/',
+  'https://console.aws.amazon.com:444/',
+  '//console.aws.amazon.com/',
+  'https://console.aws.amazon.com/\u0000',
+  'https://cönsole.aws.amazon.com/',
+  `https://console.aws.amazon.com/${'a'.repeat(2100)}`,
+  '',
+];
+
 const fieldValue = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom(...entitlementIds) },
+  { weight: 1, arbitrary: fc.constantFrom(...destinations) },
   { weight: 2, arbitrary: fc.constant(null).chain(() => fc.constantFrom(...(ids.length ? ids : ['rnone']))) },
   { weight: 3, arbitrary: text() },
   {
@@ -162,6 +186,7 @@ const FIELDS = [
   'sessionName',
   'sessionPolicy',
   'externalId',
+  'destination',
   '__proto__',
   'constructor',
   'prototype',
@@ -187,26 +212,33 @@ const someId = fc.constant(null).chain(() => fc.constantFrom(...(ids.length ? id
 const duration = fc.constantFrom(900, 1200, 1800, 3600, 3601, 899, 43200);
 const justification = fc.oneof(fc.string({ minLength: 10, maxLength: 60 }), fc.string({ maxLength: 12 }));
 
+/** Valid vend bodies: direct, with a request, break glass. */
+const vendBody = fc.oneof(
+  fc.record(
+    { entitlementId: fc.constantFrom(...entitlementIds), durationSeconds: duration },
+    { requiredKeys: ['entitlementId'] },
+  ),
+  fc.record(
+    { entitlementId: fc.constantFrom(...entitlementIds), requestId: someId, durationSeconds: duration },
+    { requiredKeys: ['entitlementId', 'requestId'] },
+  ),
+  fc.record(
+    {
+      entitlementId: fc.constantFrom(...entitlementIds),
+      breakGlass: fc.record({ justification: fc.string({ minLength: 15, maxLength: 40 }) }),
+      durationSeconds: duration,
+    },
+    { requiredKeys: ['entitlementId', 'breakGlass'] },
+  ),
+);
+
 /** Bodies that are valid, or one field away from it, for each body route: they reach the use cases. */
 const validBody: Partial<Record<HandlerName, fc.Arbitrary<Record<string, unknown>>>> = {
-  credentials: fc.oneof(
-    fc.record(
-      { entitlementId: fc.constantFrom(...entitlementIds), durationSeconds: duration },
-      { requiredKeys: ['entitlementId'] },
-    ),
-    fc.record(
-      { entitlementId: fc.constantFrom(...entitlementIds), requestId: someId, durationSeconds: duration },
-      { requiredKeys: ['entitlementId', 'requestId'] },
-    ),
-    fc.record(
-      {
-        entitlementId: fc.constantFrom(...entitlementIds),
-        breakGlass: fc.record({ justification: fc.string({ minLength: 15, maxLength: 40 }) }),
-        durationSeconds: duration,
-      },
-      { requiredKeys: ['entitlementId', 'breakGlass'] },
-    ),
-  ),
+  credentials: vendBody,
+  // A vend's body, with a destination half of the time (good or bad).
+  console: fc
+    .tuple(vendBody, fc.option(fc.constantFrom(...destinations), { nil: undefined }))
+    .map(([body, destination]) => (destination === undefined ? body : { ...body, destination })),
   'requests-create': fc.record(
     {
       entitlementId: fc.constantFrom(...entitlementIds),
@@ -390,6 +422,7 @@ const pathId = fc.oneof(
 
 const ROUTE_WEIGHT: Record<HandlerName, number> = {
   credentials: 5,
+  console: 4,
   'requests-create': 4,
   'requests-approve': 3,
   'requests-deny': 2,
@@ -399,6 +432,8 @@ const ROUTE_WEIGHT: Record<HandlerName, number> = {
   entitlements: 1,
   health: 1,
   openapi: 1,
+  'oidc-configuration': 1,
+  'oidc-jwks': 1,
   'not-found': 1,
 };
 
@@ -447,60 +482,123 @@ function eventOf(c: FuzzCase): APIGatewayProxyEventV2 {
 
 // ---- the property ------------------------------------------------------------------------------
 
-it(`never answers 5xx, always a known JSON error, and a rejected request changes nothing (${RUNS} cases)`, async () => {
-  let before = await h.snapshot();
-  await fc.assert(
-    fc.asyncProperty(fuzzCase, async (c) => {
-      const issued = h.sts.issuedAccessKeyIds().length;
-      const stsCalls = h.stsProxy.exchanges().length;
-      const dynamoSeen = h.dynamo.exchanges().length;
-      const token = c.authorization?.replace(/^Bearer /, '');
-      if (token && /^[\w-]+\.[\w-]+\.[\w-]*$/.test(token)) h.ledger.token(token);
+let before = '';
 
-      const result = (await (h.handlers[c.route] as (e: unknown, ctx: unknown) => Promise<unknown>)(
-        eventOf(c),
-        lambdaContext(),
-      )) as { statusCode: number; headers?: Record<string, string>; body?: string };
-      const status = result.statusCode;
-      const raw = result.body ?? '';
-      h.ledger.observe(status, raw);
-      stats.cases += 1;
-      stats.byStatus.set(status, (stats.byStatus.get(status) ?? 0) + 1);
-      stats.byRoute.set(c.route, (stats.byRoute.get(c.route) ?? 0) + 1);
-      const headers = Object.fromEntries(
-        Object.entries(result.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
-      );
+/** Runs one case and asserts the property; `before` follows the tables across accepted requests. */
+async function check(c: FuzzCase): Promise<void> {
+  const issued = h.sts.issuedAccessKeyIds().length;
+  const stsCalls = h.stsProxy.exchanges().length;
+  const dynamoSeen = h.dynamo.exchanges().length;
+  const token = c.authorization?.replace(/^Bearer /, '');
+  if (token && /^[\w-]+\.[\w-]+\.[\w-]*$/.test(token)) h.ledger.token(token);
 
-      expect(status, raw).toBeLessThan(500);
-      expect(headers['content-type']).toBe('application/json');
-      expect(headers['x-request-id']).toBeTruthy();
-      const body = JSON.parse(raw);
-      const after = await h.snapshot();
-      if (status < 300) {
-        if (c.route === 'credentials') expect(headers['cache-control']).toBe('no-store');
-        before = after;
-        return;
-      }
-      expect(Object.keys(body)).toEqual(['error']);
-      expect(STATUS_OF_CODE[body.error.code], `${status} ${raw}`).toContain(status);
-      expect(typeof body.error.message).toBe('string');
-      expect(body.error.requestId).toBe(headers['x-request-id']);
-      if (status === 401) expect(headers['www-authenticate']).toBe('Bearer error="invalid_token"');
-      expect(raw).not.toMatch(/\bat .+\.(ts|js|mjs):\d+/);
-      if (token && token.length >= 20) expect(raw).not.toContain(token);
-      // Rejected: no STS call, no write reached dynalite, no item changed. (A catalog entry STS
-      // refuses, such as a packed policy too large, can only be learnt by asking STS: 400, no key.)
-      expect(h.sts.issuedAccessKeyIds().length).toBe(issued);
-      if (!/^STS refused the session/.test(body.error.message))
-        expect(h.stsProxy.exchanges().length).toBe(stsCalls);
-      const writes = h.dynamo
-        .exchanges()
-        .slice(dynamoSeen)
-        .filter((x) => WRITES.has(x.operation ?? '') && x.upstreamStatus === 200);
-      expect(writes.map((x) => `${x.operation} ${x.table}`)).toEqual([]);
-      expect(after).toBe(before);
-    }),
-    { numRuns: RUNS, ...(SEED === undefined ? {} : { seed: SEED }) },
+  const result = (await (h.handlers[c.route] as (e: unknown, ctx: unknown) => Promise<unknown>)(
+    eventOf(c),
+    lambdaContext(),
+  )) as { statusCode: number; headers?: Record<string, string>; body?: string };
+  const status = result.statusCode;
+  const raw = result.body ?? '';
+  h.ledger.observe(status, raw);
+  stats.cases += 1;
+  stats.byStatus.set(status, (stats.byStatus.get(status) ?? 0) + 1);
+  stats.byRoute.set(c.route, (stats.byRoute.get(c.route) ?? 0) + 1);
+  const headers = Object.fromEntries(
+    Object.entries(result.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
   );
-  expect(stats.cases).toBeGreaterThanOrEqual(RUNS);
+
+  expect(status, raw).toBeLessThan(500);
+  expect(headers['content-type']).toBe('application/json');
+  expect(headers['x-request-id']).toBeTruthy();
+  const body = JSON.parse(raw);
+  const after = await h.snapshot();
+  if (status < 300) {
+    if (c.route === 'credentials' || c.route === 'console') expect(headers['cache-control']).toBe('no-store');
+    // A sign-in URL, never the credentials behind it.
+    if (c.route === 'console') expect(Object.keys(body).sort()).toEqual(['expiresAt', 'session', 'url']);
+    before = after;
+    return;
+  }
+  expect(Object.keys(body)).toEqual(['error']);
+  expect(STATUS_OF_CODE[body.error.code], `${status} ${raw}`).toContain(status);
+  expect(typeof body.error.message).toBe('string');
+  expect(body.error.requestId).toBe(headers['x-request-id']);
+  if (status === 401) expect(headers['www-authenticate']).toBe('Bearer error="invalid_token"');
+  expect(raw).not.toMatch(/\bat .+\.(ts|js|mjs):\d+/);
+  if (token && token.length >= 20) expect(raw).not.toContain(token);
+  // Rejected: no STS call, no write reached dynalite, no item changed. (A catalog entry STS
+  // refuses, such as a packed policy too large, can only be learnt by asking STS: 400, no key.)
+  expect(h.sts.issuedAccessKeyIds().length).toBe(issued);
+  if (!/^STS refused the session/.test(body.error.message))
+    expect(h.stsProxy.exchanges().length).toBe(stsCalls);
+  const writes = h.dynamo
+    .exchanges()
+    .slice(dynamoSeen)
+    .filter((x) => WRITES.has(x.operation ?? '') && x.upstreamStatus === 200);
+  expect(writes.map((x) => `${x.operation} ${x.table}`)).toEqual([]);
+  expect(after).toBe(before);
+}
+
+const runs = (numRuns: number) => ({ numRuns, ...(SEED === undefined ? {} : { seed: SEED }) });
+
+it(`never answers 5xx, always a known JSON error, and a rejected request changes nothing (${RUNS} cases)`, async () => {
+  before = await h.snapshot();
+  const from = stats.cases;
+  await fc.assert(fc.asyncProperty(fuzzCase, check), runs(RUNS));
+  expect(stats.cases - from).toBeGreaterThanOrEqual(RUNS);
+}, 600_000);
+
+// Random methods, paths and headers rarely let a call reach a vend: these cases are well formed but
+// for the body, so that the use cases (STS, KMS, the audit write, the federation endpoint) run often.
+const VEND_RUNS = Math.ceil(RUNS / 4);
+/** Two in three: a direct vend an engineer may have, on each issuance mode; else one field off. */
+const wellFormedBody = (route: 'credentials' | 'console') =>
+  fc.oneof(
+    {
+      weight: 2,
+      arbitrary: fc
+        .record(
+          {
+            entitlementId: fc.constantFrom('sandbox-readonly', 'sandbox-poweruser', 'team-data'),
+            durationSeconds: fc.constantFrom(900, 1800, 3600),
+            destination: fc.oneof(
+              { weight: 3, arbitrary: fc.constantFrom(...destinations.slice(0, 2)) },
+              { weight: 1, arbitrary: fc.constantFrom(...destinations) },
+            ),
+          },
+          { requiredKeys: ['entitlementId'] },
+        )
+        .map(({ destination, ...body }) =>
+          JSON.stringify(route === 'console' && destination !== undefined ? { ...body, destination } : body),
+        ),
+    },
+    { weight: 1, arbitrary: nearValid(route) },
+  );
+const vendCase: fc.Arbitrary<FuzzCase> = fc
+  .constantFrom('credentials' as const, 'console' as const)
+  .chain((route) =>
+    fc.record({
+      route: fc.constant<HandlerName>(route),
+      method: fc.constant(undefined),
+      path: fc.constant(undefined),
+      id: fc.constant(undefined),
+      query: fc.constant(undefined),
+      authorization: fc.constant(null).chain(() => fc.constantFrom(...tokens).map((t) => `Bearer ${t}`)),
+      contentType: fc.constant('application/json'),
+      headers: fc.constant({}),
+      body: wellFormedBody(route),
+      base64: fc.constant(false),
+    }),
+  );
+
+it(`holds the same property on well-formed vends and console sign-ins (${VEND_RUNS} cases)`, async () => {
+  before = await h.snapshot();
+  const from = { cases: stats.cases, returned: h.ledger.returned.length, signIns: h.ledger.signIns.length };
+  await fc.assert(fc.asyncProperty(vendCase, check), runs(VEND_RUNS));
+  expect(stats.cases - from.cases).toBeGreaterThanOrEqual(VEND_RUNS);
+  // Two in three bodies are direct vends, half of them by an engineer: with the default runs both
+  // routes hand out dozens (the invariants then check each one's audit record and secrets).
+  if (VEND_RUNS >= 100) {
+    expect(h.ledger.returned.length - from.returned, 'credentials handed out').toBeGreaterThan(0);
+    expect(h.ledger.signIns.length - from.signIns, 'console sign-ins handed out').toBeGreaterThan(0);
+  }
 }, 600_000);

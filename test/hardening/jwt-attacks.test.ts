@@ -4,7 +4,8 @@
  * reaches no use case (no DynamoDB call at all, no STS call) and is logged without the token. Then the
  * JWKS cache: an unknown `kid` costs exactly one refetch and is then rate-limited; a new key is
  * picked up with one refetch; a JWKS that is down, hangs, redirects or serves garbage is 503, never
- * a pass; `jku`/`x5u` URLs are never fetched.
+ * a pass; `jku`/`x5u` URLs are never fetched. The routes without a token (health, OpenAPI, hallpass's
+ * OIDC documents) answer every vector exactly as they answer no Authorization header.
  */
 import { createPublicKey } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -99,6 +100,7 @@ const bearer = (token: string) => `Bearer ${token}`;
 /** What a call needs besides its method and path to succeed, so only authentication can fail. */
 const GOOD: Partial<Record<HandlerName, Partial<Call>>> = {
   credentials: { body: { entitlementId: 'sandbox-readonly' } },
+  console: { body: { entitlementId: 'sandbox-readonly', destination: 'https://console.aws.amazon.com/' } },
   'requests-create': { body: { entitlementId: 'prod-admin', justification: 'Deploy the hotfix now' } },
   'requests-list': { query: { view: 'approvable' } },
   'requests-approve': { body: {} },
@@ -110,6 +112,11 @@ const AUTH_ROUTES: Array<[HandlerName, Call]> = HANDLERS.filter((name) => ROUTE[
   name,
   { ...routeCall(name, 'rabc'), ...GOOD[name] },
 ]);
+
+/** The routes without a token (health, the OpenAPI document, hallpass's OIDC documents for STS). */
+const PUBLIC_ROUTES: Array<[HandlerName, Call]> = HANDLERS.filter(
+  (name) => !ROUTE[name].auth && name !== 'not-found',
+).map((name) => [name, routeCall(name)]);
 
 function withAuthorization(call: Call, authorization: string | undefined): Call {
   const headers = { ...(call.headers ?? {}) };
@@ -296,6 +303,31 @@ describe('every JWT vector is 401 on every authenticated route, reaching no use 
     if (token && token.length > 20) {
       for (const line of h.ledger.logs.slice(logsBefore)) expect(line).not.toContain(token);
     }
+  });
+});
+
+describe('the routes without a token ignore the Authorization header, whatever it carries', () => {
+  it.each(VECTORS)('%s', async (_name, build) => {
+    const authorization = build();
+    const token = authorization?.replace(/^\S+\s+/, '');
+    const before = {
+      jwks: ks.jwksHits(),
+      dynamo: h.dynamo.exchanges().length,
+      sts: h.stsProxy.exchanges().length,
+    };
+    for (const [route, call] of PUBLIC_ROUTES) {
+      if (token) h.ledger.token(token);
+      const plain = await h.call(route, call);
+      const answer = await h.call(route, withAuthorization(call, authorization));
+      expect(answer.status, `${route}: ${answer.raw}`).toBe(200);
+      expect(answer.headers['content-type']).toBe('application/json');
+      expect(answer.headers['www-authenticate']).toBeUndefined();
+      expect(answer.raw).toBe(plain.raw);
+    }
+    // Not even looked at: no JWKS fetch, no DynamoDB or STS call.
+    expect(ks.jwksHits()).toBe(before.jwks);
+    expect(h.dynamo.exchanges().length).toBe(before.dynamo);
+    expect(h.stsProxy.exchanges().length).toBe(before.sts);
   });
 });
 
