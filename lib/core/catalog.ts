@@ -54,6 +54,9 @@ export const MAX_SESSION_SECONDS: Record<Issuance, number> = {
   'web-identity': MAX_DURATION_SECONDS,
 };
 
+/** An AWS region name: us-east-1, us-gov-west-1, cn-northwest-1, eusc-de-east-1. */
+const REGION = /^[a-z]{2,4}(-[a-z]+){1,3}-\d{1,2}$/;
+
 const EntitlementSchema = z.strictObject({
   id: z
     .string()
@@ -63,6 +66,8 @@ const EntitlementSchema = z.strictObject({
   description: z._default(z.string().check(z.maxLength(1000)), ''),
   roleArn: z.string(),
   issuance: z._default(z.enum(ISSUANCE), 'assume-role'),
+  // Where the role's resources are: clients (the CLI's setup-aws, exec, env) default to it.
+  region: z.optional(z.string().check(z.regex(REGION, 'must be an AWS region name such as eu-west-1'))),
   requesterGroups: groupList,
   maxDurationSeconds: seconds,
   defaultDurationSeconds: seconds,

@@ -14,6 +14,7 @@ function view(entitlement: Entitlement, principal: Principal): z.infer<typeof En
     description: entitlement.description,
     roleArn: entitlement.roleArn,
     issuance: entitlement.issuance,
+    ...(entitlement.region ? { region: entitlement.region } : {}),
     maxDurationSeconds: entitlement.maxDurationSeconds,
     defaultDurationSeconds: entitlement.defaultDurationSeconds,
     approval: approval.required
