@@ -19,7 +19,7 @@ import {
   VendRequest,
   VendResponse,
 } from '../lib/schemas.ts';
-import type { z } from '../lib/zod.ts';
+import type * as z from '../lib/zod.ts';
 import type { TokenSource } from './auth.ts';
 import { ApiError, CliError, UsageError } from './errors.ts';
 import { reason } from './oidc.ts';

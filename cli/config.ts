@@ -4,7 +4,7 @@
  * else `HALLPASS_PROFILE`, else `default`. `HALLPASS_URL` overrides the profile's API URL.
  */
 import { join } from 'node:path';
-import { z } from '../lib/zod.ts';
+import * as z from '../lib/zod.ts';
 import { UsageError } from './errors.ts';
 import { configDir, readJsonFile, writePrivateFile } from './files.ts';
 

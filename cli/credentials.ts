@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from '../lib/zod.ts';
+import * as z from '../lib/zod.ts';
 import type { AccessRequest, Api, Vended } from './api.ts';
 import type { TokenSource } from './auth.ts';
 import type { Settings } from './config.ts';

@@ -6,7 +6,7 @@
 
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
-import { z } from '../lib/zod.ts';
+import * as z from '../lib/zod.ts';
 import { normaliseIssuer, type Settings } from './config.ts';
 import { CliError } from './errors.ts';
 import { readJsonFile, removeFile, writePrivateFile } from './files.ts';
