@@ -5,19 +5,22 @@
  * resetting connections; also STS unreachable. For each: the documented status (503 with
  * Retry-After, or 400 for a catalog problem), bounded retries inside the 15 s budget, nothing issued
  * without an audit record, a consumed use recorded as unissued, and a log line naming the STS error
- * without a secret. The invariant checker runs after every test.
+ * without a secret. POST /v1/console meets the same faults with the same outcomes, and never asks the
+ * federation endpoint for a session STS did not issue; web-identity issuance
+ * (AssumeRoleWithWebIdentity) is retried and refused as AssumeRole is. The invariant checker runs
+ * after every test.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { stsError } from '../../local/fault-proxy.ts';
 import { scanTable } from '../../local/invariants.ts';
 import type { Answer } from '../support/api.ts';
-import { expectInvariants, type Harness, logLines, startHarness } from '../support/hardening.ts';
+import { expectInvariants, type Harness, logLines, routeCall, startHarness } from '../support/hardening.ts';
 import { dynamodb } from '../support/tables.ts';
 import { tokenFor } from '../support/tokens.ts';
 
 const VEND_BUDGET_MS = 15_000;
 let h: Harness;
-let from: { sts: number; logs: number; issued: number };
+let from: { sts: number; logs: number; issued: number; federation: number };
 const faults = { injected: 0 };
 
 beforeAll(async () => {
@@ -32,6 +35,7 @@ beforeEach(async () => {
     sts: h.stsProxy.exchanges().length,
     logs: h.ledger.logs.length,
     issued: h.sts.issuedAccessKeyIds().length,
+    federation: h.federation.exchanges().length,
   };
 });
 afterEach(async () => {
@@ -52,11 +56,19 @@ async function vend(body: Record<string, unknown>, sub = 'alice'): Promise<[Answ
   const answer = await h.call('credentials', { path: '/v1/credentials', token: t, body });
   return [answer, Date.now() - started];
 }
-const assumeRoleCalls = () =>
+async function signIn(body: Record<string, unknown>, sub = 'alice'): Promise<[Answer, number]> {
+  const t = await token(sub, ['engineers']);
+  const started = Date.now();
+  const answer = await h.call('console', { ...routeCall('console'), token: t, body });
+  return [answer, Date.now() - started];
+}
+const callsOf = (operation: string) =>
   h.stsProxy
     .exchanges()
     .slice(from.sts)
-    .filter((x) => x.operation === 'AssumeRole');
+    .filter((x) => x.operation === operation);
+const assumeRoleCalls = () => callsOf('AssumeRole');
+const federationCalls = () => h.federation.exchanges().slice(from.federation);
 
 function expect503(answer: Answer, elapsed: number, retryAfter?: number) {
   expect(answer.status, answer.raw).toBe(503);
@@ -198,6 +210,146 @@ describe('STS errors from the fault proxy, in STS XML', () => {
     expect503(answer, elapsed);
     expect(elapsed).toBeLessThan(5000);
   });
+});
+
+describe('POST /v1/console meets the same STS faults, and the federation endpoint is never asked', () => {
+  it.each<[string, () => void, number, number, number | undefined]>([
+    [
+      'Throttling on every call',
+      () => h.sts.setFault({ action: 'AssumeRole', code: 'Throttling' }),
+      503,
+      3,
+      2,
+    ],
+    [
+      'AccessDenied (the trust policy)',
+      () => h.sts.setFault({ action: 'AssumeRole', code: 'AccessDenied' }),
+      503,
+      1,
+      30,
+    ],
+    [
+      'InternalFailure (HTTP 500)',
+      () =>
+        h.stsProxy.setFaults([
+          { operation: 'AssumeRole', action: stsError('InternalFailure', 'An internal error occurred', 500) },
+        ]),
+      503,
+      3,
+      undefined,
+    ],
+    [
+      'MalformedPolicyDocument (a catalog problem)',
+      () =>
+        h.stsProxy.setFaults([
+          {
+            operation: 'AssumeRole',
+            action: stsError('MalformedPolicyDocument', 'Syntax errors in policy.'),
+          },
+        ]),
+      400,
+      1,
+      undefined,
+    ],
+    [
+      'connection reset on every call',
+      () => h.stsProxy.setFaults([{ operation: 'AssumeRole', action: { kind: 'reset' } }]),
+      503,
+      3,
+      undefined,
+    ],
+  ])(
+    '%s: %i after %i attempt(s), nothing issued or written',
+    async (_name, arrange, status, tries, retryAfter) => {
+      arrange();
+      const before = await h.snapshot();
+      const [answer, elapsed] = await signIn({ entitlementId: 'sandbox-readonly' });
+      expect(answer.status, answer.raw).toBe(status);
+      if (status === 503) expect503(answer, elapsed, retryAfter);
+      else expect(answer.body.error.code).toBe('invalid_request');
+      expect(answer.body.url).toBeUndefined();
+      expect(assumeRoleCalls()).toHaveLength(tries);
+      expect(h.sts.issuedAccessKeyIds()).toHaveLength(from.issued);
+      expect(await h.snapshot()).toBe(before);
+      expect(federationCalls()).toEqual([]);
+    },
+  );
+
+  it('Throttling twice, then issued: the sign-in URL arrives inside the budget', async () => {
+    h.sts.setFault({ action: 'AssumeRole', code: 'Throttling', times: 2 });
+    const [answer, elapsed] = await signIn({ entitlementId: 'sandbox-readonly' });
+    expect(answer.status, answer.raw).toBe(200);
+    expect(assumeRoleCalls()).toHaveLength(3);
+    expect(federationCalls()).toHaveLength(1);
+    expect(elapsed).toBeLessThan(VEND_BUDGET_MS);
+  });
+
+  it('with an approved request, Throttling throughout: 503, and the consumed use is recorded as unissued', async () => {
+    const created = await h.call('requests-create', {
+      ...routeCall('requests-create'),
+      token: await token('alice', ['engineers']),
+      body: { entitlementId: 'prod-admin', justification: 'Deploy the payments hotfix' },
+    });
+    const id = created.body.id as string;
+    await h.call('requests-approve', {
+      ...routeCall('requests-approve', id),
+      token: await token('bob', ['approvers']),
+    });
+    h.sts.setFault({ action: 'AssumeRole', code: 'Throttling' });
+    const [answer, elapsed] = await signIn({ entitlementId: 'prod-admin', requestId: id });
+    expect503(answer, elapsed);
+    const item = (await scanTable(dynamodb(), h.tables.requests)).find((i) => i.id === id);
+    expect(item).toMatchObject({ usesRemaining: 0, unissued: [{ reason: 'UpstreamUnavailableError' }] });
+    expect(federationCalls()).toEqual([]);
+  });
+
+  it('STS unreachable: 503 quickly', async () => {
+    await h.coldStart({ AWS_ENDPOINT_URL_STS: 'http://127.0.0.1:9' });
+    const [answer, elapsed] = await signIn({ entitlementId: 'sandbox-poweruser' });
+    expect503(answer, elapsed);
+    expect(elapsed).toBeLessThan(5000);
+    expect(federationCalls()).toEqual([]);
+  });
+});
+
+describe('web-identity issuance (AssumeRoleWithWebIdentity) meets the same STS faults', () => {
+  it.each(['credentials', 'console'] as const)(
+    '%s: InternalFailure on every call is 503 after 3 attempts, nothing issued',
+    async (route) => {
+      h.stsProxy.setFaults([
+        {
+          operation: 'AssumeRoleWithWebIdentity',
+          action: stsError('InternalFailure', 'An internal error occurred', 500),
+        },
+      ]);
+      const body = { entitlementId: 'sandbox-poweruser' };
+      const [answer, elapsed] = route === 'credentials' ? await vend(body) : await signIn(body);
+      expect503(answer, elapsed);
+      expect(callsOf('AssumeRoleWithWebIdentity')).toHaveLength(3);
+      expect(h.sts.issuedAccessKeyIds()).toHaveLength(from.issued);
+      expect(federationCalls()).toEqual([]);
+    },
+  );
+
+  it.each(['credentials', 'console'] as const)(
+    '%s: a web-identity token STS refuses (InvalidIdentityToken) is 503, not retried',
+    async (route) => {
+      h.stsProxy.setFaults([
+        {
+          operation: 'AssumeRoleWithWebIdentity',
+          action: stsError(
+            'InvalidIdentityToken',
+            "Couldn't retrieve verification key from your identity provider",
+          ),
+        },
+      ]);
+      const body = { entitlementId: 'sandbox-poweruser' };
+      const [answer, elapsed] = route === 'credentials' ? await vend(body) : await signIn(body);
+      expect503(answer, elapsed);
+      expect(callsOf('AssumeRoleWithWebIdentity')).toHaveLength(1);
+      expect(h.sts.issuedAccessKeyIds()).toHaveLength(from.issued);
+    },
+  );
 });
 
 describe('the time budget', () => {
