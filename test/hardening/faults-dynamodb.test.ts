@@ -3,8 +3,10 @@
  * DynamoDB's own JSON error shapes, connection resets, delays) and by pointing the service at a port
  * where nothing listens (dynalite stopped). For each: bounded retries (the SDK's 3 attempts) inside
  * the Lambda's time budget, then 503 with Retry-After; no credentials without an audit record; no
- * approval use lost without a trace; a log line that says what failed, without a secret. The
- * invariant checker runs after every test.
+ * approval use lost without a trace; a log line that says what failed, without a secret. POST
+ * /v1/console meets the vend's faults with the vend's outcomes, and asks the federation endpoint for
+ * nothing that is not audited. The routes without DynamoDB (health, the OIDC documents) keep working
+ * when it is down. The invariant checker runs after every test.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { dynamoError, type Exchange, type FaultRule } from '../../local/fault-proxy.ts';
@@ -20,7 +22,7 @@ const BUDGET_MS = 10_000;
 const MAX_ATTEMPTS = 3;
 
 let h: Harness;
-let from: { exchanges: number; logs: number; issued: number };
+let from: { exchanges: number; logs: number; issued: number; federation: number };
 const faults = { injected: 0 };
 
 beforeAll(async () => {
@@ -36,6 +38,7 @@ beforeEach(async () => {
     exchanges: h.dynamo.exchanges().length,
     logs: h.ledger.logs.length,
     issued: h.sts.issuedAccessKeyIds().length,
+    federation: h.federation.exchanges().length,
   };
 });
 afterEach(async () => {
@@ -73,6 +76,10 @@ const vendWith = async (requestId: string, sub = 'alice') =>
       body: { entitlementId: 'prod-admin', requestId },
     }),
   );
+
+const signIn = async (body: Record<string, unknown>, sub = 'alice') =>
+  timed(async () => h.call('console', { ...routeCall('console'), token: await token(sub, ENGINEER), body }));
+const federationCalls = () => h.federation.exchanges().slice(from.federation);
 
 async function approvedRequest(requester = 'alice'): Promise<string> {
   const created = await h.call('requests-create', {
@@ -406,11 +413,93 @@ describe('dynalite stopped (nothing listens on the endpoint)', () => {
   it('the routes that need no DynamoDB keep working', async () => {
     await stopped();
     expect((await h.call('health', { path: '/v1/health' })).status).toBe(200);
+    for (const route of ['oidc-configuration', 'oidc-jwks'] as const) {
+      expect((await h.call(route, routeCall(route))).status).toBe(200);
+    }
     const answer = await h.call('entitlements', {
       path: '/v1/entitlements',
       token: await token('ivy', ENGINEER),
     });
     expect(answer.status).toBe(200);
+  });
+});
+
+describe('POST /v1/console meets the same DynamoDB faults as a vend', () => {
+  it.each([
+    ['assume-role', 'sandbox-readonly'],
+    ['web-identity', 'sandbox-poweruser'],
+  ])(
+    'the audit write is throttled throughout (%s): 503, the key STS issued is never used nor returned, no sign-in asked for',
+    async (_mode, entitlementId) => {
+      h.dynamo.setFaults([audit(dynamoError('ThrottlingException'))]);
+      const [answer, elapsed] = await signIn({ entitlementId });
+      expect503(answer, elapsed, VEND_BUDGET_MS);
+      expect(answer.body.url).toBeUndefined();
+      expect(attempts('PutItem', h.tables.audit)).toBe(MAX_ATTEMPTS);
+      const minted = h.sts.issuedAccessKeyIds().slice(from.issued);
+      expect(minted).toHaveLength(1);
+      const unaudited = logLines(h, from.logs).find((l) => l.event === 'credentials.unaudited');
+      expect(unaudited?.accessKeyId).toBe(minted[0]);
+      expectLogged(answer, /audit record could not be written \(ThrottlingException\)/);
+      expect(federationCalls()).toEqual([]);
+    },
+  );
+
+  it('the audit record landed but its answer was lost: 503 (fails closed), no sign-in asked for', async () => {
+    h.dynamo.setFaults([audit({ kind: 'reset', when: 'after' }, { times: 1 })]);
+    const [answer, elapsed] = await signIn({ entitlementId: 'sandbox-readonly' });
+    expect503(answer, elapsed, VEND_BUDGET_MS);
+    expect(federationCalls()).toEqual([]);
+  });
+
+  it('throttled twice, then accepted: the sign-in URL names the audited session', async () => {
+    h.dynamo.setFaults([audit(dynamoError('ThrottlingException'), { times: 2 })]);
+    const [answer, elapsed] = await signIn({ entitlementId: 'sandbox-readonly' });
+    expect(answer.status, answer.raw).toBe(200);
+    expect(elapsed).toBeLessThan(VEND_BUDGET_MS);
+    const records = (await scanTable(dynamodb(), h.tables.audit)).filter(
+      (item) => item.kind === 'session' && item.sessionId === answer.body.session.id,
+    );
+    expect(records).toHaveLength(1);
+  });
+
+  it('the consuming write is throttled: 503, nothing consumed, no STS call, no sign-in asked for', async () => {
+    const id = await approvedRequest();
+    mark();
+    h.dynamo.setFaults([
+      {
+        operation: 'UpdateItem',
+        table: h.tables.requests,
+        match: isConsume,
+        action: dynamoError('ProvisionedThroughputExceededException'),
+      },
+    ]);
+    const stsBefore = h.stsProxy.exchanges().length;
+    const [answer, elapsed] = await signIn({ entitlementId: 'prod-admin', requestId: id });
+    expect503(answer, elapsed, VEND_BUDGET_MS);
+    expect(attempts('UpdateItem', h.tables.requests, isConsume)).toBe(MAX_ATTEMPTS);
+    expect(h.stsProxy.exchanges().length).toBe(stsBefore);
+    expect((await storedRequest(id))?.usesRemaining).toBe(1);
+    expect(federationCalls()).toEqual([]);
+  });
+
+  it('the audit write fails after the use was consumed: 503, and the request records the unissued use', async () => {
+    const id = await approvedRequest();
+    h.dynamo.setFaults([audit(dynamoError('ThrottlingException'))]);
+    const [answer, elapsed] = await signIn({ entitlementId: 'prod-admin', requestId: id });
+    expect503(answer, elapsed, VEND_BUDGET_MS);
+    expect((await storedRequest(id))?.unissued).toEqual([
+      { sessionId: expect.any(String), at: expect.any(String), reason: 'UpstreamUnavailableError' },
+    ]);
+    expect(federationCalls()).toEqual([]);
+  });
+
+  it('dynalite stopped: STS issues, the audit write cannot happen, no sign-in asked for (503)', async () => {
+    await h.coldStart({ AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:9' });
+    const [answer, elapsed] = await signIn({ entitlementId: 'sandbox-readonly' });
+    expect503(answer, elapsed, VEND_BUDGET_MS);
+    expect(logLines(h, from.logs).some((l) => l.event === 'credentials.unaudited')).toBe(true);
+    expect(federationCalls()).toEqual([]);
   });
 });
 
