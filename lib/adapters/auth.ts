@@ -1,6 +1,7 @@
 /**
  * Bearer token -> Principal. jose verifies the signature with a key from the issuer's JWKS (fetched
- * once per container, refetched at most once per cooldown for an unknown `kid`), the algorithm
+ * once per container, or read from the store of lib/adapters/jwks-store.ts while it is younger than
+ * JWKS_MAX_AGE_MS; refetched at most once per cooldown for an unknown `kid`), the algorithm
  * against an allowlist of asymmetric algorithms, and iss, aud, exp and nbf with 60 s of tolerance;
  * then hallpass's own rules: a bounded lifetime (a stolen token must not work for a year), no `iat`
  * in the future, and an `email` claim that counts for identity only when the issuer verified it.
@@ -8,9 +9,19 @@
  * from the issuer (discovery, JWKS) is timed and a failed one counted, as dependency `jwks`.
  */
 import { createHash } from 'node:crypto';
-import { createRemoteJWKSet, customFetch, decodeProtectedHeader, type JWTPayload, jwtVerify } from 'jose';
+import {
+  createRemoteJWKSet,
+  customFetch,
+  decodeProtectedHeader,
+  type JSONWebKeySet,
+  type JWKSCacheInput,
+  type JWTPayload,
+  jwksCache,
+  jwtVerify,
+} from 'jose';
 import type { Principal } from '../core/principal.ts';
 import { UnauthenticatedError, UpstreamUnavailableError } from '../errors.ts';
+import { type JwksStore, publicKeys, type StoredJwks } from './jwks-store.ts';
 import type { Metrics } from './metrics.ts';
 
 export interface AuthSettings {
@@ -199,29 +210,108 @@ export function verifiedTokens(size: number, maxAge: number) {
   };
 }
 
+/** Keys fetched less than this long ago are used without asking the issuer (jose's own default). */
+export const JWKS_MAX_AGE_MS = 600_000;
+
+export interface AuthenticatorOptions {
+  /** Start getting the keys at construction (container init): from the store, else the issuer. */
+  prefetch?: boolean;
+  /**
+   * Where the issuer's JWKS is kept between containers (lib/adapters/jwks-store.ts): read once at
+   * construction, used while younger than JWKS_MAX_AGE_MS, written back after each fetch from the
+   * issuer. Unset: every container asks the issuer.
+   */
+  store?: JwksStore | undefined;
+}
+
+/**
+ * The issuer's JWKS, fetched now (for the scheduled refresh of the store): from the configured URI,
+ * else the discovered one; a redirect is not followed; only public asymmetric keys are kept.
+ */
+export async function fetchIssuerJwks(
+  settings: Pick<AuthSettings, 'issuer' | 'jwksUri'>,
+  metrics?: Metrics,
+): Promise<StoredJwks> {
+  const jwksUri =
+    settings.jwksUri ?? (await discoverJwksUri(settings.issuer, measuredFetch('discovery', metrics)));
+  const response = await measuredFetch('jwks', metrics)(jwksUri, {
+    redirect: 'manual',
+    signal: AbortSignal.timeout(3000),
+    headers: { accept: 'application/json, application/jwk-set+json' },
+  });
+  if (response.status !== 200) throw new Error(`the JWKS answered ${response.status}`);
+  const jwks = publicKeys(await response.json());
+  if (!jwks) throw new Error('the JWKS has no public keys');
+  return { issuer: settings.issuer, jwksUri, fetchedAt: Date.now(), jwks };
+}
+
 /** Builds the authenticate function once per container: the JWKS cache lives in its closure. */
 export function createAuthenticator(
   settings: AuthSettings,
   metrics?: Metrics,
-  options: { prefetch?: boolean } = {},
+  options: AuthenticatorOptions = {},
 ): Authenticate {
   const fetchKeys = measuredFetch('jwks', metrics);
   const fetchDiscovery = measuredFetch('discovery', metrics);
+  const { store } = options;
+  // The JWKS URI: configured, or discovered at the first fetch and kept (a failed discovery is not).
+  let located: Promise<string> | undefined;
+  const locate = (): Promise<string> => {
+    if (!located) {
+      const discovery = settings.jwksUri
+        ? Promise.resolve(settings.jwksUri)
+        : discoverJwksUri(settings.issuer, fetchDiscovery);
+      located = discovery;
+      discovery.catch(() => {
+        if (located === discovery) located = undefined;
+      });
+    }
+    return located;
+  };
+
+  // jose's cache of the key set (its `uat`: when it was fetched from the issuer): seeded from the
+  // store when that holds a usable set, updated by jose after each fetch, then written back.
+  const cache: { uat?: number; jwks?: JSONWebKeySet } = {};
+  let persistedAt: number | undefined;
+  const persist = async (): Promise<void> => {
+    const { uat, jwks } = cache;
+    if (!store || uat === undefined || uat === persistedAt || !jwks) return;
+    persistedAt = uat;
+    try {
+      await store.write({ issuer: settings.issuer, jwksUri: await locate(), fetchedAt: uat, jwks });
+    } catch {
+      // A cache write: the next fetch tries again. The DynamoDB client counts its own failures.
+    }
+  };
+  const seed = async (): Promise<void> => {
+    if (!store) return;
+    try {
+      const stored = await store.read({
+        issuer: settings.issuer,
+        jwksUri: settings.jwksUri,
+        maxAgeMs: JWKS_MAX_AGE_MS,
+      });
+      if (!stored) return;
+      cache.uat = stored.fetchedAt;
+      cache.jwks = stored.jwks as JSONWebKeySet;
+      persistedAt = stored.fetchedAt;
+    } catch {
+      // Unreadable: the issuer it is, as without a store.
+    }
+  };
   let keys: Promise<KeySource> | undefined;
   const keySource = (): Promise<KeySource> => {
-    keys ??= (
-      settings.jwksUri ? Promise.resolve(settings.jwksUri) : discoverJwksUri(settings.issuer, fetchDiscovery)
-    ).then((uri) =>
-      createRemoteJWKSet(new URL(uri), {
+    keys ??= seed().then(() =>
+      // The URL jose is given only names the set: every fetch goes to the configured or discovered
+      // URI (the stored one is never fetched).
+      createRemoteJWKSet(new URL(settings.jwksUri ?? settings.issuer), {
         timeoutDuration: 3000,
         cooldownDuration: COOLDOWN_MS,
-        [customFetch]: fetchKeys,
+        cacheMaxAge: JWKS_MAX_AGE_MS,
+        [jwksCache]: cache as JWKSCacheInput,
+        [customFetch]: async (_url: string, init: RequestInit) => fetchKeys(await locate(), init),
       }),
     );
-    // A failed discovery is not cached: the next request tries again.
-    keys.catch(() => {
-      keys = undefined;
-    });
     return keys;
   };
 
@@ -240,14 +330,13 @@ export function createAuthenticator(
   const resolveKey = async (...args: Parameters<KeySource>) => {
     const [header] = args;
     const recentlyFailed = Date.now() - failedAt < COOLDOWN_MS;
-    if (keys === undefined && recentlyFailed) throw unavailable(undefined);
-    const source = await keySource().catch((error: unknown) => {
-      failedAt = Date.now();
-      throw unavailable(error);
-    });
+    const source = await keySource();
     fetchedKeys = source;
     publishedKids = undefined;
-    const cached = source.jwks()?.keys.some((key) => key.kid === header?.kid) ?? false;
+    const current = source.jwks();
+    // No keys yet (the first fetch, or discovery, failed): no new attempt within the cooldown.
+    if (current === undefined && recentlyFailed) throw unavailable(undefined);
+    const cached = current?.keys.some((key) => key.kid === header?.kid) ?? false;
     if (!cached && recentlyFailed) throw unavailable(undefined);
     try {
       return await source(...args);
@@ -257,17 +346,19 @@ export function createAuthenticator(
       throw unavailable(error);
     } finally {
       publishedKids = undefined;
+      await persist();
     }
   };
 
-  // Prefetch (at container init): discovery and the JWKS fetch start now, so that their round trips
-  // overlap the rest of the cold start. It is the fetch the first request would have made, made
-  // earlier (jose shares a fetch in flight), not an extra one: a failure counts as one, so requests
-  // within the cooldown answer 503 without asking the issuer again, and the first one after it
-  // fetches again. The failure is not kept beyond that, and never rejects unhandled.
+  // Prefetch (at container init): the store is read, or else discovery and the JWKS fetch start now,
+  // so that their round trips overlap the rest of the cold start. It is the fetch the first request
+  // would have made, made earlier (jose shares a fetch in flight), not an extra one: a failure counts
+  // as one, so requests within the cooldown answer 503 without asking the issuer again, and the first
+  // one after it fetches again. The failure is not kept beyond that, and never rejects unhandled.
   if (options.prefetch) {
     keySource()
-      .then((source) => source.reload())
+      .then((source) => (source.fresh ? undefined : source.reload()))
+      .then(persist)
       .catch(() => {
         failedAt = Date.now();
       });
