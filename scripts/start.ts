@@ -11,7 +11,7 @@
  * credential chain. HALLPASS_CATALOG names another catalog file. Every other setting, and every
  * default, is the service's own (lib/config.ts).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -66,6 +66,43 @@ function running(): { pid: number; api: string } | undefined {
 function takeLock(api: string): void {
   writeFileSync(LOCK_FILE, JSON.stringify({ pid: process.pid, api }));
   locked = true;
+}
+
+/**
+ * The processes that launched this one, up to npm itself (`npm start` -> sh -> tsx -> this). npm 11
+ * exits on SIGTERM without passing it on, which would leave this stack running as an orphan; so
+ * when any of them is gone, the stack stops as if it had been sent SIGTERM. POSIX `ps`; without it
+ * (or not started by npm), only the direct parent is watched.
+ */
+function launchers(): number[] {
+  const chain = [process.ppid];
+  if (process.env.npm_lifecycle_event !== 'start') return chain;
+  try {
+    for (let pid = process.ppid, depth = 0; pid > 1 && depth < 6; depth++) {
+      const line = execFileSync('ps', ['-o', 'ppid=,args=', '-p', String(pid)], { encoding: 'utf8' }).trim();
+      const match = /^(\d+)\s+(.*)$/.exec(line);
+      if (!match) break;
+      if (!chain.includes(pid)) chain.push(pid);
+      if (/^(\S*\/)?npm(\s|$)/.test(match[2] ?? '')) break;
+      pid = Number(match[1]);
+    }
+  } catch {}
+  return chain;
+}
+
+function watchLaunchers(): void {
+  const chain = launchers();
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  };
+  setInterval(() => {
+    if (!chain.every(alive)) void stop(143);
+  }, 500).unref();
 }
 
 /** Ends serverless-offline, then everything else this script started (last started first), and exits. */
@@ -255,6 +292,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop(130));
   process.on('SIGTERM', () => void stop(143));
   process.on('SIGHUP', () => void stop(129));
+  watchLaunchers();
 
   const port = Number(process.env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 1 || port > 65535 - 15)
