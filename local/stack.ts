@@ -11,6 +11,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ensureTables, startDynalite } from './dynamodb.ts';
 import { startLocalFederation } from './federation/server.ts';
+import { startLocalIam } from './iam/server.ts';
 import { createIssuerKey, type IssuerKey, loadOrCreateIssuerKey } from './issuer/keys.ts';
 import { startDevIssuer } from './issuer/server.ts';
 import { startLocalKms } from './kms/server.ts';
@@ -73,6 +74,14 @@ const SERVICES = {
       ...(o.keyCount ? { keyCount: o.keyCount } : {}),
     });
   },
+  /**
+   * IAM's GetRolePolicy/PutRolePolicy for revocations, on the local STS's roles: what it writes, the
+   * local STS enforces on calls made with those roles' sessions.
+   */
+  iam: async (_o: object, { port, started }: StartContext) => {
+    if (!started.sts) throw new Error('the local IAM runs with the local STS (it writes its roles)');
+    return startLocalIam({ port, sts: started.sts });
+  },
   /** AWS's federation endpoint for console sign-in, honouring only what the local STS issued. */
   federation: async (_o: object, { port, started }: StartContext) => {
     const sts = started.sts;
@@ -112,6 +121,8 @@ export interface LocalStackOptions {
   sts?: Service<'sts'> | false;
   /** false: AWS's KMS (the default, when the STS is not local). */
   kms?: Service<'kms'> | false;
+  /** false: AWS's IAM (the default, when the STS is not local). */
+  iam?: Service<'iam'> | false;
   /** false: AWS's federation endpoint (the default, when the STS is not local). */
   federation?: Service<'federation'> | false;
   /**
@@ -131,6 +142,7 @@ export interface LocalStack {
     issuer: string;
     sts?: string;
     kms?: string;
+    iam?: string;
     federation?: string;
     webhook?: string;
   };
@@ -166,6 +178,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     dynamodb: options.dynamodb ?? {},
     sts: options.sts ?? {},
     kms: options.kms ?? (localSts ? {} : false),
+    iam: options.iam ?? (localSts ? {} : false),
     federation: options.federation ?? (localSts ? {} : false),
     issuer: options.issuer ?? {},
     webhook: options.webhook ?? false,
@@ -219,6 +232,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         issuer,
         ...(urls.sts ? { sts: urls.sts } : {}),
         ...(urls.kms ? { kms: urls.kms } : {}),
+        ...(urls.iam ? { iam: urls.iam } : {}),
         ...(urls.federation ? { federation: urls.federation } : {}),
         ...(urls.webhook ? { webhook: urls.webhook } : {}),
       },
@@ -235,6 +249,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         AWS_ENDPOINT_URL_DYNAMODB: dynamodb,
         ...(urls.sts ? { AWS_ENDPOINT_URL_STS: urls.sts } : {}),
         ...(urls.kms ? { AWS_ENDPOINT_URL_KMS: urls.kms } : {}),
+        ...(urls.iam ? { AWS_ENDPOINT_URL_IAM: urls.iam } : {}),
         ...(urls.federation ? { HALLPASS_FEDERATION_URL: urls.federation } : {}),
         ...webIdentityEnv(options.hallpassUrl, local.kms?.keyArns),
         ...credentials,

@@ -73,6 +73,8 @@ export class KeyStore {
   private readonly keys = new Map<string, Identity>();
   private readonly issuedIds: string[] = [];
   private readonly sessions = new Map<string, SessionRecord>();
+  /** When each session was issued: its `aws:TokenIssueTime`. */
+  private readonly issuedAt = new Map<string, Date>();
 
   constructor(callers: CallerConfig[]) {
     for (const caller of callers) this.keys.set(caller.accessKeyId, callerIdentity(caller));
@@ -80,6 +82,12 @@ export class KeyStore {
 
   get(accessKeyId: string): Identity | undefined {
     return this.keys.get(accessKeyId);
+  }
+
+  /** A session's issue time (`aws:TokenIssueTime`, to the second); undefined for other keys. */
+  issueTime(accessKeyId: string): Date | undefined {
+    const at = this.issuedAt.get(accessKeyId);
+    return at && new Date(at);
   }
 
   issued(): string[] {
@@ -123,6 +131,7 @@ export class KeyStore {
     };
     this.keys.set(identity.accessKeyId, identity);
     this.issuedIds.push(identity.accessKeyId);
+    this.issuedAt.set(identity.accessKeyId, new Date(Math.floor(now.getTime() / 1000) * 1000));
     const { sourceIdentity, ...rest } = details;
     this.sessions.set(identity.accessKeyId, {
       arn: identity.arn,

@@ -8,6 +8,7 @@ import { DEFAULT_ROLES_FILE, type LocalStsConfig, loadConfig, resolveConfig } fr
 import { MESSAGES, StsError } from './errors.ts';
 import { type Identity, KeyStore, type SessionRecord } from './keys.ts';
 import { type IssuerKeysOptions, issuerKeys } from './oidc.ts';
+import { explicitlyDenied, RolePolicyStore } from './policies.ts';
 import {
   authorize,
   checkPolicyDocument,
@@ -26,7 +27,8 @@ import {
 import { assumeRoleWithWebIdentityXml, assumeRoleXml, callerIdentityXml, errorXml } from './xml.ts';
 
 export type { LocalStsConfig } from './config.ts';
-export type { SessionRecord } from './keys.ts';
+export type { Identity, SessionRecord } from './keys.ts';
+export { RolePolicyStore } from './policies.ts';
 
 export interface LocalStsOptions {
   /** 0 picks a free port. */
@@ -66,6 +68,17 @@ export interface LocalSts {
   /** What was recorded for a session this server issued (by either action); undefined for other keys. */
   session(accessKeyId: string): SessionRecord | undefined;
   setFault(fault: Fault | null): void;
+  /** Who an access key speaks for (configured callers and issued sessions): for sibling local services. */
+  identity(accessKeyId: string): Identity | undefined;
+  /** The roles the server knows, by ARN. */
+  roleArns(): string[];
+  /**
+   * The roles' inline policies (the local IAM writes them): an explicit Deny there stops a call made
+   * with one of the role's sessions, as on AWS (GetCallerIdentity excepted: AWS never denies it).
+   */
+  policies: RolePolicyStore;
+  /** The condition keys of a call made with this access key (its tags, SourceIdentity, issue time). */
+  requestKeys(accessKeyId: string, at: Date): Record<string, string | undefined>;
 }
 
 const VERSION = '2011-06-15';
@@ -86,7 +99,37 @@ export async function startLocalSts(options: LocalStsOptions = {}): Promise<Loca
   const now = options.now ?? (() => new Date());
   const keys = new KeyStore(config.callers);
   const issuers = issuerKeys(options.oidc);
+  const policies = new RolePolicyStore();
   let fault: Fault | null = null;
+
+  /** What IAM's conditions see of a caller: its session's tags, SourceIdentity and issue time. */
+  function requestKeys(accessKeyId: string, at: Date): Record<string, string | undefined> {
+    const session = keys.session(accessKeyId);
+    const issued = keys.issueTime(accessKeyId);
+    const apiTime = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+    return {
+      'aws:CurrentTime': apiTime(at),
+      'aws:PrincipalArn': keys.get(accessKeyId)?.principalArn,
+      'aws:SourceIdentity': session?.sourceIdentity,
+      'aws:TokenIssueTime': issued && apiTime(issued),
+      ...Object.fromEntries(
+        Object.entries(session?.tags ?? {}).map(([key, value]) => [`aws:PrincipalTag/${key}`, value]),
+      ),
+    };
+  }
+
+  /** An explicit deny in the caller's role's inline policies (only sessions of a role have one). */
+  function refuseIfDenied(caller: Identity, action: string, resource: string, at: Date) {
+    const session = keys.session(caller.accessKeyId);
+    if (!session) return;
+    const context = { action: `sts:${action}`, resource, keys: requestKeys(caller.accessKeyId, at) };
+    if (explicitlyDenied(policies.all(session.roleArn), context)) {
+      throw new StsError(
+        'AccessDenied',
+        `User: ${caller.arn} is not authorized to perform: sts:${action} on resource: ${resource} with an explicit deny in an identity-based policy`,
+      );
+    }
+  }
 
   function assumeRole(params: URLSearchParams, caller: Identity, at: Date, requestId: string): string {
     const request = parseAssumeRole(params);
@@ -185,6 +228,7 @@ export async function startLocalSts(options: LocalStsOptions = {}): Promise<Loca
     if (!caller) throw new StsError('MissingAuthenticationToken', MESSAGES.missingAuth);
     injectFault(action, caller);
     if (action === 'GetCallerIdentity') return callerIdentityXml(caller, requestId);
+    refuseIfDenied(caller, action, params.get('RoleArn') ?? '*', at);
     return assumeRole(params, caller, at, requestId);
   }
 
@@ -246,6 +290,10 @@ export async function startLocalSts(options: LocalStsOptions = {}): Promise<Loca
       // A copy, because `times` counts down.
       fault = next && { ...next };
     },
+    identity: (accessKeyId) => keys.get(accessKeyId),
+    roleArns: () => config.roles.map((role) => role.arn),
+    policies,
+    requestKeys,
     close: listening.close,
   };
 }
