@@ -9,6 +9,8 @@ export const AuditEvent = {
   requestCancelled: 'request.cancelled',
   requestExpired: 'request.expired',
   sessionReviewed: 'session.reviewed',
+  // A live session denied by its role's revocation policy (issue 14): one event per session.
+  sessionRevoked: 'session.revoked',
   breakGlassReminder: 'break-glass.reminder',
 } as const;
 

@@ -92,7 +92,7 @@ export class TooManyRequestsError extends HallpassError {
 export class UpstreamUnavailableError extends HallpassError {
   override readonly name = 'UpstreamUnavailableError';
   constructor(
-    readonly upstream: 'dynamodb' | 'sts' | 'jwks' | 'kms' | 'federation',
+    readonly upstream: 'dynamodb' | 'sts' | 'jwks' | 'kms' | 'federation' | 'iam',
     message: string,
     options?: { cause?: unknown; retryAfterSeconds?: number },
   ) {

@@ -145,6 +145,8 @@ function sessionOf(item: StoredItem): Session {
   // Records written before issuance modes existed were all AssumeRole sessions.
   const record = { ...(item.record as Session) };
   record.issuance ??= 'assume-role';
+  // The revocation, like the review, lives in its own attribute (the only one the revoke role writes).
+  record.revocation = (item.revocation as Session['revocation']) ?? null;
   const review = item.review as BreakGlassRecord['review'] | undefined;
   if (!review || !record.breakGlass) return record;
   return { ...record, breakGlass: { ...record.breakGlass, review } };

@@ -100,6 +100,33 @@ export async function putEvent(table: AuditTable, record: AuditEventRecord, key?
 }
 
 /**
+ * Records the revocation of a session in its own `revocation` attribute, once: the item must be a
+ * session without one. Returns false if it was not (already revoked, or gone).
+ */
+export async function putRevocation(
+  table: AuditTable,
+  accessKeyId: string,
+  revocation: { at: string; by: { sub: string; name: string }; reason: string },
+): Promise<boolean> {
+  try {
+    await table.client.send(
+      new UpdateItemCommand({
+        TableName: table.tableName,
+        Key: { pk: { S: sessionKey(accessKeyId) } },
+        UpdateExpression: 'SET revocation = :revocation',
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(revocation)',
+        ExpressionAttributeValues: { ':revocation': toAttribute(revocation) },
+        ReturnValues: 'NONE',
+      }),
+    );
+    return true;
+  } catch (error) {
+    if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+    throw new UpstreamUnavailableError('dynamodb', 'the revocation could not be recorded', { cause: error });
+  }
+}
+
+/**
  * Records the review of a break-glass session in its own `review` attribute, once: the item must be
  * a break-glass session without a review. Returns false if it was not (already reviewed, or gone).
  */

@@ -13,6 +13,7 @@ export const DetailType = {
   requestDenied: 'hallpass.request.denied',
   breakGlassIssued: 'hallpass.break-glass.issued',
   breakGlassReminder: 'hallpass.break-glass.review-reminder',
+  sessionRevoked: 'hallpass.session.revoked',
 } as const;
 
 export type Audience = 'approvers' | 'requester' | 'approvers-and-auditors' | 'auditors';
@@ -135,6 +136,18 @@ export function notificationFor(item: Item, publicUrl?: string): Notification | 
         urgent: false,
         audience: 'requester',
         text: `Your request for ${where} was denied by ${person(item.actor)}: ${userText(details.reason)}`,
+      };
+    case AuditEvent.sessionRevoked:
+      return {
+        ...base,
+        detailType: DetailType.sessionRevoked,
+        urgent: true,
+        audience: 'approvers-and-auditors',
+        text:
+          `:no_entry: ${person(item.actor)} revoked session ${userText(details.sessionId)} of ` +
+          `${userText(item.principalSub)} on ${where} (${userText(details.roleArn)}): ${userText(details.reason)}` +
+          `${details.roleWideFallback === true ? '\nThe role\'s deny policy was full: every session of the role issued before now is denied.' : ''}` +
+          `\nAccessKeyId for CloudTrail: ${userText(details.accessKeyId)}`,
       };
     case AuditEvent.breakGlassReminder:
       return {

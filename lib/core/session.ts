@@ -43,6 +43,15 @@ export interface Session {
   approvers: PersonRef[];
   breakGlass: BreakGlassRecord | null;
   client: { sourceIp: string | null; userAgent: string | null };
+  /** Set once when the session is revoked (its role denies it); absent on records read before. */
+  revocation?: RevocationRecord | null;
+}
+
+/** Who revoked a session, when, and why. */
+export interface RevocationRecord {
+  at: string;
+  by: PersonRef;
+  reason: string;
 }
 
 export interface SessionInput {

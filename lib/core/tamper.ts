@@ -69,5 +69,11 @@ export function tamperingOf(change: StreamChange): Tampering | null {
     change.oldImage.review === undefined &&
     after.review !== undefined &&
     isBreakGlass(change.oldImage);
-  return isReview ? null : { key, change: 'modified', changed };
+  // The revocation (issue 14): one `revocation` attribute added to a session that had none.
+  const isRevocation =
+    changed.length === 1 &&
+    changed[0] === 'revocation' &&
+    change.oldImage.revocation === undefined &&
+    after.revocation !== undefined;
+  return isReview || isRevocation ? null : { key, change: 'modified', changed };
 }

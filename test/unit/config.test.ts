@@ -39,6 +39,7 @@ describe('parseConfig', () => {
         hosts: ['console.aws.amazon.com'],
       },
       auditRetentionDays: 400,
+      revokerRoleName: 'hallpass-revoker',
       breakGlassMaxPerHour: 10,
       notifications: {
         eventBus: undefined,

@@ -1,0 +1,295 @@
+/**
+ * POST /v1/sessions/{id}/revoke and POST /v1/revocations: live sessions stop working. STS cannot
+ * recall credentials, so hallpass denies them on their own role: it merges the revocation into the
+ * role's `hallpass-revocations` deny policy (lib/core/revocation.ts) under a per-role lock, writes it
+ * through the account's revoker role, and only then marks each session revoked (once, conditionally)
+ * and appends `session.revoked`. A retry after a failure part-way finds the deny already merged (a
+ * merge only adds) and completes the marks; a session already marked is 409.
+ */
+import { findSessionById, findSessions } from '../adapters/audit-query.ts';
+import { type AuditTable, putEvent, putRevocation } from '../adapters/audit-table.ts';
+import type { RolePolicies } from '../adapters/iam.ts';
+import { roleName } from '../adapters/iam.ts';
+import { acquireRoleLock, releaseRoleLock } from '../adapters/iam-policy-lock.ts';
+import type { RequestsTable } from '../adapters/requests-table.ts';
+import { AuditEvent, LogEvent } from '../audit-events.ts';
+import { type Catalog, findEntitlement, isAuditor } from '../core/catalog.ts';
+import type { Principal } from '../core/principal.ts';
+import {
+  addPrincipal,
+  addRoleWide,
+  addSeconds,
+  addSessions,
+  fitPolicy,
+  foldRoleWide,
+  mergeStates,
+  parsePolicy,
+  type RevocationState,
+  renderPolicy,
+  revocationInstant,
+  roleLifetimeSeconds,
+  roleServesOnly,
+} from '../core/revocation.ts';
+import type { RevocationRecord, Session } from '../core/session.ts';
+import { toApiTime } from '../core/time.ts';
+import { ConflictError, ForbiddenError, NotFoundError, UpstreamUnavailableError } from '../errors.ts';
+import { describeError, log } from '../log.ts';
+
+export interface RevokeDeps {
+  catalog: Catalog;
+  audit: AuditTable;
+  /** Where the per-role lock items live. */
+  requests: RequestsTable;
+  /** The revocation policies of a role's account, as its revoker. */
+  policies: (roleArn: string) => Promise<RolePolicies>;
+  now: () => Date;
+  /** Waits between attempts on a busy lock (tests pass a shorter one). */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** How a role's policy now denies the revoked sessions. */
+export type RevocationScope = 'session' | 'principal' | 'entitlement';
+
+export interface RoleOutcome {
+  roleArn: string;
+  scope: RevocationScope;
+  /** The entries did not fit IAM's size limit: every session of the role issued before the revocation is denied. */
+  roleWideFallback: boolean;
+}
+
+export interface RevocationAnswer {
+  revoked: Session[];
+  roles: RoleOutcome[];
+  /** IAM is eventually consistent: the deny takes effect within seconds, not at once. */
+  propagation: 'pending';
+}
+
+const LEASE_MS = 20_000;
+const MAX_ATTEMPTS = 40;
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Merges `change` into a role's revocation policy without losing anyone else's: take the role's lock
+ * (retrying with jittered backoff while another revocation holds it), read the policy from IAM and
+ * the lock's copy of the last one written, merge both with the change, prune, fit (or fold into one
+ * role-wide deny), write, and give the lock back. If the lease passed to someone else meanwhile, do it
+ * all again: they may have written without this change.
+ */
+export async function updateRolePolicy(
+  deps: RevokeDeps,
+  roleArn: string,
+  change: (state: RevocationState) => void,
+): Promise<{ roleWideFallback: boolean }> {
+  const sleep = deps.sleep ?? defaultSleep;
+  const policies = await deps.policies(roleArn);
+  const role = roleName(roleArn);
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const lock = await acquireRoleLock(deps.requests, roleArn, deps.now(), LEASE_MS);
+    if (!lock) {
+      await sleep(Math.min(1000, 25 * 2 ** Math.min(attempt, 5)) * (0.5 + Math.random()));
+      continue;
+    }
+    let written: string | undefined;
+    let roleWideFallback = false;
+    try {
+      const state = mergeStates(parsePolicy(lock.lastDocument), parsePolicy(await policies.read(role)));
+      change(state);
+      const now = deps.now();
+      const fitted = fitPolicy(state, now);
+      roleWideFallback = fitted.roleWideFallback;
+      written = fitted.document;
+      if (!(await policies.write(role, written))) {
+        // IAM counts the role's other inline policies too: fold, and try once more.
+        roleWideFallback = true;
+        written = renderPolicy(foldRoleWide(parsePolicy(written), now));
+        if (!(await policies.write(role, written)))
+          throw new UpstreamUnavailableError('iam', `the role ${roleArn} has no room left for a deny policy`);
+      }
+    } catch (error) {
+      await releaseRoleLock(deps.requests, roleArn, lock.owner, undefined).catch(() => false);
+      throw error;
+    }
+    if (await releaseRoleLock(deps.requests, roleArn, lock.owner, written)) return { roleWideFallback };
+  }
+  throw new UpstreamUnavailableError(
+    'dynamodb',
+    `the revocation policy of ${roleArn} stayed busy; try again`,
+    {
+      retryAfterSeconds: 2,
+    },
+  );
+}
+
+const isLive = (s: Session, now: Date) => Date.parse(s.expiresAt) > now.getTime();
+
+/** Marks the sessions revoked and appends one `session.revoked` each; those marked meanwhile are left out. */
+async function markRevoked(
+  deps: RevokeDeps,
+  sessions: Session[],
+  revocation: RevocationRecord,
+  outcome: (s: Session) => RoleOutcome,
+): Promise<Session[]> {
+  const marked: Session[] = [];
+  for (const session of sessions) {
+    if (!(await putRevocation(deps.audit, session.accessKeyId, revocation))) continue;
+    marked.push({ ...session, revocation });
+    const { scope, roleWideFallback } = outcome(session);
+    const details = {
+      sessionId: session.id,
+      accessKeyId: session.accessKeyId,
+      roleArn: session.roleArn,
+      expiresAt: session.expiresAt,
+      reason: revocation.reason,
+      scope,
+      roleWideFallback,
+      propagation: 'pending',
+    };
+    try {
+      await putEvent(
+        deps.audit,
+        {
+          event: AuditEvent.sessionRevoked,
+          at: revocation.at,
+          actor: revocation.by,
+          subjectSub: session.principal.sub,
+          requestId: session.requestId,
+          entitlementId: session.entitlementId,
+          details,
+        },
+        `${AuditEvent.sessionRevoked}#${session.id}`,
+      );
+      log.info(AuditEvent.sessionRevoked, { actor: revocation.by.sub, ...details });
+    } catch (error) {
+      // The revocation itself is on the session record and in IAM; the event is the searchable copy.
+      log.error(LogEvent.auditEventUnwritten, {
+        lostEvent: AuditEvent.sessionRevoked,
+        sessionId: session.id,
+        ...describeError(error),
+      });
+    }
+  }
+  return marked;
+}
+
+/**
+ * Revokes one session: auditors, and the session's own principal ("I'm done"); anyone else gets 404,
+ * as for reading it. An expired or already revoked session is 409. The role's policy gets the
+ * session's id (by its `hallpass:session-id` tag), then the session is marked.
+ */
+export async function revokeSession(
+  deps: RevokeDeps,
+  principal: Principal,
+  id: string,
+  body: { reason: string },
+): Promise<RevocationAnswer> {
+  const session = await findSessionById(deps.audit, id, deps.now());
+  const mine = session?.principal.sub === principal.sub;
+  if (!session || !(mine || isAuditor(deps.catalog, principal)))
+    throw new NotFoundError(`session '${id}' was not found`);
+  if (session.revocation)
+    throw new ConflictError(
+      `the session was already revoked at ${session.revocation.at} by ${session.revocation.by.sub}`,
+    );
+  if (!isLive(session, deps.now()))
+    throw new ConflictError('the session has expired: there is nothing to revoke');
+
+  const { roleWideFallback } = await updateRolePolicy(deps, session.roleArn, (state) =>
+    addSessions(state, [{ id: session.id, expiresAt: session.expiresAt }]),
+  );
+  const revocation = {
+    at: toApiTime(deps.now()),
+    by: { sub: principal.sub, name: principal.name },
+    reason: body.reason,
+  };
+  const outcome: RoleOutcome = { roleArn: session.roleArn, scope: 'session', roleWideFallback };
+  const revoked = await markRevoked(deps, [session], revocation, () => outcome);
+  if (revoked.length === 0) throw new ConflictError('the session was revoked meanwhile, by another call');
+  return { revoked, roles: [outcome], propagation: 'pending' };
+}
+
+/** Every live, unrevoked session matching the filter (by its index; issued within the longest session). */
+async function liveSessions(
+  deps: RevokeDeps,
+  filter: { principal?: string; entitlementId?: string },
+): Promise<Session[]> {
+  const now = deps.now();
+  const from = toApiTime(new Date(now.getTime() - 43_200_000 - 60_000));
+  const found: Session[] = [];
+  let start: Parameters<typeof findSessions>[2]['start'];
+  do {
+    const page = await findSessions(deps.audit, { ...filter, from }, { start, limit: 100, now });
+    found.push(...page.items.filter((s) => isLive(s, now) && !s.revocation));
+    start = page.next;
+  } while (start);
+  return found;
+}
+
+/**
+ * Revokes every live session of a person (`{principal}`: auditors, or that person) or of an
+ * entitlement (`{entitlementId}`: auditors). Per role: a person by SourceIdentity with issue time
+ * before now (it also covers sessions the index has not shown yet); an entitlement by issue time
+ * alone when the role serves no other entitlement, else by the sessions' ids. Nothing live is 409.
+ */
+export async function revokeSessions(
+  deps: RevokeDeps,
+  principal: Principal,
+  body: { reason: string; principal?: string | undefined; entitlementId?: string | undefined },
+): Promise<RevocationAnswer> {
+  const auditor = isAuditor(deps.catalog, principal);
+  let sessions: Session[];
+  if (body.principal !== undefined) {
+    if (!auditor && body.principal !== principal.sub)
+      throw new ForbiddenError("only auditors revoke another person's sessions");
+    sessions = await liveSessions(deps, { principal: body.principal });
+  } else {
+    if (!auditor) throw new ForbiddenError("only auditors revoke an entitlement's sessions");
+    const entitlementId = body.entitlementId ?? '';
+    if (!findEntitlement(deps.catalog, entitlementId))
+      throw new NotFoundError(`entitlement '${entitlementId}' was not found`);
+    sessions = await liveSessions(deps, { entitlementId });
+  }
+  if (sessions.length === 0) throw new ConflictError('there is no live session to revoke');
+
+  const now = deps.now();
+  const before = revocationInstant(now);
+  const byRole = new Map<string, Session[]>();
+  for (const s of sessions) byRole.set(s.roleArn, [...(byRole.get(s.roleArn) ?? []), s]);
+  const outcomes = new Map<string, RoleOutcome>();
+  for (const [roleArn, ofRole] of byRole) {
+    const until = addSeconds(before, roleLifetimeSeconds(deps.catalog, roleArn));
+    let scope: RevocationScope;
+    let change: (state: RevocationState) => void;
+    if (body.principal !== undefined) {
+      scope = 'principal';
+      const identities = new Set(ofRole.map((s) => s.sourceIdentity));
+      change = (state) => {
+        for (const si of identities) addPrincipal(state, si, before, until);
+      };
+    } else {
+      scope = 'entitlement';
+      const exact = roleServesOnly(deps.catalog, roleArn, body.entitlementId ?? '');
+      change = exact
+        ? (state) => addRoleWide(state, before, until)
+        : (state) =>
+            addSessions(
+              state,
+              ofRole.map((s) => ({ id: s.id, expiresAt: s.expiresAt })),
+            );
+    }
+    const { roleWideFallback } = await updateRolePolicy(deps, roleArn, change);
+    outcomes.set(roleArn, { roleArn, scope, roleWideFallback });
+  }
+  const revocation = {
+    at: toApiTime(now),
+    by: { sub: principal.sub, name: principal.name },
+    reason: body.reason,
+  };
+  const revoked = await markRevoked(
+    deps,
+    sessions,
+    revocation,
+    (s) => outcomes.get(s.roleArn) as RoleOutcome,
+  );
+  if (revoked.length === 0) throw new ConflictError('the sessions were revoked meanwhile, by another call');
+  return { revoked, roles: [...outcomes.values()], propagation: 'pending' };
+}
