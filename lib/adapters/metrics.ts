@@ -1,16 +1,21 @@
 /**
- * CloudWatch metrics as Embedded Metric Format lines on stdout, written by Powertools for AWS Lambda
- * (Metrics). CloudWatch Logs turns each line into metrics: no API call, no permission, nothing on
- * the request path but a JSON line at the end of the invocation.
+ * CloudWatch metrics as Embedded Metric Format lines on stdout. CloudWatch Logs turns each line into
+ * metrics: no API call, no permission, nothing on the request path but a JSON line at the end of the
+ * invocation.
  *
  * One EMF line carries one value per dimension, so the values of an invocation are kept grouped by
  * their dimensions and each group is one line at `flush()`: a direct vend prints three (AssumeRole's
- * and PutItem's latency, CredentialsIssued). Powertools adds `service` (`hallpass-<stage>` when
- * deployed, `hallpass` locally: see metricsService in lib/config.ts) to every dimension set: a metric with dimensions `Code` is published with the set [service, Code], one with
- * none with [service]. Dimension values come from closed lists or the catalog (an entitlement id),
- * never from a caller: no principal, id, key or free text.
+ * and PutItem's latency, CredentialsIssued). Every dimension set starts with `service`
+ * (`hallpass-<stage>` when deployed, `hallpass` locally: see metricsService in lib/config.ts): a metric
+ * with dimensions `Code` is published with the set [service, Code], one with none with [service].
+ * Dimension values come from closed lists or the catalog (an entitlement id), never from a caller: no
+ * principal, id, key or free text.
+ *
+ * The lines are written here rather than by Powertools Metrics, which wrote exactly these lines
+ * (same keys, same order) but cost every bundle about 16 KB and its cold start a few ms (README
+ * "Metrics"). The EMF rules kept: at most 100 values per metric and 100 metrics per line (a larger
+ * group is split over several lines), and a dimension with an empty value is left out.
  */
-import { MetricUnit, Metrics as Powertools } from '@aws-lambda-powertools/metrics';
 import { metricsService } from '../config.ts';
 
 export const METRICS_NAMESPACE = 'hallpass';
@@ -49,16 +54,60 @@ export interface Metrics {
   flush(): void;
 }
 
-type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];
+type Unit = 'Count' | 'Milliseconds';
 
 interface Group {
   dimensions: Record<string, string>;
   values: Map<string, { unit: Unit; values: number[] }>;
 }
 
+/** EMF's limits: values in one metric's array, metrics in one line. */
+const MAX_VALUES = 100;
+const MAX_METRICS = 100;
+
+/**
+ * One group as EMF lines: `_aws` first, then the dimensions (service first), then each metric's value
+ * (a number, or an array when it has several), as CloudWatch's EMF specification lays them out.
+ */
+function emfLines(service: string, group: Group, timestamp: number): string[] {
+  const dimensions: Record<string, string> = { service };
+  for (const [name, value] of Object.entries(group.dimensions)) if (value !== '') dimensions[name] = value;
+  const set = Object.keys(dimensions);
+  // Split into chunks of at most MAX_VALUES values per metric and MAX_METRICS metrics per line.
+  const chunks: Array<Array<[string, Unit, number[]]>> = [];
+  let chunk: Array<[string, Unit, number[]]> = [];
+  for (const [name, { unit, values }] of group.values) {
+    for (let at = 0; at < values.length; at += MAX_VALUES) {
+      if (chunk.length === MAX_METRICS || chunk.some(([n]) => n === name)) {
+        chunks.push(chunk);
+        chunk = [];
+      }
+      chunk.push([name, unit, values.slice(at, at + MAX_VALUES)]);
+    }
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks.map((metrics) => {
+    const line: Record<string, unknown> = {
+      _aws: {
+        Timestamp: timestamp,
+        CloudWatchMetrics: [
+          {
+            Namespace: METRICS_NAMESPACE,
+            Dimensions: [set],
+            Metrics: metrics.map(([name, unit]) => ({ Name: name, Unit: unit })),
+          },
+        ],
+      },
+      ...dimensions,
+    };
+    for (const [name, , values] of metrics) line[name] = values.length === 1 ? values[0] : values;
+    return JSON.stringify(line);
+  });
+}
+
 /** The container's metrics (lib/deps.ts builds one): values kept per invocation, printed at flush. */
 export function createMetrics(): Metrics {
-  const emf = new Powertools({ namespace: METRICS_NAMESPACE, serviceName: metricsService() });
+  const service = metricsService();
   const groups = new Map<string, Group>();
 
   const record = (name: string, unit: Unit, dimensions: Record<string, string>, value: number) => {
@@ -75,23 +124,22 @@ export function createMetrics(): Metrics {
   };
 
   return {
-    count: (name, dimensions, value = 1) => record(name, MetricUnit.Count, dimensions, value),
+    count: (name, dimensions, value = 1) => record(name, 'Count', dimensions, value),
     latency: (dependency, operation, ms) =>
       record(
         'UpstreamLatency',
-        MetricUnit.Milliseconds,
+        'Milliseconds',
         { Dependency: dependency, Operation: operation },
         Math.round(ms * 100) / 100,
       ),
     flush: () => {
       if (groups.size === 0) return;
       try {
-        for (const { dimensions, values } of groups.values()) {
-          for (const [name, value] of Object.entries(dimensions)) emf.addDimension(name, value);
-          for (const [name, metric] of values) {
-            for (const v of metric.values) emf.addMetric(name, metric.unit, v);
-          }
-          emf.publishStoredMetrics();
+        const timestamp = Date.now();
+        // Straight to stdout, not through console (Lambda's console prefixes each line with the time
+        // and request id), one write per line: each is one log event, as CloudWatch reads EMF.
+        for (const group of groups.values()) {
+          for (const line of emfLines(service, group, timestamp)) process.stdout.write(`${line}\n`);
         }
       } finally {
         groups.clear();
