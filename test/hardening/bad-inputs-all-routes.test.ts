@@ -2,10 +2,10 @@
  * SECURITY.md's bad-input table beyond the vend path that test/integration/bad-inputs.test.ts covers:
  * rows 1-2 and 8-12 on every route that takes a body (POST /v1/console among them), rows 13-16 on
  * POST /v1/requests, rows 13-17 on POST /v1/console (the vend's rules), the console's destinations,
- * row 23's first half (break glass as a non-member), and the query strings, cursors and path ids of
- * the request routes. Each: its stated status, API.md's JSON error, no STS call, no DynamoDB item changed
- * (and no write reaching dynalite). Rows 19-22 are in test/integration/approval.test.ts; rows 24-25
- * wait for /v1/sessions.
+ * row 23's first half (break glass as a non-member), the query strings, cursors and path ids of the
+ * request routes, and rows 24-25 on the session and event routes. Each: its stated status, API.md's
+ * JSON error, no STS call, no DynamoDB item changed (and no write reaching dynalite). Rows 19-22 are
+ * in test/integration/approval.test.ts.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -29,6 +29,8 @@ let alice: string;
 let bob: string;
 let pendingId: string;
 let aliceCursor: string;
+let auditor: string;
+let aliceSessionId: string;
 const tried = { inputs: 0 };
 
 const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems']);
@@ -48,6 +50,13 @@ beforeAll(async () => {
   const page = await h.call('requests-list', { path: '/v1/requests', token: alice, query: { limit: '1' } });
   aliceCursor = page.body.nextCursor;
   expect(aliceCursor).toEqual(expect.any(String));
+  auditor = await tokenFor('audrey', { groups: ['auditors'], name: 'Audrey' });
+  const vended = await h.call('credentials', {
+    ...routeCall('credentials'),
+    token: alice,
+    body: { entitlementId: 'sandbox-readonly' },
+  });
+  aliceSessionId = vended.body.session.id;
 });
 
 afterAll(() => {
@@ -102,6 +111,7 @@ const GOOD_BODY: Partial<Record<HandlerName, Record<string, unknown>>> = {
   'requests-approve': { comment: 'ok' },
   'requests-deny': { reason: 'no' },
   'requests-cancel': {},
+  'sessions-review': { status: 'justified', comment: 'Incident handled' },
 };
 /** Every route of the table that takes a body, but the vend path (test/integration/bad-inputs.test.ts). */
 const BODY_ROUTES: Array<[HandlerName, () => Call, Record<string, unknown>]> = HANDLERS.filter(
@@ -114,6 +124,7 @@ const CALLER: Record<string, () => string> = {
   'requests-approve': () => bob,
   'requests-deny': () => bob,
   'requests-cancel': () => alice,
+  'sessions-review': () => auditor,
 };
 
 describe.each(BODY_ROUTES)('%s: rows 1-2 and 8-12', (route, base, good) => {
@@ -177,17 +188,20 @@ describe.each(BODY_ROUTES)('%s: rows 1-2 and 8-12', (route, base, good) => {
     },
   );
 
-  it.each([
-    'tags',
-    'sourceIdentity',
-    'roleArn',
-    'sessionName',
-    'externalId',
-    'policyArns',
-    'status',
-    'approvals',
-    'requester',
-  ])('row 11: a body naming %s', async (field) => {
+  // Each field the route's own schema does not have (a review's body has a status of its own).
+  it.each(
+    [
+      'tags',
+      'sourceIdentity',
+      'roleArn',
+      'sessionName',
+      'externalId',
+      'policyArns',
+      'status',
+      'approvals',
+      'requester',
+    ].filter((field) => !(field in good)),
+  )('row 11: a body naming %s', async (field) => {
     const answer = await refused(
       route,
       json(JSON.stringify({ ...good, [field]: 'x' })),
@@ -536,6 +550,75 @@ describe('GET /v1/requests: query strings and cursors', () => {
     await refused('requests-list', list({ cursor: aliceCursor }, bob), 400, 'invalid_request');
     await refused('requests-list', list({ cursor: aliceCursor, status: 'pending' }), 400, 'invalid_request');
     await refused('requests-list', list({ cursor: aliceCursor, view: 'approvable' }), 400, 'invalid_request');
+  });
+});
+
+describe('rows 24-25: the session and event routes', () => {
+  const get = (route: HandlerName, query: Record<string, string>, token = auditor): Call => ({
+    ...routeCall(route),
+    token,
+    query,
+  });
+
+  it.each<[HandlerName, Record<string, string>]>([
+    ['sessions-list', { limit: '100000' }],
+    ['sessions-list', { limit: '0' }],
+    ['sessions-list', { from: '2026-02-01T00:00:00Z', to: '2026-01-01T00:00:00Z' }],
+    ['sessions-list', { from: 'yesterday' }],
+    ['sessions-list', { format: 'xml' }],
+    ['sessions-list', { accessKeyId: 'not-a-key' }],
+    ['sessions-list', { breakGlass: 'yes' }],
+    ['sessions-list', { cursor: 'not-a-cursor' }],
+    ['sessions-export', { from: '2026-02-01T00:00:00Z', to: '2026-01-01T00:00:00Z' }],
+    ['sessions-export', { format: 'json' }],
+    ['sessions-export', { limit: '10' }],
+    ['sessions-export', { cursor: 'not-a-cursor' }],
+    ['events-list', { limit: '100000' }],
+    ['events-list', { cursor: 'not-a-cursor' }],
+    ['events-list', { view: 'all' }],
+  ])('row 24: %s with %j is 400', async (route, query) => {
+    await refused(route, get(route, query), 400, 'invalid_request');
+  });
+
+  it('row 24: a cursor of another listing (GET /v1/requests) is 400 on each', async () => {
+    for (const route of ['sessions-list', 'sessions-export', 'events-list'] as const) {
+      await refused(route, get(route, { cursor: aliceCursor }), 400, 'invalid_request');
+    }
+  });
+
+  it('row 25: GET /v1/sessions/{id} of another principal, by a caller who is not an auditor, is 404', async () => {
+    const eve = await tokenFor('eve', { groups: ['engineers'] });
+    await refused(
+      'sessions-get',
+      { ...routeCall('sessions-get', aliceSessionId), token: eve },
+      404,
+      'not_found',
+    );
+    // The control: the auditor sees it.
+    const seen = await h.call('sessions-get', {
+      ...routeCall('sessions-get', aliceSessionId),
+      token: auditor,
+    });
+    expect(seen.status, seen.raw).toBe(200);
+  });
+
+  it('a review by a caller who is not an auditor is 403, and of a session that does not exist 404', async () => {
+    await refused(
+      'sessions-review',
+      { ...routeCall('sessions-review', aliceSessionId), token: alice, body: GOOD_BODY['sessions-review'] },
+      403,
+      'forbidden',
+    );
+    await refused(
+      'sessions-review',
+      {
+        ...routeCall('sessions-review', 'nosuchsession000'),
+        token: auditor,
+        body: GOOD_BODY['sessions-review'],
+      },
+      404,
+      'not_found',
+    );
   });
 });
 

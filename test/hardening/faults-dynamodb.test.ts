@@ -402,6 +402,10 @@ describe('dynalite stopped (nothing listens on the endpoint)', () => {
     ['requests-list', routeCall('requests-list')],
     ['requests-get', routeCall('requests-get', 'rabc')],
     ['requests-approve', routeCall('requests-approve', 'rabc')],
+    ['sessions-list', routeCall('sessions-list')],
+    ['sessions-get', routeCall('sessions-get', 'sabcdefghijklmno')],
+    ['sessions-export', routeCall('sessions-export')],
+    ['events-list', routeCall('events-list')],
   ] as const)('%s: 503 with Retry-After', async (route, call) => {
     await stopped();
     const [answer, elapsed] = await timed(async () =>

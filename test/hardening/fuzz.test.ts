@@ -7,7 +7,8 @@
  * For every case:
  *   - never a 5xx;
  *   - a vend or a console sign-in is no-store, and a sign-in answers its URL, never credentials;
- *   - every answer is JSON with an X-Request-Id; every error is API.md's shape with a known code and
+ *   - every answer is JSON with an X-Request-Id (but the NDJSON and CSV exports that GET /v1/sessions
+ *     and GET /v1/sessions/export answer when asked for them); every error is API.md's shape with a known code and
  *     the status that code belongs to (401 with WWW-Authenticate), no stack trace, no token echoed;
  *   - a rejected request changes no DynamoDB item (table snapshots compared, and no write reached
  *     dynalite) and makes no STS call.
@@ -31,6 +32,12 @@ import { tokenFor } from '../support/tokens.ts';
 const RUNS = Number(process.env.HALLPASS_FUZZ_RUNS ?? 1200);
 const SEED = process.env.HALLPASS_FUZZ_SEED ? Number(process.env.HALLPASS_FUZZ_SEED) : undefined;
 
+/** The routes that may answer something other than JSON on success, and what they may answer. */
+const TEXT_ANSWERS: Partial<Record<HandlerName, string[]>> = {
+  'sessions-list': ['application/x-ndjson', 'text/csv; charset=utf-8'],
+  'sessions-export': ['application/x-ndjson', 'text/csv; charset=utf-8'],
+};
+
 const STATUS_OF_CODE: Record<string, number[]> = {
   invalid_request: [400],
   unauthenticated: [401],
@@ -51,7 +58,14 @@ let h: Harness;
 const tokens: string[] = [];
 const ids: string[] = [];
 const cursors: string[] = [];
-const stats = { cases: 0, byStatus: new Map<number, number>(), byRoute: new Map<string, number>() };
+/** Session ids (a direct vend, a break-glass one), for the session routes' path ids. */
+const sessionIds: string[] = [];
+const stats = {
+  cases: 0,
+  byStatus: new Map<number, number>(),
+  byRoute: new Map<string, number>(),
+  okByRoute: new Map<string, number>(),
+};
 
 beforeAll(async () => {
   h = await startHarness({ echoLogs: false });
@@ -92,6 +106,19 @@ beforeAll(async () => {
   });
   const list = await call('requests-list', alice, { path: '/v1/requests', query: { limit: '1' } });
   if (list.body.nextCursor) cursors.push(list.body.nextCursor);
+  // Sessions to read, list, export and review (an auditor reviews break-glass ones).
+  const oscar = tokens[4] as string;
+  for (const [token, body] of [
+    [alice, { entitlementId: 'sandbox-readonly' }],
+    [oscar, { entitlementId: 'prod-admin', breakGlass: { justification: 'INC-1: payments API is down' } }],
+  ] as const) {
+    const vended = await call('credentials', token, { path: '/v1/credentials', body });
+    if (vended.status === 200) sessionIds.push(vended.body.session.id);
+  }
+  const audrey = tokens[5] as string;
+  const sessions = await call('sessions-list', audrey, { path: '/v1/sessions', query: { limit: '1' } });
+  if (sessions.body?.nextCursor) cursors.push(sessions.body.nextCursor);
+  expect(sessionIds).toHaveLength(2);
 });
 
 afterAll(() => {
@@ -99,6 +126,8 @@ afterAll(() => {
   process.stderr.write(
     `fuzz: ${stats.cases} cases; by status ${byStatus.map(([s, n]) => `${s}:${n}`).join(' ')}; ${h.ledger.returned.length} credentials and ${h.ledger.signIns.length} console sign-ins handed out\n`,
   );
+  const ok = [...stats.okByRoute.entries()].map(([route, n]) => `${route}:${n}`).join(' ');
+  process.stderr.write(`fuzz: accepted by route ${ok}\n`);
 });
 
 afterEach(async () => {
@@ -251,6 +280,10 @@ const validBody: Partial<Record<HandlerName, fc.Arbitrary<Record<string, unknown
   'requests-approve': fc.record({ comment: fc.string({ maxLength: 30 }) }, { requiredKeys: [] }),
   'requests-deny': fc.record({ reason: fc.string({ maxLength: 30 }) }),
   'requests-cancel': fc.constant({}),
+  'sessions-review': fc.record({
+    status: fc.constantFrom('justified', 'unjustified', 'maybe'),
+    comment: fc.oneof(fc.string({ minLength: 1, maxLength: 40 }), fc.constant('')),
+  }),
 };
 
 const nearValid = (route: HandlerName) =>
@@ -362,6 +395,19 @@ const query = fc.option(
   fc.dictionary(
     fc.oneof(
       { weight: 5, arbitrary: fc.constantFrom('view', 'status', 'limit', 'cursor') },
+      {
+        weight: 3,
+        arbitrary: fc.constantFrom(
+          'format',
+          'principal',
+          'entitlementId',
+          'accessKeyId',
+          'requestId',
+          'breakGlass',
+          'from',
+          'to',
+        ),
+      },
       { weight: 1, arbitrary: text(10) },
     ),
     fc.oneof(
@@ -374,6 +420,18 @@ const query = fc.option(
         'cancelled',
         'expired',
         'consumed',
+        'json',
+        'ndjson',
+        'csv',
+        'ocsf',
+        'true',
+        'false',
+        'alice',
+        'sandbox-readonly',
+        'ASIAIOSFODNN7EXAMPLE',
+        '2026-01-01T00:00:00Z',
+        '2099-01-01T00:00:00Z',
+        '2026-13-01T00:00:00Z',
         '0',
         '1',
         '50',
@@ -404,6 +462,12 @@ const query = fc.option(
 
 const pathId = fc.oneof(
   { weight: 4, arbitrary: fc.constant(null).chain(() => fc.constantFrom(...(ids.length ? ids : ['rnone']))) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .constant(null)
+      .chain(() => fc.constantFrom(...(sessionIds.length ? sessionIds : ['snone']))),
+  },
   { weight: 2, arbitrary: fc.stringMatching(/^[a-z0-9]{1,64}$/) },
   { weight: 2, arbitrary: text(80) },
   {
@@ -429,6 +493,11 @@ const ROUTE_WEIGHT: Record<HandlerName, number> = {
   'requests-cancel': 2,
   'requests-get': 2,
   'requests-list': 2,
+  'sessions-list': 2,
+  'sessions-get': 2,
+  'sessions-review': 2,
+  'sessions-export': 1,
+  'events-list': 1,
   entitlements: 1,
   health: 1,
   openapi: 1,
@@ -502,13 +571,24 @@ async function check(c: FuzzCase): Promise<void> {
   stats.cases += 1;
   stats.byStatus.set(status, (stats.byStatus.get(status) ?? 0) + 1);
   stats.byRoute.set(c.route, (stats.byRoute.get(c.route) ?? 0) + 1);
+  if (status < 300) stats.okByRoute.set(c.route, (stats.okByRoute.get(c.route) ?? 0) + 1);
   const headers = Object.fromEntries(
     Object.entries(result.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
   );
 
   expect(status, raw).toBeLessThan(500);
-  expect(headers['content-type']).toBe('application/json');
   expect(headers['x-request-id']).toBeTruthy();
+  const type = headers['content-type'];
+  if (status < 300 && type !== 'application/json') {
+    // An export asked for by format: NDJSON is one JSON object a line; CSV is text.
+    expect(TEXT_ANSWERS[c.route] ?? [], `${c.route} answered ${type}`).toContain(type);
+    if (type === 'application/x-ndjson') {
+      for (const line of raw.split('\n').filter(Boolean)) expect(JSON.parse(line)).toBeTypeOf('object');
+    }
+    before = await h.snapshot();
+    return;
+  }
+  expect(type).toBe('application/json');
   const body = JSON.parse(raw);
   const after = await h.snapshot();
   if (status < 300) {

@@ -106,6 +106,7 @@ const GOOD: Partial<Record<HandlerName, Partial<Call>>> = {
   'requests-approve': { body: {} },
   'requests-deny': { body: { reason: 'no' } },
   'requests-cancel': { body: {} },
+  'sessions-review': { body: { status: 'justified', comment: 'Incident handled' } },
 };
 /** Every authenticated route of the table that the harness drives, with a call that would succeed. */
 const AUTH_ROUTES: Array<[HandlerName, Call]> = HANDLERS.filter((name) => ROUTE[name].auth).map((name) => [

@@ -38,6 +38,11 @@ const COVERED = [
   'requests-approve',
   'requests-deny',
   'requests-cancel',
+  'sessions-list',
+  'sessions-get',
+  'sessions-review',
+  'sessions-export',
+  'events-list',
 ] as const satisfies readonly RouteName[];
 
 export const HANDLERS = [...COVERED, 'not-found'] as const;
