@@ -8,8 +8,12 @@ import { systemOpener } from './browser.ts';
 import { configure, login, logout, whoami } from './commands/account.ts';
 import { review, sessions } from './commands/audit.ts';
 import { breakGlass, credentialProcess, env, exec } from './commands/aws.ts';
+import { cache } from './commands/cache.ts';
+import { completionCommand } from './commands/completion.ts';
 import { consoleSignIn } from './commands/console.ts';
+import { doctor } from './commands/doctor.ts';
 import { approve, cancel, deny, entitlements, request, requests } from './commands/requests.ts';
+import { setupAws } from './commands/setup-aws.ts';
 import type { Command, Io } from './context.ts';
 import { ApiError, CliError, UsageError } from './errors.ts';
 import { paint, terminalOutput } from './output.ts';
@@ -28,10 +32,14 @@ export const COMMANDS: Command[] = [
   credentialProcess,
   exec,
   env,
+  setupAws,
   consoleSignIn,
   breakGlass,
   sessions,
   review,
+  cache,
+  doctor,
+  completionCommand(() => COMMANDS),
 ];
 
 function help(): string {

@@ -1,6 +1,6 @@
 /**
  * Profiles: one per hallpass deployment, in `<config dir>/config.json`:
- * `{"profiles": {"default": {"url", "issuer", "clientId", "scope"}}}`. The profile is `--profile`,
+ * `{"profiles": {"default": {"url", "issuer", "clientId", "scope", "audience"}}}`. The profile is `--profile`,
  * else `HALLPASS_PROFILE`, else `default`. `HALLPASS_URL` overrides the profile's API URL.
  */
 import { join } from 'node:path';
@@ -16,6 +16,8 @@ const Profile = z.object({
   issuer: z.optional(z.string()),
   clientId: z.optional(z.string()),
   scope: z.optional(z.string()),
+  /** The API's HALLPASS_AUDIENCE: what `hallpass doctor` expects in the token's aud. */
+  audience: z.optional(z.string()),
 });
 export type Profile = z.infer<typeof Profile>;
 
@@ -56,6 +58,7 @@ export interface Settings {
   issuer: string | undefined;
   clientId: string;
   scope: string;
+  audience: string | undefined;
   dir: string;
 }
 
@@ -72,6 +75,7 @@ export function loadSettings(
     issuer: stored.issuer ? normaliseIssuer(stored.issuer) : undefined,
     clientId: stored.clientId ?? DEFAULT_CLIENT_ID,
     scope: stored.scope ?? DEFAULT_SCOPE,
+    audience: stored.audience,
     dir: configDir(env),
   };
 }

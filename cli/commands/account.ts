@@ -41,12 +41,13 @@ function localStack(env: NodeJS.ProcessEnv): StackInfo {
 }
 
 const CONFIGURE_USAGE = `usage: hallpass configure [--url <api url>] [--issuer <issuer url>] [--client-id <id>] [--scope "<scopes>"]
-                          [--local] [--show] [--profile <name>] [--json]
+                          [--audience <aud>] [--local] [--show] [--profile <name>] [--json]
   --url        the API's base URL, as \`npm start\` prints it after api= (e.g. http://127.0.0.1:3000/v1)
   --issuer     the OIDC issuer \`hallpass login\` signs in with
   --client-id  the OIDC client of the CLI at that issuer (default hallpass-cli)
   --scope      the scopes to ask for (default "openid offline_access")
-  --local      take the URL and issuer from the running local stack (.hallpass/stack.json)
+  --audience   the API's audience (its HALLPASS_AUDIENCE): \`hallpass doctor\` checks the token's aud against it
+  --local      take the URL, issuer and audience from the running local stack (.hallpass/stack.json)
   --show       print the profile without changing it
 With no option on a terminal, asks for each value.`;
 
@@ -62,6 +63,7 @@ export const configure: Command = {
         issuer: { type: 'string' },
         'client-id': { type: 'string' },
         scope: { type: 'string' },
+        audience: { type: 'string' },
         local: { type: 'boolean', default: false },
         show: { type: 'boolean', default: false },
       },
@@ -76,11 +78,13 @@ export const configure: Command = {
       const stack = localStack(io.env);
       changes.url = stack.api;
       changes.issuer = stack.issuer;
+      if (stack.audience) changes.audience = stack.audience;
     }
     if (values.url !== undefined) changes.url = normaliseApiUrl(values.url);
     if (values.issuer !== undefined) changes.issuer = normaliseIssuer(values.issuer);
     if (values['client-id'] !== undefined) changes.clientId = values['client-id'];
     if (values.scope !== undefined) changes.scope = values.scope;
+    if (values.audience !== undefined) changes.audience = values.audience;
 
     const nothingGiven = Object.keys(changes).length === 0;
     if (nothingGiven && !values.show && io.stdin.isTTY && !values.json) {
@@ -112,6 +116,7 @@ export const configure: Command = {
           ['issuer', profile.issuer ?? paint(o, 'yellow', '(not set)')],
           ['client id', profile.clientId ?? 'hallpass-cli (default)'],
           ['scope', profile.scope ?? 'openid offline_access (default)'],
+          ['audience', profile.audience ?? "(not set: hallpass doctor cannot check the token's aud)"],
         ],
         o,
       ),

@@ -1,7 +1,7 @@
 /** `credential-process`, `exec`, `env`, `break-glass`: AWS credentials for tools. */
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
-import type { Vended } from '../api.ts';
+import type { Api, Vended } from '../api.ts';
 import { onePositional, parseCommand, parseDuration } from '../args.ts';
 import { apiContext, type Command, type Io, usage } from '../context.ts';
 import {
@@ -19,14 +19,17 @@ const CREDENTIAL_OPTIONS = {
   request: { type: 'string' },
   duration: { type: 'string' },
   'no-cache': { type: 'boolean', default: false },
+  region: { type: 'string' },
 } as const;
 
 async function credentialsFor(args: string[], io: Io, usageText: string) {
   const parsed = parseCommand(args, CREDENTIAL_OPTIONS, usageText);
   const { values, positionals } = parsed;
-  if (values.help) return { parsed, credentials: undefined };
+  if (values.help) return { parsed, credentials: undefined, region: async () => undefined };
   const entitlementId = onePositional(positionals, '<entitlement>', usageText);
   const durationSeconds = values.duration === undefined ? undefined : parseDuration(values.duration);
+  if (values.region !== undefined && !REGION.test(values.region))
+    throw new UsageError(`--region must be an AWS region name such as eu-west-1, got '${values.region}'`);
   const context = apiContext(values.profile, io);
   const credentials = await obtainCredentials(context, {
     entitlementId,
@@ -34,8 +37,32 @@ async function credentialsFor(args: string[], io: Io, usageText: string) {
     durationSeconds,
     cache: !values['no-cache'],
   });
-  return { parsed, credentials };
+  const region = async () => values.region ?? (await entitlementRegion(context.api, entitlementId, io));
+  return { parsed, credentials, region };
 }
+
+/** An AWS region name, as the catalog's `region` (lib/core/catalog.ts). */
+const REGION = /^[a-z]{2,4}(-[a-z]+){1,3}-\d{1,2}$/;
+
+/**
+ * The entitlement's region, from GET /v1/entitlements; undefined when the catalog names none. A
+ * failure to ask is a note on stderr, not a failure: the credentials work without a region.
+ */
+async function entitlementRegion(api: Api, entitlementId: string, io: Io): Promise<string | undefined> {
+  try {
+    const { items } = await api.entitlements();
+    return items.find((e) => e.id === entitlementId)?.region;
+  } catch (error) {
+    io.output.err(
+      `hallpass: note: the entitlement's region is unknown (${(error as Error).message}); AWS_REGION not set`,
+    );
+    return undefined;
+  }
+}
+
+/** AWS_REGION (SDKs) and AWS_DEFAULT_REGION (the AWS CLI), when there is a region. */
+const regionEnvironment = (region: string | undefined): Record<string, string> =>
+  region ? { AWS_REGION: region, AWS_DEFAULT_REGION: region } : {};
 
 const CREDENTIAL_PROCESS_USAGE = `usage: hallpass credential-process <entitlement> [--request <id>] [--duration 1h] [--no-cache] [--profile <name>]
 Prints credentials in the AWS credential_process format. In ~/.aws/config:
@@ -51,6 +78,9 @@ export const credentialProcess: Command = {
   summary: 'print credentials for the AWS credential_process setting',
   usage: CREDENTIAL_PROCESS_USAGE,
   async run(args, io) {
+    const own = args.includes('--') ? args.slice(0, args.indexOf('--')) : args;
+    if (own.some((a) => a === '--region' || a.startsWith('--region=')))
+      throw new UsageError("credential-process takes no --region: the AWS profile's region setting is used");
     const { parsed, credentials } = await credentialsFor(args, io, CREDENTIAL_PROCESS_USAGE);
     if (parsed.values.help || !credentials) return usage(io, CREDENTIAL_PROCESS_USAGE);
     if (parsed.rest.length)
@@ -61,14 +91,18 @@ export const credentialProcess: Command = {
   },
 };
 
-const ENV_USAGE = `usage: hallpass env <entitlement> [--request <id>] [--duration 1h] [--no-cache] [--profile <name>] [--json]
+const ENV_USAGE = `usage: hallpass env <entitlement> [--request <id>] [--duration 1h] [--no-cache] [--region <region>]
+                    [--profile <name>] [--json]
 Prints export lines for a POSIX shell:  eval "$(hallpass env sandbox-readonly)"
---duration (900, 90m, 8h) may be up to the entitlement's maximum: 12h for a web-identity entitlement.`;
+AWS_REGION and AWS_DEFAULT_REGION are the entitlement's region when the catalog names one (--region
+overrides it). --duration (900, 90m, 8h) may be up to the entitlement's maximum: 12h for a
+web-identity entitlement.`;
 
 function exportLines(
   credentials: Pick<AwsCredentials, 'accessKeyId' | 'secretAccessKey' | 'sessionToken' | 'expiration'>,
+  region?: string,
 ) {
-  return Object.entries(awsEnvironment(credentials))
+  return Object.entries({ ...awsEnvironment(credentials), ...regionEnvironment(region) })
     .map(([key, value]) => `export ${key}=${shellQuote(value)}`)
     .join('\n');
 }
@@ -78,9 +112,14 @@ export const env: Command = {
   summary: 'print export lines with credentials',
   usage: ENV_USAGE,
   async run(args, io) {
-    const { parsed, credentials } = await credentialsFor(args, io, ENV_USAGE);
+    const { parsed, credentials, region } = await credentialsFor(args, io, ENV_USAGE);
     if (parsed.values.help || !credentials) return usage(io, ENV_USAGE);
-    io.output.out(parsed.values.json ? json(awsEnvironment(credentials)) : exportLines(credentials));
+    const where = await region();
+    io.output.out(
+      parsed.values.json
+        ? json({ ...awsEnvironment(credentials), ...regionEnvironment(where) })
+        : exportLines(credentials, where),
+    );
     return 0;
   },
 };
@@ -115,10 +154,12 @@ export function runWith(command: string[], extra: Record<string, string>, io: Io
   });
 }
 
-const EXEC_USAGE = `usage: hallpass exec <entitlement> [--request <id>] [--duration 1h] [--no-cache] [--profile <name>] -- <command...>
+const EXEC_USAGE = `usage: hallpass exec <entitlement> [--request <id>] [--duration 1h] [--no-cache] [--region <region>]
+                     [--profile <name>] -- <command...>
 Runs the command with AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and
-AWS_CREDENTIAL_EXPIRATION set, and exits with its exit code. --duration (900, 90m, 8h) may be up to
-the entitlement's maximum: 12h for a web-identity entitlement.`;
+AWS_CREDENTIAL_EXPIRATION set, and AWS_REGION and AWS_DEFAULT_REGION to the entitlement's region when
+the catalog names one (--region overrides it); exits with the command's exit code. --duration (900,
+90m, 8h) may be up to the entitlement's maximum: 12h for a web-identity entitlement.`;
 
 export const exec: Command = {
   name: 'exec',
@@ -127,10 +168,10 @@ export const exec: Command = {
   async run(args, io) {
     if (!args.includes('--') && !args.some((a) => a === '-h' || a === '--help'))
       throw new UsageError(`missing -- <command...>\n${EXEC_USAGE}`);
-    const { parsed, credentials } = await credentialsFor(args, io, EXEC_USAGE);
+    const { parsed, credentials, region } = await credentialsFor(args, io, EXEC_USAGE);
     if (parsed.values.help || !credentials) return usage(io, EXEC_USAGE);
     if (!parsed.rest.length) throw new UsageError(`missing the command after --\n${EXEC_USAGE}`);
-    return runWith(parsed.rest, awsEnvironment(credentials), io);
+    return runWith(parsed.rest, { ...awsEnvironment(credentials), ...regionEnvironment(await region()) }, io);
   },
 };
 
