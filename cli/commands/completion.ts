@@ -11,7 +11,7 @@ import { UsageError } from '../errors.ts';
 const COMPLETION_USAGE = `usage: hallpass completion bash|zsh|fish
 Prints a shell completion script. Load it from your shell's start-up file:
   bash  echo 'eval "$(hallpass completion bash)"' >> ~/.bashrc
-  zsh   echo 'eval "$(hallpass completion zsh)"' >> ~/.zshrc      (after compinit)
+  zsh   echo 'eval "$(hallpass completion zsh)"' >> ~/.zshrc
   fish  hallpass completion fish > ~/.config/fish/completions/hallpass.fish
 Commands and flags complete; so do entitlement ids, which it reads from the API when you press Tab.`;
 
@@ -98,7 +98,8 @@ function zsh(all: Spec[]): string {
     .join('\n');
   const withEntitlement = all.filter((s) => s.entitlement).map((s) => s.name);
   return `#compdef hallpass
-# hallpass completion for zsh: eval "$(hallpass completion zsh)" in ~/.zshrc, after compinit
+# hallpass completion for zsh: eval "$(hallpass completion zsh)" in ~/.zshrc
+(( $+functions[compdef] )) || { autoload -Uz compinit && compinit; }
 _hallpass() {
   local -a cmds opts
   cmds=(
