@@ -25,6 +25,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI_VERSION } from '../../cli/api.ts';
 import { EntitlementList, VendResponse } from '../../lib/schemas.ts';
 import { AWS_CLI } from '../support/aws-cli.ts';
 import { cleanEnv, REPO, type Result } from './support/cli.ts';
@@ -210,6 +211,7 @@ describe('the installed CLI (npm pack ./cli, npm install -g; FAKE SERVER)', () =
     const manifest = JSON.parse(readFileSync(join(dirname(target), '..', 'package.json'), 'utf8'));
     expect(manifest.dependencies).toBeUndefined();
     expect(manifest.bin).toEqual({ hallpass: 'dist/hallpass.mjs' });
+    expect(manifest.version).toBe(CLI_VERSION);
     expect(statSync(target).mode & 0o111).not.toBe(0);
     expect(readFileSync(target, 'utf8')).not.toMatch(/from\s*["'](zod|jose|tsx)/);
     for (let dir = work; dir !== dirname(dir); dir = dirname(dir))
