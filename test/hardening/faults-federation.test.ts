@@ -105,6 +105,19 @@ describe('a control: the federation endpoint works', () => {
     expect(h.ledger.secrets.has(signInToken)).toBe(true);
     expect(signInTokenCalls()).toHaveLength(1);
   });
+
+  it('a web-identity sign-in: the token hallpass signed for STS is held secret like a bearer token', async () => {
+    const [answer] = await signIn({ entitlementId: 'sandbox-poweruser' });
+    expect(answer.status, answer.raw).toBe(200);
+    const request = h.stsProxy
+      .exchanges()
+      .slice(from.sts)
+      .find((x) => x.operation === 'AssumeRoleWithWebIdentity');
+    const webIdentityToken = new URLSearchParams(request?.body ?? '').get('WebIdentityToken') ?? '';
+    expect(webIdentityToken.split('.')).toHaveLength(3);
+    await h.invariants();
+    expect(h.ledger.secrets.has(webIdentityToken)).toBe(true);
+  });
 });
 
 describe('the invariant checker on sign-ins (it is not vacuous)', () => {
