@@ -8,7 +8,8 @@
  * The vend runs against two issuers, interleaved with the same baseline processes: the dev issuer on
  * loopback, and the same issuer behind a proxy that answers after `issuerDelayMs` (issuer-delay.ts),
  * as Okta, Entra or Google would from a Lambda; the latter also with HALLPASS_JWKS_URI set (no
- * discovery round trip).
+ * discovery round trip), and with HALLPASS_JWKS_STORE on (the JWKS read from the requests table,
+ * where the scheduled refresh keeps it: no issuer round trip at all).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import {
@@ -25,8 +26,10 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type BuildOptions, build } from 'esbuild';
 import { parse } from 'yaml';
+import { refreshIssuerKeys } from '../lib/use-cases/refresh-issuer-keys.ts';
 import { difference, snapshot, type Tally } from './counters.ts';
 import type { HotBench } from './hot-path.ts';
 import { startDelayedIssuer } from './issuer-delay.ts';
@@ -74,6 +77,15 @@ export interface ColdStartFigures {
   /** The delayed issuer with HALLPASS_JWKS_URI set: the JWKS fetch without discovery. */
   coldStartDelayedJwksUriMs: number | null;
   coldStartDelayedJwksUriRatio: number | null;
+  /**
+   * The delayed issuer with HALLPASS_JWKS_STORE on: the JWKS from the requests table (one GetItem),
+   * refreshed there before each round as the scheduled function would.
+   */
+  coldStartDelayedStoredMs: number | null;
+  coldStartDelayedStoredRatio: number | null;
+  storedPhasesMs: { boot: number | null; import: number | null; invoke: number | null };
+  /** Requests the local services received per cold vend served from the stored JWKS. */
+  requestsPerColdVendStored: Record<string, number>;
   coldStartRssMb: number | null;
   coldStartRawRssMb: number | null;
   /** Medians of what each process reported: Node's boot, the import of the bundle, the one invocation. */
@@ -254,6 +266,11 @@ export async function measureColdStart(
   const packaged = ensurePackage(options.repackage);
   const dir = mkdtempSync(join(tmpdir(), 'hallpass-bench-cold-'));
   const delayedIssuer = await startDelayedIssuer(stack.urls.issuer, options.issuerDelayMs);
+  const dynamodb = new DynamoDBClient({
+    region: 'us-east-1',
+    endpoint: stack.urls.dynamodb,
+    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+  });
   try {
     const vendDir = join(dir, 'credentials');
     const rawDir = join(dir, 'raw');
@@ -269,13 +286,22 @@ export async function measureColdStart(
     const env = childEnv(stack);
     const delayedEnv = { ...env, HALLPASS_ISSUER: delayedIssuer.url };
     const jwksUriEnv = { ...delayedEnv, HALLPASS_JWKS_URI: `${delayedIssuer.url}/.well-known/jwks.json` };
+    const storedEnv = { ...delayedEnv, HALLPASS_JWKS_STORE: 'on' };
+    // What functions/jwks-refresh.ts does every 5 minutes: outside the measured processes.
+    const refreshStore = () =>
+      refreshIssuerKeys({
+        config: { issuer: delayedIssuer.url, jwksUri: undefined },
+        requests: { client: dynamodb, tableName: stack.tables.requests },
+      });
     const inputFile = join(dir, 'input.json');
 
     const vends: ChildReport[] = [];
     const delayed: ChildReport[] = [];
     const jwksUri: ChildReport[] = [];
+    const stored: ChildReport[] = [];
     const raws: ChildReport[] = [];
     const served: Tally = {};
+    const servedStored: Tally = {};
     const coldVend = async () => {
       writeFileSync(inputFile, JSON.stringify({ event: bench.event() }));
       const before = snapshot();
@@ -285,9 +311,16 @@ export async function measureColdStart(
       }
       return report;
     };
-    const coldDelayed = async (childEnv: NodeJS.ProcessEnv) => {
+    const coldDelayed = async (childEnv: NodeJS.ProcessEnv, tally?: Tally) => {
       writeFileSync(inputFile, JSON.stringify({ event: bench.event(await stack.token(delayedIssuer.url)) }));
-      return runChild(vendModule, inputFile, vendDir, childEnv);
+      const before = snapshot();
+      const report = await runChild(vendModule, inputFile, vendDir, childEnv);
+      if (tally) {
+        for (const [key, value] of Object.entries(difference(snapshot(), before))) {
+          if (key.endsWith('.served')) tally[key] = (tally[key] ?? 0) + value;
+        }
+      }
+      return report;
     };
     const coldRaw = async () => {
       writeFileSync(inputFile, JSON.stringify({ event: bench.rawInput() }));
@@ -297,6 +330,8 @@ export async function measureColdStart(
     // One of each first, not counted: the page cache and the services' first requests.
     await coldVend();
     await coldDelayed(delayedEnv);
+    await refreshStore();
+    await coldDelayed(storedEnv);
     await coldRaw();
     for (const key of Object.keys(served)) delete served[key];
     // Each round runs one process of each kind, starting with a different kind each time.
@@ -304,9 +339,12 @@ export async function measureColdStart(
       async () => vends.push(await coldVend()),
       async () => delayed.push(await coldDelayed(delayedEnv)),
       async () => jwksUri.push(await coldDelayed(jwksUriEnv)),
+      async () => stored.push(await coldDelayed(storedEnv, servedStored)),
       async () => raws.push(await coldRaw()),
     ];
     for (let i = 0; i < options.runs; i++) {
+      // The stored set stays well inside its 10 minutes, as the 5-minute schedule keeps it.
+      await refreshStore();
       for (let k = 0; k < kinds.length; k++) await kinds[(i + k) % kinds.length]?.();
     }
 
@@ -331,6 +369,14 @@ export async function measureColdStart(
     const rawMs = median(raws.map((r) => r.wallMs));
     const delayedMs = median(delayed.map((r) => r.wallMs));
     const jwksUriMs = median(jwksUri.map((r) => r.wallMs));
+    const storedMs = median(stored.map((r) => r.wallMs));
+    const perVend = (tally: Tally) =>
+      Object.fromEntries(
+        Object.entries(tally).map(([key, value]) => [
+          key.replace(/\.served$/, ''),
+          round(value / options.runs, 2) ?? 0,
+        ]),
+      );
     return {
       runs: options.runs,
       coldStartMs: round(vendMs, 1),
@@ -341,6 +387,10 @@ export async function measureColdStart(
       coldStartDelayedRatio: round(delayedMs / rawMs, 3),
       coldStartDelayedJwksUriMs: round(jwksUriMs, 1),
       coldStartDelayedJwksUriRatio: round(jwksUriMs / rawMs, 3),
+      coldStartDelayedStoredMs: round(storedMs, 1),
+      coldStartDelayedStoredRatio: round(storedMs / rawMs, 3),
+      storedPhasesMs: phases(stored),
+      requestsPerColdVendStored: perVend(servedStored),
       coldStartRssMb: round(median(vends.map((r) => r.rssMb)), 1),
       coldStartRawRssMb: round(median(raws.map((r) => r.rssMb)), 1),
       vendPhasesMs: phases(vends),
@@ -359,6 +409,7 @@ export async function measureColdStart(
       packaged,
     };
   } finally {
+    dynamodb.destroy();
     await delayedIssuer.close();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -29,7 +29,13 @@ export interface Stack {
 export async function startStack(): Promise<Stack> {
   // Node 20 is supported here: the SDK's notice about its future versions would only add noise.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  const stack = await startLocalStack({ stage: STAGE, audience: AUDIENCE });
+  // hallpass as an OIDC provider (any URL: the bench vends an assume-role entitlement), so that the
+  // example catalog's web-identity entitlement loads.
+  const stack = await startLocalStack({
+    stage: STAGE,
+    audience: AUDIENCE,
+    hallpassUrl: 'http://127.0.0.1:3000',
+  });
   const { issuerKey, urls } = stack;
   if (!urls.sts || !issuerKey) throw new Error('the benchmark runs its own STS and issuer');
 
