@@ -25,25 +25,35 @@ export interface IssuedCredentials {
 // Refusals that mean the catalog (or the target role's trust policy) is wrong, not the caller.
 const CATALOG_PROBLEMS = new Set(['MalformedPolicyDocument', 'PackedPolicyTooLarge', 'ValidationError']);
 
-// AssumeRoleWithWebIdentity's refusals of hallpass's own token: the target account's OIDC provider
-// (or its trust in hallpass's issuer) is misconfigured, or STS could not read hallpass's keys. Never
-// the caller's fault, and not fixed by a quick retry.
-const IDENTITY_PROVIDER_PROBLEMS = new Set([
-  'InvalidIdentityToken',
-  'IDPRejectedClaim',
-  'IDPCommunicationError',
-  'ExpiredToken',
-]);
+// Refusals that mean the target account is not set up to trust hallpass: its role's trust policy
+// (AccessDenied), or for web identity its IAM OIDC provider for hallpass's issuer. A configuration
+// error, answered at once and never worth a retry (not a 503 with Retry-After), naming what to fix.
+const TRUST_PROBLEMS: Record<string, (plan: AssumeRolePlan, action: string) => string> = {
+  AccessDenied: (plan, action) =>
+    `STS denied ${action} on ${plan.roleArn}: the role's trust policy does not trust hallpass for this call (see README, Target accounts: npm run target-template)`,
+  InvalidIdentityToken: (plan) =>
+    `STS refused hallpass's web identity token for ${plan.roleArn} (InvalidIdentityToken): register hallpass's issuer as an IAM OIDC provider in the role's account, with hallpass's audience`,
+  IDPRejectedClaim: (plan) =>
+    `STS refused a claim of hallpass's web identity token for ${plan.roleArn} (IDPRejectedClaim): check the OIDC provider and the role's trust conditions`,
+};
+
+// AssumeRoleWithWebIdentity's transient refusals of hallpass's own token: STS could not read
+// hallpass's keys, or the token outlived the call (clock skew). Retried later.
+const IDENTITY_PROVIDER_PROBLEMS = new Set(['IDPCommunicationError', 'ExpiredToken']);
 
 function mapStsError(error: unknown, plan: AssumeRolePlan, action: string): Error {
   // The SDK names modeled errors with an `Exception` suffix (PackedPolicyTooLargeException); STS's
   // wire codes have none. Compare on the code.
   const name = ((error as { name?: string }).name ?? 'Error').replace(/Exception$/, '');
-  if (IDENTITY_PROVIDER_PROBLEMS.has(name)) {
+  // InvalidIdentityToken also says when STS could not fetch hallpass's keys: that one may pass.
+  const unreachableKeys = /retrieve verification key/i.test((error as Error).message ?? '');
+  const trust = unreachableKeys ? undefined : TRUST_PROBLEMS[name];
+  if (trust) return new CatalogProblemError(trust(plan, action), { cause: error });
+  if (IDENTITY_PROVIDER_PROBLEMS.has(name) || unreachableKeys) {
     return new UpstreamUnavailableError(
       'sts',
-      `STS refused hallpass's web identity token for ${plan.roleArn} (${name}): check the OIDC provider for hallpass's issuer in the role's account, and that STS can reach its JWKS`,
-      { cause: error, retryAfterSeconds: name === 'IDPCommunicationError' ? 5 : 30 },
+      `STS could not check hallpass's web identity token for ${plan.roleArn} (${name}): check that STS can reach hallpass's issuer and JWKS over HTTPS`,
+      { cause: error, retryAfterSeconds: name === 'ExpiredToken' ? 2 : 5 },
     );
   }
   if (CATALOG_PROBLEMS.has(name)) {
@@ -51,16 +61,6 @@ function mapStsError(error: unknown, plan: AssumeRolePlan, action: string): Erro
       `STS refused the session for ${plan.roleArn} (${name}): fix the catalog entry`,
       {
         cause: error,
-      },
-    );
-  }
-  if (name === 'AccessDenied') {
-    return new UpstreamUnavailableError(
-      'sts',
-      `STS denied ${action} on ${plan.roleArn}: check the role's trust policy`,
-      {
-        cause: error,
-        retryAfterSeconds: 30,
       },
     );
   }

@@ -108,14 +108,17 @@ describe("the local STS's fault mode", () => {
     expect(elapsed).toBeLessThan(VEND_BUDGET_MS);
   });
 
-  it('AccessDenied (the trust policy): not retried, 503 with a long Retry-After and the role named in the log', async () => {
+  it('AccessDenied (the trust policy): a configuration error, not retried, not a 503; the role and the fix named', async () => {
     h.sts.setFault({ action: 'AssumeRole', code: 'AccessDenied' });
     const [answer, elapsed] = await vend({ entitlementId: 'sandbox-readonly' });
-    expect503(answer, elapsed, 30);
+    expect(answer.status, answer.raw).toBe(400);
+    expect(answer.body.error.code).toBe('invalid_request');
+    expect(answer.headers['retry-after']).toBeUndefined();
+    expect(answer.body.credentials).toBeUndefined();
+    expect(elapsed).toBeLessThan(VEND_BUDGET_MS);
     expect(assumeRoleCalls()).toHaveLength(1);
-    expect(errorLine(answer)?.message).toBe(
-      "STS denied AssumeRole on arn:aws:iam::111111111111:role/hallpass-sandbox-readonly: check the role's trust policy",
-    );
+    expect(answer.body.error.message).toContain('arn:aws:iam::111111111111:role/hallpass-sandbox-readonly');
+    expect(answer.body.error.message).toContain('trust policy does not trust hallpass');
   });
 
   it('RegionDisabledException: 503, nothing issued', async () => {
@@ -222,11 +225,11 @@ describe('POST /v1/console meets the same STS faults, and the federation endpoin
       2,
     ],
     [
-      'AccessDenied (the trust policy)',
+      'AccessDenied (the trust policy: a configuration error)',
       () => h.sts.setFault({ action: 'AssumeRole', code: 'AccessDenied' }),
-      503,
+      400,
       1,
-      30,
+      undefined,
     ],
     [
       'InternalFailure (HTTP 500)',
@@ -332,7 +335,7 @@ describe('web-identity issuance (AssumeRoleWithWebIdentity) meets the same STS f
   );
 
   it.each(['credentials', 'console'] as const)(
-    '%s: a web-identity token STS refuses (InvalidIdentityToken) is 503, not retried',
+    '%s: a web-identity token whose keys STS could not retrieve (InvalidIdentityToken) is 503, not retried',
     async (route) => {
       h.stsProxy.setFaults([
         {
@@ -346,6 +349,28 @@ describe('web-identity issuance (AssumeRoleWithWebIdentity) meets the same STS f
       const body = { entitlementId: 'sandbox-poweruser' };
       const [answer, elapsed] = route === 'credentials' ? await vend(body) : await signIn(body);
       expect503(answer, elapsed);
+      expect(callsOf('AssumeRoleWithWebIdentity')).toHaveLength(1);
+      expect(h.sts.issuedAccessKeyIds()).toHaveLength(from.issued);
+    },
+  );
+
+  it.each(['credentials', 'console'] as const)(
+    '%s: no OIDC provider for hallpass in the account (InvalidIdentityToken) is a configuration error, not retried',
+    async (route) => {
+      h.stsProxy.setFaults([
+        {
+          operation: 'AssumeRoleWithWebIdentity',
+          action: stsError(
+            'InvalidIdentityToken',
+            'No OpenIDConnect provider found in your account for http://127.0.0.1',
+          ),
+        },
+      ]);
+      const body = { entitlementId: 'sandbox-poweruser' };
+      const [answer] = route === 'credentials' ? await vend(body) : await signIn(body);
+      expect(answer.status, answer.raw).toBe(400);
+      expect(answer.body.error.message).toContain('register hallpass');
+      expect(answer.headers['retry-after']).toBeUndefined();
       expect(callsOf('AssumeRoleWithWebIdentity')).toHaveLength(1);
       expect(h.sts.issuedAccessKeyIds()).toHaveLength(from.issued);
     },

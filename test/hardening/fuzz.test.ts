@@ -145,7 +145,7 @@ const text = (maxLength = 40) =>
 
 // sandbox-readonly three times: a direct vend is then common enough to exercise STS and the audit
 // write; sandbox-poweruser is a direct web-identity vend (hallpass signs a token for STS). Left out:
-// 'untrusted' and 'poweruser-unbound', whose roles refuse hallpass by design (503, tested with the
+// 'untrusted' and 'poweruser-unbound', whose roles refuse hallpass by design (400, tested with the
 // faults and in test/integration/web-identity.test.ts).
 const entitlementIds = [
   'sandbox-readonly',

@@ -344,11 +344,11 @@ describe('vending with an approved request', () => {
       entitlementId: 'untrusted-approved',
       requestId: created.body.id,
     });
-    expect(answer.status).toBe(503);
+    expect(answer.status).toBe(400);
     const [item] = (await allItems('requests')).filter((i) => i.id === created.body.id);
     expect(item?.usesRemaining).toBe(0);
     expect(item?.unissued).toEqual([
-      { sessionId: expect.any(String), at: expect.any(String), reason: 'UpstreamUnavailableError' },
+      { sessionId: expect.any(String), at: expect.any(String), reason: 'CatalogProblemError' },
     ]);
   });
 });

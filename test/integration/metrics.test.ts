@@ -243,15 +243,15 @@ describe('refusals and errors, counted by the error handler', () => {
     expect(emf.total('UpstreamError', { Dependency: 'dynamodb' })).toBe(1);
   });
 
-  it('STS refusing the role: UpstreamError sts and ServerErrors upstream_unavailable', async () => {
+  it('STS refusing the role: UpstreamError sts, and a configuration error (Refused invalid_request)', async () => {
     const handler = await fresh('credentials');
     const emf = captureEmf();
-    expect((await vend(handler, 'alice', ['engineers'], { entitlementId: 'untrusted' })).status).toBe(503);
+    expect((await vend(handler, 'alice', ['engineers'], { entitlementId: 'untrusted' })).status).toBe(400);
     expect(emf.values('UpstreamError')).toMatchObject([
       { dimensionSet: ['service', 'Dependency'], dimensions: { Dependency: 'sts' }, value: 1 },
     ]);
     expect(emf.total('UpstreamLatency', { Dependency: 'sts', Operation: 'AssumeRole' })).toBeGreaterThan(0);
-    expect(emf.total('ServerErrors', { Code: 'upstream_unavailable' })).toBe(1);
+    expect(emf.total('Refused', { Code: 'invalid_request' })).toBe(1);
   });
 
   it("the issuer's keys unreachable: UpstreamError jwks with its latency, ServerErrors upstream_unavailable", async () => {

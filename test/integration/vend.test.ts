@@ -226,13 +226,14 @@ describe('break glass', () => {
 });
 
 describe('refusals from STS', () => {
-  it('answers 503 with Retry-After when the target role does not trust hallpass, and records nothing', async () => {
+  it('answers a configuration error naming the role when its trust policy does not trust hallpass, and records nothing', async () => {
     const before = (await allItems('audit')).length;
     const answer = await vendAs('alice', ['engineers'], { entitlementId: 'untrusted' });
-    expect(answer.status).toBe(503);
-    expect(answer.body.error.code).toBe('upstream_unavailable');
-    expect(answer.body.error.message).toContain('trust policy');
-    expect(Number(answer.headers['retry-after'])).toBeGreaterThan(0);
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.code).toBe('invalid_request');
+    expect(answer.body.error.message).toContain('hallpass-untrusted');
+    expect(answer.body.error.message).toContain('trust policy does not trust hallpass');
+    expect(answer.headers['retry-after']).toBeUndefined();
     expect(await allItems('audit')).toHaveLength(before);
   });
 

@@ -89,8 +89,9 @@ describe('an 8-hour web-identity vend', () => {
     expect(answer.headers['cache-control']).toBe('no-store');
     const seconds =
       (Date.parse(answer.body.credentials.expiration) - Date.parse(answer.body.session.issuedAt)) / 1000;
+    // STS counts from its own clock when the call arrives: seconds after issuedAt on a loaded machine.
     expect(seconds).toBeGreaterThanOrEqual(28799);
-    expect(seconds).toBeLessThanOrEqual(28801);
+    expect(seconds).toBeLessThanOrEqual(28810);
     expect(answer.body.session).toMatchObject({
       entitlementId: 'sandbox-poweruser',
       issuance: 'web-identity',
@@ -180,9 +181,10 @@ describe('web-identity refusals', () => {
       token: bob,
       body: { entitlementId: 'poweruser-unbound', requestId: created.body.id },
     });
-    expect(answer.status).toBe(503);
-    expect(answer.body.error.code).toBe('upstream_unavailable');
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.code).toBe('invalid_request');
     expect(answer.body.error.message).toContain('hallpass-sandbox-poweruser');
+    expect(answer.body.error.message).toContain('AssumeRoleWithWebIdentity');
     expect(sts.issuedAccessKeyIds()).toHaveLength(issuedBefore);
     const sessions = (await allItems('audit')).filter(
       (item) =>
@@ -219,7 +221,7 @@ describe('POST /v1/console', () => {
     });
     const seconds = (Date.parse(answer.body.expiresAt) - Date.parse(answer.body.session.issuedAt)) / 1000;
     expect(seconds).toBeGreaterThan(28700);
-    expect(seconds).toBeLessThanOrEqual(28801);
+    expect(seconds).toBeLessThanOrEqual(28810);
     expect(answer.body).not.toHaveProperty('credentials');
   });
 

@@ -120,14 +120,13 @@ describe('assumeRole', () => {
     await expect(assumeRole(client, plan())).rejects.toThrow(CatalogProblemError);
   });
 
-  it('reports AccessDenied as STS unavailable, pointing at the trust policy', async () => {
+  it('reports AccessDenied as a configuration error, pointing at the trust policy', async () => {
     sts.on(AssumeRoleCommand).rejects(stsError('AccessDenied'));
 
     await expect(assumeRole(client, plan())).rejects.toThrow(
       expect.objectContaining({
-        name: 'UpstreamUnavailableError',
-        upstream: 'sts',
-        message: expect.stringContaining('trust policy'),
+        name: 'CatalogProblemError',
+        message: expect.stringContaining("the role's trust policy does not trust hallpass"),
       }),
     );
   });
