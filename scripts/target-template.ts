@@ -37,6 +37,8 @@ const { values } = (() => {
         'vend-role-arn': { type: 'string' },
         'hallpass-account': { type: 'string' },
         stage: { type: 'string' },
+        // The revoke functions' role, when the vend role's name does not give it (<prefix>-vend).
+        'revoke-role-arn': { type: 'string' },
         thumbprint: { type: 'string', multiple: true, default: [] },
         catalog: { type: 'string' },
         help: { type: 'boolean', default: false },
@@ -81,6 +83,7 @@ try {
     audience: values.audience ?? (process.env.HALLPASS_WEB_IDENTITY_AUDIENCE || DEFAULT_AUDIENCE),
     vendRoleArn: vendRole,
     thumbprints: values.thumbprint,
+    revokeRoleArn: values['revoke-role-arn'],
   });
   const text = `${JSON.stringify(template, null, 2)}\n`;
   if (values.out) {

@@ -8,6 +8,7 @@
  * its own reserved ones (lib/core/tags.ts), the catalog's transitive keys, and SourceIdentity always.
  */
 import type { Catalog, Entitlement } from '../../lib/core/catalog.ts';
+import { REVOCATION_POLICY_NAME } from '../../lib/core/revocation.ts';
 import { MAX_DURATION_SECONDS, ROLE_ARN } from '../../lib/core/sts-limits.ts';
 import { TAG } from '../../lib/core/tags.ts';
 
@@ -27,6 +28,25 @@ export interface TargetTemplateOptions {
   vendRoleArn?: string | undefined;
   /** Certificate thumbprints for the OIDC provider; none by default (see README "Target accounts"). */
   thumbprints?: readonly string[] | undefined;
+  /**
+   * The revoke functions' role (`hallpass-<stage>-revoke`), which the account's revoker role trusts;
+   * derived from a vend role named `hallpass-<stage>-vend` when not given. Without one, no revoker.
+   */
+  revokeRoleArn?: string | undefined;
+}
+
+export const REVOKER_ID = 'HallpassRevoker';
+
+/**
+ * The revoke functions' role and the revoker's name, from the vend role's name (`<prefix>-vend` ->
+ * `<prefix>-revoke` trusted by `<prefix>-revoker`, as serverless.yml names them); undefined when the
+ * vend role is not named that way and no revoke role was given.
+ */
+export function revokerOf(options: TargetTemplateOptions): { trusted: string; name: string } | undefined {
+  const trusted = options.revokeRoleArn ?? options.vendRoleArn?.replace(/-vend$/, '-revoke');
+  if (!trusted || trusted === options.vendRoleArn || !ROLE_ARN.test(trusted)) return undefined;
+  const name = `${trusted.slice(trusted.lastIndexOf('/') + 1)}r`;
+  return { trusted, name };
 }
 
 export const DEFAULT_AUDIENCE = 'sts.amazonaws.com';
@@ -331,6 +351,53 @@ export function buildTargetTemplate(catalog: Catalog, options: TargetTemplateOpt
       },
     };
     outputs[`${id}Arn`] = { Description: `The role of ${ids}`, Value: { 'Fn::GetAtt': [id, 'Arn'] } };
+  }
+
+  // The revoker: hallpass's revoke functions write the revocation deny policy of these roles as it,
+  // and it may do nothing else (IAM has no condition key for an inline policy's name: the code
+  // writes only hallpass-revocations; see README "Revocation").
+  const revoker = revokerOf(options);
+  if (revoker) {
+    const roleIds = Object.keys(resources).filter((id) => id !== OIDC_PROVIDER_ID);
+    resources[REVOKER_ID] = {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        RoleName: revoker.name,
+        Description: `hallpass's revoker: reads and writes the ${REVOCATION_POLICY_NAME} deny policy of the hallpass roles of this account`,
+        MaxSessionDuration: MIN_ROLE_SESSION_SECONDS,
+        AssumeRolePolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Sid: 'HallpassRevokes',
+              Effect: 'Allow',
+              Principal: { AWS: revoker.trusted },
+              Action: 'sts:AssumeRole',
+            },
+          ],
+        },
+        Policies: [
+          {
+            PolicyName: REVOCATION_POLICY_NAME,
+            PolicyDocument: {
+              Version: '2012-10-17',
+              Statement: [
+                {
+                  Sid: 'RevocationPolicyOfHallpassRoles',
+                  Effect: 'Allow',
+                  Action: ['iam:GetRolePolicy', 'iam:PutRolePolicy'],
+                  Resource: roleIds.map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] })),
+                },
+              ],
+            },
+          },
+        ],
+      },
+    };
+    outputs.RevokerRoleArn = {
+      Description: "hallpass's revoker role (the revoke functions assume it)",
+      Value: { 'Fn::GetAtt': [REVOKER_ID, 'Arn'] },
+    };
   }
 
   return {

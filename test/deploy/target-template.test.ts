@@ -116,6 +116,7 @@ describe('npm run target-template', () => {
       RoleHallpassAdmin: 'AWS::IAM::Role',
       RoleHallpassDeploy: 'AWS::IAM::Role',
       RoleHallpassRead: 'AWS::IAM::Role',
+      HallpassRevoker: 'AWS::IAM::Role',
     });
   });
 
@@ -129,7 +130,8 @@ describe('npm run target-template', () => {
   it('names each role and its path from the ARN, with no permission policy', () => {
     expect(role('RoleHallpassRead')).toMatchObject({ RoleName: 'hallpass-read', Path: '/teams/payments/' });
     expect(role('RoleHallpassAdmin')).toMatchObject({ RoleName: 'hallpass-admin', Path: '/' });
-    for (const resource of Object.values(template.Resources)) {
+    const { HallpassRevoker: _revoker, ...targets } = template.Resources;
+    for (const resource of Object.values(targets)) {
       expect(resource.Properties).not.toHaveProperty('Policies');
       expect(resource.Properties).not.toHaveProperty('ManagedPolicyArns');
     }
@@ -298,7 +300,57 @@ describe('buildTargetTemplate', () => {
       { maxSessionSeconds: 3600 },
     );
     const built = buildTargetTemplate(only, { audience: 'sts.amazonaws.com', vendRoleArn: VEND_ROLE });
+    expect(Object.keys(built.Resources)).toEqual(['RoleA', 'HallpassRevoker']);
+  });
+
+  it('adds a revoker role that hallpass-<stage>-revoke alone may assume, and that may only read and write the revocation policy of these roles', () => {
+    const built = buildTargetTemplate(parseCatalog(CATALOG, { maxSessionSeconds: 3600 }), {
+      account: '333333333333',
+      issuer: ISSUER,
+      audience: 'sts.amazonaws.com',
+      vendRoleArn: VEND_ROLE,
+    });
+    const revoker = built.Resources.HallpassRevoker?.Properties;
+    expect(revoker?.RoleName).toBe('hallpass-prod-revoker');
+    expect(revoker?.AssumeRolePolicyDocument.Statement).toEqual([
+      {
+        Sid: 'HallpassRevokes',
+        Effect: 'Allow',
+        Principal: { AWS: 'arn:aws:iam::999999999999:role/hallpass-prod-revoke' },
+        Action: 'sts:AssumeRole',
+      },
+    ]);
+    expect(revoker?.Policies).toHaveLength(1);
+    expect(revoker?.Policies[0].PolicyName).toBe('hallpass-revocations');
+    const statements = revoker?.Policies[0].PolicyDocument.Statement;
+    expect(statements).toHaveLength(1);
+    expect(statements[0].Effect).toBe('Allow');
+    expect(statements[0].Action).toEqual(['iam:GetRolePolicy', 'iam:PutRolePolicy']);
+    // Exactly the catalog's roles of this account, no wildcard.
+    const targets = Object.keys(built.Resources).filter((id) => id.startsWith('Role'));
+    expect(statements[0].Resource).toEqual(targets.map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] })));
+    expect(built.Outputs.RevokerRoleArn?.Value).toEqual({ 'Fn::GetAtt': ['HallpassRevoker', 'Arn'] });
+  });
+
+  it('makes no revoker when the revoke role cannot be known', () => {
+    const only = parseCatalog(
+      { entitlements: [entitlement('a', 'arn:aws:iam::111111111111:role/a')] },
+      { maxSessionSeconds: 3600 },
+    );
+    const vendRoleArn = 'arn:aws:iam::999999999999:role/custom-vender';
+    const built = buildTargetTemplate(only, { audience: 'sts.amazonaws.com', vendRoleArn });
     expect(Object.keys(built.Resources)).toEqual(['RoleA']);
+    const given = buildTargetTemplate(only, {
+      audience: 'sts.amazonaws.com',
+      vendRoleArn,
+      revokeRoleArn: 'arn:aws:iam::999999999999:role/custom-revoke',
+    });
+    expect(given.Resources.HallpassRevoker?.Properties.RoleName).toBe('custom-revoker');
+  });
+
+  it("names the revoker as serverless.yml names the revoke functions' role", () => {
+    const yml = readFileSync('serverless.yml', 'utf8');
+    expect(yml).toContain('RoleName: ${self:service}-${sls:stage}-revoke\n');
   });
 
   it('gives each ExternalId its own AssumeRole statement', () => {
