@@ -45,9 +45,12 @@ const later = (a: string, b: string) => (a >= b ? a : b);
 const asList = (v: unknown): string[] =>
   Array.isArray(v) ? v.map(String) : typeof v === 'string' ? [v] : [];
 
-/** Seconds rounded up: a session issued in the same second as the revocation is denied too. */
+/**
+ * The next whole second: aws:TokenIssueTime has whole seconds, so a session issued in the same second
+ * as the revocation (before or just after it) is denied too; one issued a second later is not.
+ */
 export function revocationInstant(now: Date): string {
-  const seconds = Math.ceil(now.getTime() / 1000);
+  const seconds = Math.floor(now.getTime() / 1000) + 1;
   return `${new Date(seconds * 1000).toISOString().slice(0, 19)}Z`;
 }
 
