@@ -13,6 +13,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import {
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -171,6 +172,8 @@ export function packagingBuildOptions(): { options: BuildOptions; external: stri
     'keepNames',
     'treeShaking',
     'legalComments',
+    // The functions' credential provider (environment only): the bare-SDK baseline must get it too.
+    'alias',
   ];
   const options: BuildOptions = {};
   for (const key of passThrough) {
@@ -283,7 +286,16 @@ export async function measureColdStart(
         symlinkSync(join(ROOT, 'node_modules'), join(d, 'node_modules'), 'dir');
     }
     const vendModule = join(vendDir, 'functions', 'credentials.mjs');
-    const env = childEnv(stack);
+    // The packaged catalog (JSON, deploy/catalog-json.cjs), as serverless.yml points the functions
+    // at it; the YAML catalog when the package has none.
+    const catalogDir = join(vendDir, '.hallpass', 'catalog');
+    const packagedCatalog = existsSync(catalogDir)
+      ? readdirSync(catalogDir).find((name) => name.endsWith('.json'))
+      : undefined;
+    const env = {
+      ...childEnv(stack),
+      ...(packagedCatalog ? { HALLPASS_CATALOG: join('.hallpass', 'catalog', packagedCatalog) } : {}),
+    };
     const delayedEnv = { ...env, HALLPASS_ISSUER: delayedIssuer.url };
     const jwksUriEnv = { ...delayedEnv, HALLPASS_JWKS_URI: `${delayedIssuer.url}/.well-known/jwks.json` };
     const storedEnv = { ...delayedEnv, HALLPASS_JWKS_STORE: 'on' };
