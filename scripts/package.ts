@@ -7,10 +7,13 @@
  */
 import { spawnSync } from 'node:child_process';
 import { loadCatalog } from '../lib/adapters/catalog-file.ts';
+import { buildWeb } from './build-web.ts';
 
 const catalogPath = process.env.HALLPASS_CATALOG || 'catalog/example.yaml';
 const maxSessionSeconds = Number(process.env.HALLPASS_MAX_SESSION_SECONDS || 3600);
 loadCatalog(catalogPath, { maxSessionSeconds });
+// The web console's files, which serverless.yml packages with its two functions (web/dist/).
+await buildWeb();
 
 const result = spawnSync('npx', ['serverless', 'package', ...process.argv.slice(2)], {
   stdio: 'inherit',

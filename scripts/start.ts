@@ -33,6 +33,7 @@ import {
   STATE_DIR,
 } from '../local/paths.ts';
 import { type LocalStack, startLocalStack } from '../local/stack.ts';
+import { buildWeb } from './build-web.ts';
 
 // Node 20 is fine for the SDK versions pinned here; Lambda runs nodejs22.x.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -277,6 +278,7 @@ function printGuide(info: StackInfo, stack: LocalStack, config: Config): void {
       `            -H 'Content-Type: application/json' -d '{"entitlementId":"sandbox-poweruser","durationSeconds":28800}'`,
     );
   }
+  say(`  The web console: http://127.0.0.1:${new URL(base).port}/ (request, approve, audit in a browser)`);
   say(
     `  Notifications go to ${stack.urls.webhook}${stack.local.webhook ? ' and are printed here as [notify] lines' : ''}.`,
   );
@@ -338,6 +340,8 @@ async function main(): Promise<void> {
     });
     stops.push(() => notifier.stop());
 
+    // The web console (its client: HALLPASS_WEB_CLIENT_ID, else the dev issuer's hallpass-console).
+    await buildWeb();
     const proxy = await startHeaderJoiningProxy({ port, target: `http://127.0.0.1:${port + 4}` });
     stops.push(() => proxy.close());
     api = startApi(port, stack, config);

@@ -1,6 +1,7 @@
 /**
- * The dev issuer's oidc-provider: one public client (`hallpass-cli`) with the device authorization
- * grant (RFC 8628) and refresh tokens, access tokens that are JWTs for the audience carrying `sub`,
+ * The dev issuer's oidc-provider: two public clients, `hallpass-cli` with the device authorization
+ * grant (RFC 8628) and refresh tokens, and `hallpass-console` (the web console) with the authorization
+ * code grant and PKCE, redirecting to the console on any loopback port; access tokens that are JWTs for the audience carrying `sub`,
  * `groups` (and `name`/`preferred_username` when a name was given), signed with the dev key, and a
  * sign-in that asks who you are every time. Grants, sessions and refresh tokens live in memory.
  */
@@ -18,6 +19,13 @@ import { deviceFlowPages, renderError } from './pages.ts';
 
 /** The public client `hallpass login` uses against the dev issuer. */
 export const DEV_CLIENT_ID = 'hallpass-cli';
+/**
+ * The public client of the web console (`npm start`'s `http://127.0.0.1:<PORT>/`). A native client to
+ * oidc-provider only for RFC 8252's loopback rule: its redirect URI matches on any port, so the
+ * issuer needs no word of the API's PORT.
+ */
+export const CONSOLE_CLIENT_ID = 'hallpass-console';
+const CONSOLE_REDIRECT_URI = 'http://127.0.0.1/';
 const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
 export interface ProviderSettings {
@@ -65,6 +73,15 @@ export async function createProvider(settings: ProviderSettings): Promise<OidcPr
         redirect_uris: [],
         application_type: 'native',
       },
+      {
+        client_id: CONSOLE_CLIENT_ID,
+        client_name: 'hallpass console',
+        token_endpoint_auth_method: 'none',
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+        redirect_uris: [CONSOLE_REDIRECT_URI],
+        application_type: 'native',
+      },
     ],
     jwks: { keys: [key.privateJwk] },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
@@ -87,7 +104,10 @@ export async function createProvider(settings: ProviderSettings): Promise<OidcPr
     },
     issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(type: string): boolean }) =>
       client.grantTypeAllowed('refresh_token'),
-    clientBasedCORS: () => false,
+    // The console's token request is a cross-origin fetch from the API's origin: allowed for its
+    // client from a loopback origin alone, never for the CLI (which is no browser).
+    clientBasedCORS: (_ctx: unknown, origin: string, client: { clientId: string }) =>
+      client.clientId === CONSOLE_CLIENT_ID && /^http:\/\/127\.0\.0\.1:\d+$/.test(origin),
     interactions: {
       policy,
       url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}`,
