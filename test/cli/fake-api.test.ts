@@ -1,6 +1,6 @@
 /**
  * FAKE SERVER. `hallpass sessions`, `review`, `console` and the credential commands' durations
- * against a small fake of the contract in shared/API.md (`GET /v1/sessions`, `GET /v1/sessions/{id}`,
+ * against a small fake of the contract in docs/api.md (`GET /v1/sessions`, `GET /v1/sessions/{id}`,
  * `POST /v1/sessions/{id}/review`, `POST /v1/console`, `POST /v1/credentials`), not against the
  * real API: these routes were not served when the CLI was written. The fake
  * records what the CLI sent and answers with bodies that pass the API's own zod schemas, so these
