@@ -36,7 +36,11 @@ function userOf(token: string | null): User | null {
     const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'));
     const claims = JSON.parse(new TextDecoder().decode(Uint8Array.from(json, (c) => c.charCodeAt(0))));
     const sub = String(claims[settings.claims.principal] ?? '');
-    const name = settings.claims.name.map((claim) => claims[claim]).find((v) => typeof v === 'string');
+    // As the API: an email names a person only when the issuer verified it.
+    const name = settings.claims.name
+      .filter((claim) => claim !== 'email' || claims.email_verified === true)
+      .map((claim) => claims[claim])
+      .find((v) => typeof v === 'string');
     const groups = claims[settings.claims.groups];
     return {
       sub,
