@@ -146,7 +146,7 @@ export function notificationFor(item: Item, publicUrl?: string): Notification | 
         text:
           `:no_entry: ${person(item.actor)} revoked session ${userText(details.sessionId)} of ` +
           `${userText(item.principalSub)} on ${where} (${userText(details.roleArn)}): ${userText(details.reason)}` +
-          `${details.roleWideFallback === true ? '\nThe role\'s deny policy was full: every session of the role issued before now is denied.' : ''}` +
+          `${details.roleWideFallback === true ? "\nThe role's deny policy was full: every session of the role issued before now is denied." : ''}` +
           `\nAccessKeyId for CloudTrail: ${userText(details.accessKeyId)}`,
       };
     case AuditEvent.breakGlassReminder:
