@@ -14,6 +14,9 @@ import {
   Request,
   RequestList,
   ReviewBody,
+  RevocationResponse,
+  RevocationsBody,
+  RevokeBody,
   Session,
   SessionList,
   VendRequest,
@@ -188,6 +191,20 @@ export class Api {
   review(id: string, status: 'justified' | 'unjustified', comment: string | undefined) {
     const body = checkBody(ReviewBody, { status, comment }, { comment: '--comment' });
     return this.call('POST', `/sessions/${encodeURIComponent(id)}/review`, Session, { body });
+  }
+
+  revokeSession(id: string, reason: string | undefined) {
+    const body = checkBody(RevokeBody, { reason }, { reason: '--reason' });
+    return this.call('POST', `/sessions/${encodeURIComponent(id)}/revoke`, RevocationResponse, { body });
+  }
+
+  revokeSessions(body: { principal?: string; entitlementId?: string; reason: string | undefined }) {
+    const checked = checkBody(RevocationsBody, body, {
+      reason: '--reason',
+      principal: '--principal',
+      entitlementId: '--entitlement',
+    });
+    return this.call('POST', '/revocations', RevocationResponse, { body: checked });
   }
 }
 

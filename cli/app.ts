@@ -13,6 +13,7 @@ import { completionCommand } from './commands/completion.ts';
 import { consoleSignIn } from './commands/console.ts';
 import { doctor } from './commands/doctor.ts';
 import { approve, cancel, deny, entitlements, request, requests } from './commands/requests.ts';
+import { done, revoke } from './commands/revoke.ts';
 import { setupAws } from './commands/setup-aws.ts';
 import type { Command, Io } from './context.ts';
 import { ApiError, CliError, UsageError } from './errors.ts';
@@ -37,6 +38,8 @@ export const COMMANDS: Command[] = [
   breakGlass,
   sessions,
   review,
+  revoke,
+  done,
   cache,
   doctor,
   completionCommand(() => COMMANDS),

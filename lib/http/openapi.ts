@@ -19,6 +19,9 @@ import {
   Request,
   RequestList,
   ReviewBody,
+  RevocationResponse,
+  RevocationsBody,
+  RevokeBody,
   Session,
   SessionList,
   VendRequest,
@@ -43,6 +46,8 @@ const BODIES = {
   DenyBody,
   CancelBody,
   ReviewBody,
+  RevokeBody,
+  RevocationsBody,
 };
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -211,11 +216,58 @@ const OPERATIONS: Record<RouteName, Operation> = {
       '409': errorResponse('Not a break-glass session, or already reviewed'),
     },
   },
+  'sessions-revoke': {
+    summary:
+      "Revoke one live session (auditors, and the session's principal): its role denies it from now on (IAM: within seconds)",
+    responses: {
+      '200': jsonResponse(
+        'What was revoked, how each role denies it, propagation pending',
+        'RevocationResponse',
+      ),
+      '400': errorResponse('Invalid body'),
+      '404': errorResponse('Unknown or not visible'),
+      '409': errorResponse('Already revoked, or expired'),
+    },
+  },
+  revocations: {
+    summary:
+      'Revoke every live session of a person (auditors, or that person) or of an entitlement (auditors)',
+    responses: {
+      '200': jsonResponse(
+        'What was revoked, how each role denies it, propagation pending',
+        'RevocationResponse',
+      ),
+      '400': errorResponse('Invalid body: exactly one of principal and entitlementId, and a reason'),
+      '403': errorResponse('forbidden'),
+      '404': errorResponse('Unknown entitlement'),
+      '409': errorResponse('No live session to revoke'),
+    },
+  },
   'events-list': {
     summary: 'The story of a request or a person: request.* events and credentials.issued, newest first',
     responses: {
       '200': jsonResponse('A page of events', 'AuditEventList'),
       '400': errorResponse('Bad parameter or cursor'),
+    },
+  },
+  'web-index': {
+    summary: 'The web console (Cache-Control: no-cache; a strict Content-Security-Policy)',
+    responses: {
+      '200': { description: 'The console page', content: { 'text/html': { schema: { type: 'string' } } } },
+      '404': errorResponse('The console was not built into this deployment'),
+    },
+  },
+  'web-assets': {
+    summary: "A script or style of the web console, named by its content's hash (cached for a year)",
+    responses: {
+      '200': {
+        description: 'The asset',
+        content: {
+          'text/javascript': { schema: { type: 'string' } },
+          'text/css': { schema: { type: 'string' } },
+        },
+      },
+      '404': errorResponse('No such asset'),
     },
   },
 };
@@ -225,6 +277,13 @@ const ID = {
   in: 'path',
   required: true,
   schema: { type: 'string', pattern: '^[a-z0-9]{1,64}$' },
+};
+
+const FILE = {
+  name: 'file',
+  in: 'path',
+  required: true,
+  schema: { type: 'string', pattern: '^[\\w-]+\\.(js|css)$' },
 };
 
 /** Said of a query parameter wherever a route takes it. */
@@ -258,6 +317,7 @@ function operation(name: RouteName): Json {
   const { summary, responses } = OPERATIONS[name];
   const parameters = [
     ...(spec.path.includes('{id}') ? [ID] : []),
+    ...(spec.path.includes('{file}') ? [FILE] : []),
     ...(spec.query ? queryParameters(spec.query) : []),
   ];
   return {
@@ -300,6 +360,7 @@ export function openApiDocument(): Json {
         VendResponse: schema(VendResponse),
         ConsoleResponse: schema(ConsoleResponse),
         Session: schema(Session),
+        RevocationResponse: schema(RevocationResponse),
         EntitlementList: schema(EntitlementList),
         Health: schema(Health),
         Request: schema(Request),

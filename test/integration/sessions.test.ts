@@ -44,6 +44,8 @@ function session(n: number, over: Partial<Session> & { sub?: string; ageMs?: num
     approvers: [],
     breakGlass: over.breakGlass ?? null,
     client: { sourceIp: '203.0.113.7', userAgent: over.client?.userAgent ?? 'test' },
+    // Sessions are read with their revocation (issue 14), null until one is revoked.
+    revocation: null,
   };
 }
 

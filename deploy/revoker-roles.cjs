@@ -1,0 +1,26 @@
+// The revoker role of every target account the catalog names, for serverless.yml (`${file(...)}`):
+// the revoke functions' role may assume exactly these (`<service>-<stage>-revoker`, which
+// `npm run target-template` creates in each account), and hallpass holds no IAM permission itself.
+const { readFileSync } = require('node:fs');
+const path = require('node:path');
+const { parse } = require('yaml');
+
+module.exports = async ({ resolveVariable }) => {
+  const service = await resolveVariable('self:service');
+  const stage = await resolveVariable('sls:stage');
+  const file = process.env.HALLPASS_CATALOG || 'catalog/example.yaml';
+  const catalog = parse(readFileSync(path.resolve(__dirname, '..', file), 'utf8'));
+  const accounts = new Map();
+  for (const e of catalog.entitlements || []) {
+    const [, partition, , , account] = String(e.roleArn).split(':');
+    accounts.set(`${partition}:${account}`, { partition, account });
+  }
+  if (accounts.size === 0) throw new Error(`the catalog ${file} names no roles`);
+  const name = `${service}-${stage}-revoker`;
+  return {
+    name,
+    arns: [...accounts.values()].map(
+      ({ partition, account }) => `arn:${partition}:iam::${account}:role/${name}`,
+    ),
+  };
+};

@@ -1,0 +1,341 @@
+/**
+ * Revocation of live sessions (POST /v1/sessions/{id}/revoke, POST /v1/revocations) end to end: the
+ * handlers, the revoker role assumed through the local STS, the deny policy written through the local
+ * IAM with the real SDK, and the local STS refusing a revoked session's AssumeRole while another
+ * session of the same role keeps working. GetCallerIdentity is never the proof: AWS never denies it.
+ */
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { putSession } from '../../lib/adapters/audit-table.ts';
+import {
+  parsePolicy,
+  policySize,
+  REVOCATION_POLICY_BUDGET,
+  REVOCATION_POLICY_NAME,
+} from '../../lib/core/revocation.ts';
+import type { Session } from '../../lib/core/session.ts';
+import { startLocalIam } from '../../local/iam/server.ts';
+import { DEFAULT_ROLES_FILE, loadConfig } from '../../local/sts/config.ts';
+import { type LocalSts, startLocalSts } from '../../local/sts/server.ts';
+import { type Answer, invoke } from '../support/api.ts';
+import { allItems, useIsolatedTables } from '../support/tables.ts';
+import { tokenFor } from '../support/tokens.ts';
+
+type Handler = Parameters<typeof invoke>[0];
+let vend: Handler;
+let revokeOne: Handler;
+let revokeMany: Handler;
+let getSession: Handler;
+let sts: LocalSts;
+const output: string[] = [];
+
+const SANDBOX = 'arn:aws:iam::111111111111:role/hallpass-sandbox-readonly';
+const TEAM = 'arn:aws:iam::333333333333:role/hallpass-team-data';
+const VEND_ROLE = 'arn:aws:iam::000000000000:role/hallpass-local-vend';
+
+beforeAll(async () => {
+  const base = await loadConfig(DEFAULT_ROLES_FILE, { HALLPASS_URL: 'http://127.0.0.1:1' });
+  sts = await startLocalSts({
+    config: {
+      callers: base.callers,
+      roles: [
+        ...base.roles,
+        { arn: TEAM, trustedPrincipals: [VEND_ROLE], externalId: 'hallpass-test-external-id' },
+        { arn: 'arn:aws:iam::333333333333:role/team-chained', trustedPrincipals: [TEAM] },
+      ],
+    },
+  });
+  const iam = await startLocalIam({ sts });
+  process.env.AWS_ENDPOINT_URL_STS = sts.url;
+  process.env.AWS_ENDPOINT_URL_IAM = iam.url;
+  afterAll(async () => {
+    await iam.close();
+    await sts.close();
+  });
+  await useIsolatedTables();
+  for (const method of ['log', 'error', 'warn'] as const) {
+    vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
+      output.push(args.map(String).join(' '));
+    });
+  }
+  vend = (await import('../../functions/credentials.ts')).handler as unknown as Handler;
+  revokeOne = (await import('../../functions/sessions-revoke.ts')).handler as unknown as Handler;
+  revokeMany = (await import('../../functions/revocations.ts')).handler as unknown as Handler;
+  getSession = (await import('../../functions/sessions-get.ts')).handler as unknown as Handler;
+});
+
+interface Vended {
+  session: Session;
+  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string };
+}
+
+async function vendAs(sub: string, entitlementId = 'sandbox-readonly', claims = {}): Promise<Vended> {
+  const token = await tokenFor(sub, { groups: ['engineers'], claims });
+  const answer = await invoke(vend, { path: '/v1/credentials', token, body: { entitlementId } });
+  expect(answer.status).toBe(200);
+  return answer.body as Vended;
+}
+
+async function revoke(sub: string, groups: string[], id: string, reason = 'laptop stolen'): Promise<Answer> {
+  const token = await tokenFor(sub, { groups });
+  return invoke(revokeOne, {
+    path: `/v1/sessions/${id}/revoke`,
+    token,
+    pathParameters: { id },
+    body: { reason },
+  });
+}
+
+async function revokeAll(sub: string, groups: string[], body: Record<string, string>): Promise<Answer> {
+  return invoke(revokeMany, { path: '/v1/revocations', token: await tokenFor(sub, { groups }), body });
+}
+
+/** Whether the session's credentials may still chain into `target` (AccessDenied: denied). */
+async function canChain(
+  v: Vended,
+  target = 'arn:aws:iam::111111111111:role/sandbox-chained',
+): Promise<boolean> {
+  const { accessKeyId, secretAccessKey, sessionToken } = v.credentials;
+  const credentials = { accessKeyId, secretAccessKey, sessionToken };
+  const client = new STSClient({ region: 'us-east-1', endpoint: sts.url, credentials });
+  try {
+    await client.send(new AssumeRoleCommand({ RoleArn: target, RoleSessionName: 'chained' }));
+    return true;
+  } catch (error) {
+    if ((error as Error).name === 'AccessDenied') return false;
+    throw error;
+  } finally {
+    client.destroy();
+  }
+}
+
+const policyOf = (roleArn: string) => parsePolicy(sts.policies.get(roleArn, REVOCATION_POLICY_NAME));
+const revokedIds = (roleArn: string) => [...policyOf(roleArn).sessions.values()].flatMap((ids) => [...ids]);
+
+describe('POST /v1/sessions/{id}/revoke', () => {
+  let first: Vended;
+  let second: Vended;
+  let answer: Answer;
+  beforeAll(async () => {
+    first = await vendAs('alice');
+    second = await vendAs('alice');
+    expect(await canChain(first)).toBe(true);
+    answer = await revoke('alice', ['engineers'], first.session.id, "I'm done");
+  });
+
+  it('answers 200 with the revoked session, the role and its scope, and propagation pending', () => {
+    expect(answer.status).toBe(200);
+    expect(answer.body.revoked).toHaveLength(1);
+    expect(answer.body.revoked[0]).toMatchObject({
+      id: first.session.id,
+      revocation: { by: { sub: 'alice' }, reason: "I'm done" },
+    });
+    expect(answer.body.roles).toEqual([{ roleArn: SANDBOX, scope: 'session', roleWideFallback: false }]);
+    expect(answer.body.propagation).toBe('pending');
+  });
+
+  it("denies the revoked session's AssumeRole into another role, and not the other session of the same role", async () => {
+    expect(await canChain(first)).toBe(false);
+    expect(await canChain(second)).toBe(true);
+  });
+
+  it('leaves GetCallerIdentity alone, as AWS does (which is why it proves nothing)', async () => {
+    const { accessKeyId, secretAccessKey, sessionToken } = first.credentials;
+    const credentials = { accessKeyId, secretAccessKey, sessionToken };
+    const client = new STSClient({ region: 'us-east-1', endpoint: sts.url, credentials });
+    await expect(client.send(new GetCallerIdentityCommand({}))).resolves.toMatchObject({
+      Account: '111111111111',
+    });
+    client.destroy();
+  });
+
+  it('writes the session id to the role policy by its hallpass:session-id tag', () => {
+    expect(revokedIds(SANDBOX)).toContain(first.session.id);
+    expect(revokedIds(SANDBOX)).not.toContain(second.session.id);
+  });
+
+  it('shows the revocation on the session', async () => {
+    const token = await tokenFor('alice', { groups: ['engineers'] });
+    const read = await invoke(getSession, {
+      path: `/v1/sessions/${first.session.id}`,
+      token,
+      pathParameters: { id: first.session.id },
+    });
+    expect(read.body.revocation).toMatchObject({ by: { sub: 'alice', name: 'alice' }, reason: "I'm done" });
+  });
+
+  it('appends one session.revoked event', async () => {
+    const events = (await allItems('audit')).filter(
+      (item) =>
+        item.event === 'session.revoked' &&
+        (item.details as { sessionId: string }).sessionId === first.session.id,
+    );
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      kind: 'event',
+      principalSub: 'alice',
+      entitlementId: 'sandbox-readonly',
+    });
+  });
+
+  it('is 409 the second time', async () => {
+    expect((await revoke('alice', ['engineers'], first.session.id)).status).toBe(409);
+  });
+
+  it('is 404 for someone who is neither an auditor nor the owner, and changes nothing', async () => {
+    const refused = await revoke('mallory', ['engineers'], second.session.id);
+    expect(refused.status).toBe(404);
+    expect(await canChain(second)).toBe(true);
+  });
+
+  it('lets an auditor revoke anyone', async () => {
+    const byAuditor = await revoke('audrey', ['auditors'], second.session.id, 'incident INC-7');
+    expect(byAuditor.status).toBe(200);
+    expect(await canChain(second)).toBe(false);
+  });
+
+  it('is 409 for an expired session', async () => {
+    const expired = {
+      ...first.session,
+      id: 'expiredsession01',
+      accessKeyId: 'ASIAEXPIRED000000001',
+      issuedAt: '2020-01-01T00:00:00Z',
+      expiresAt: '2020-01-01T01:00:00Z',
+    };
+    const { audit } = (await import('../../lib/deps.ts')).containerDeps();
+    await putSession({ ...audit, retentionDays: 36500 }, expired);
+    expect((await revoke('alice', ['engineers'], expired.id)).status).toBe(409);
+  });
+
+  it("logs nothing of the revoked session's secrets", () => {
+    const text = output.join('\n');
+    for (const v of [first, second]) {
+      expect(text).not.toContain(v.credentials.secretAccessKey);
+      expect(text).not.toContain(v.credentials.sessionToken);
+    }
+    expect(text).toContain('session.revoked');
+  });
+});
+
+describe('POST /v1/revocations {principal}', () => {
+  it("denies every live session of the person, and not another person's on the same role", async () => {
+    const a = await vendAs('carol');
+    const b = await vendAs('carol');
+    const other = await vendAs('dave');
+    const answer = await revokeAll('audrey', ['auditors'], { principal: 'carol', reason: 'offboarded' });
+    expect(answer.status).toBe(200);
+    expect(answer.body.revoked.map((s: Session) => s.id).sort()).toEqual([a.session.id, b.session.id].sort());
+    expect(answer.body.roles).toEqual([{ roleArn: SANDBOX, scope: 'principal', roleWideFallback: false }]);
+    expect(await canChain(a)).toBe(false);
+    expect(await canChain(b)).toBe(false);
+    expect(await canChain(other)).toBe(true);
+    expect(policyOf(SANDBOX).principals.get('carol')).toBeDefined();
+  });
+
+  it('lets a session issued after the revocation work', async () => {
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect(await canChain(await vendAs('carol'))).toBe(true);
+  });
+
+  it("is 403 for a non-auditor naming someone else, and allowed on one's own sessions", async () => {
+    await vendAs('erin');
+    expect((await revokeAll('mallory', ['engineers'], { principal: 'erin', reason: 'x' })).status).toBe(403);
+    expect(
+      (await revokeAll('erin', ['engineers'], { principal: 'erin', reason: 'done for today' })).status,
+    ).toBe(200);
+    expect((await revokeAll('erin', ['engineers'], { principal: 'erin', reason: 'again' })).status).toBe(409);
+  });
+
+  it('is 400 with both or neither of principal and entitlementId', async () => {
+    const both = { principal: 'erin', entitlementId: 'sandbox-readonly', reason: 'x' };
+    expect((await revokeAll('audrey', ['auditors'], both)).status).toBe(400);
+    expect((await revokeAll('audrey', ['auditors'], { reason: 'x' })).status).toBe(400);
+  });
+});
+
+describe('POST /v1/revocations {entitlementId}', () => {
+  it('denies a role that serves the entitlement alone by issue time, and says so', async () => {
+    const claims = { team: 'data' };
+    const v = await vendAs('frank', 'team-data', claims);
+    expect(await canChain(v, 'arn:aws:iam::333333333333:role/team-chained')).toBe(true);
+    const answer = await revokeAll('audrey', ['auditors'], {
+      entitlementId: 'team-data',
+      reason: 'key leaked',
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.body.roles).toEqual([{ roleArn: TEAM, scope: 'entitlement', roleWideFallback: false }]);
+    expect(policyOf(TEAM).role).not.toBeNull();
+    expect(await canChain(v, 'arn:aws:iam::333333333333:role/team-chained')).toBe(false);
+  });
+
+  it('denies by session id on a role other entitlements share', async () => {
+    const v = await vendAs('gina');
+    const answer = await revokeAll('audrey', ['auditors'], {
+      entitlementId: 'sandbox-readonly',
+      reason: 'bad deploy',
+    });
+    expect(answer.status).toBe(200);
+    expect(policyOf(SANDBOX).role).toBeNull();
+    expect(revokedIds(SANDBOX)).toContain(v.session.id);
+    expect(await canChain(v)).toBe(false);
+  });
+
+  it('is 403 for a non-auditor and 404 for an unknown entitlement', async () => {
+    expect(
+      (await revokeAll('gina', ['engineers'], { entitlementId: 'sandbox-readonly', reason: 'x' })).status,
+    ).toBe(403);
+    expect((await revokeAll('audrey', ['auditors'], { entitlementId: 'nope', reason: 'x' })).status).toBe(
+      404,
+    );
+  });
+});
+
+describe('concurrent revocations on one role', () => {
+  it('keep every entry', async () => {
+    const sessions = await Promise.all(Array.from({ length: 8 }, () => vendAs('henry')));
+    const answers = await Promise.all(sessions.map((v) => revoke('henry', ['engineers'], v.session.id)));
+    expect(answers.map((a) => a.status)).toEqual(Array(8).fill(200));
+    for (const v of sessions) expect(revokedIds(SANDBOX)).toContain(v.session.id);
+    for (const v of sessions) expect(await canChain(v)).toBe(false);
+  });
+});
+
+describe('pruning', () => {
+  it('keeps the policy under the limit through hundreds of revocations, without folding', async () => {
+    const { containerDeps, revokeDeps } = await import('../../lib/deps.ts');
+    const { revokeSession } = await import('../../lib/use-cases/revoke-sessions.ts');
+    const role = 'arn:aws:iam::222222222222:role/hallpass-prod-admin';
+    const t0 = Date.parse('2030-01-01T00:00:00Z');
+    let clock = t0;
+    const deps = { ...revokeDeps(), now: () => new Date(clock) };
+    const auditor = { sub: 'audrey', name: 'audrey', groups: ['auditors'], claims: {} };
+    const { audit } = containerDeps();
+    const iso = (ms: number) => `${new Date(ms).toISOString().slice(0, 19)}Z`;
+    let largest = 0;
+    const template = (await vendAs('ivan')).session;
+    for (let i = 0; i < 200; i++) {
+      const issued = t0 + i * 60_000;
+      const id = `prune${String(i).padStart(11, '0')}`;
+      const session: Session = {
+        ...template,
+        id,
+        roleArn: role,
+        entitlementId: 'prod-admin',
+        accessKeyId: `ASIAPRUNE${String(i).padStart(11, '0')}`,
+        issuedAt: iso(issued),
+        expiresAt: iso(issued + 3_600_000),
+      };
+      await putSession({ ...audit, retentionDays: 36500 }, session);
+      clock = issued + 10_000;
+      const answer = await revokeSession(deps, auditor, id, { reason: 'rotation drill' });
+      expect(answer.roles[0]?.roleWideFallback).toBe(false);
+      largest = Math.max(largest, policySize(sts.policies.get(role, REVOCATION_POLICY_NAME) ?? ''));
+    }
+    expect(largest).toBeLessThanOrEqual(REVOCATION_POLICY_BUDGET);
+    const kept = [...policyOf(role).sessions.values()].flatMap((ids) => [...ids]);
+    // Only sessions that may still be live (expiring within the last two hour buckets) remain.
+    expect(kept.length).toBeLessThan(130);
+    expect(kept).toContain('prune00000000199');
+    expect(kept).not.toContain('prune00000000000');
+  }, 120_000);
+});
