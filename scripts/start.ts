@@ -173,6 +173,8 @@ function startServices(port: number, config: Config, flags: Flags): Promise<Loca
     // provider the local STS trusts.
     kms: flags['aws-sts'] ? false : { port: port + 14, keyFile: KMS_KEY_FILE },
     federation: flags['aws-sts'] ? false : { port: port + 15 },
+    // The local IAM (revocation policies of the local STS's roles), PORT+16.
+    iam: flags['aws-sts'] ? false : { port: port + 16 },
     hallpassUrl: `http://127.0.0.1:${port}`,
     webhook: external(config.notifications.webhookUrl) ?? {
       port: port + 13,
@@ -208,6 +210,7 @@ function startApi(port: number, stack: LocalStack, config: Config): ChildProcess
   // hallpass as an OIDC provider (the local KMS signs) and the local federation endpoint.
   for (const name of [
     'AWS_ENDPOINT_URL_KMS',
+    'AWS_ENDPOINT_URL_IAM',
     'HALLPASS_WEB_IDENTITY_ISSUER',
     'HALLPASS_SIGNING_KEY_ID',
     'HALLPASS_PUBLISHED_KEY_IDS',

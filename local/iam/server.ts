@@ -17,7 +17,7 @@ export interface LocalIamOptions {
   sts: Pick<LocalSts, 'identity' | 'roleArns' | 'policies'>;
   port?: number;
   host?: string;
-  /** The revoker role's name in each account (default `hallpass-revoker`). */
+  /** The revoker role's name in each account (default `hallpass-local-revoker`, as serverless.yml names it for stage local). */
   revokerRoleName?: string;
   /** The one policy name the revoker may read and write (default `hallpass-revocations`). */
   policyName?: string;
@@ -80,7 +80,7 @@ function errorXml(error: IamError, requestId: string): string {
 }
 
 export async function startLocalIam(options: LocalIamOptions): Promise<LocalIam> {
-  const revokerRoleName = options.revokerRoleName ?? 'hallpass-revoker';
+  const revokerRoleName = options.revokerRoleName ?? 'hallpass-local-revoker';
   const policyName = options.policyName ?? 'hallpass-revocations';
   const limit = options.inlinePolicyLimit ?? INLINE_POLICY_LIMIT;
   const now = options.now ?? (() => new Date());
