@@ -41,7 +41,8 @@ export function checkPolicyArns(arns: readonly string[], roleArn: string): strin
   for (const arn of arns) {
     const match = POLICY_ARN.exec(arn);
     if (!match || arn.length > 2048) return `'${arn}' is not an IAM policy ARN`;
-    if (match[1] !== account && match[1] !== 'aws') return `'${arn}' is not in the role's account (${account})`;
+    if (match[1] !== account && match[1] !== 'aws')
+      return `'${arn}' is not in the role's account (${account})`;
   }
   return null;
 }

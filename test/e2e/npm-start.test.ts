@@ -174,7 +174,9 @@ describe('npm start, as a new user runs it', () => {
       session: Record<string, string>;
     };
     expect(answer.session.issuance).toBe('web-identity');
-    expect(Date.parse(answer.expiresAt) - Date.parse(answer.session.issuedAt as string)).toBeGreaterThan(28_700_000);
+    expect(Date.parse(answer.expiresAt) - Date.parse(answer.session.issuedAt as string)).toBeGreaterThan(
+      28_700_000,
+    );
     const page = await fetch(answer.url);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain(answer.session.assumedRoleArn);
