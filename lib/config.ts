@@ -39,6 +39,9 @@ const EnvSchema = z.object({
   HALLPASS_ISSUER: z.url({ protocol: /^https?$/ }),
   HALLPASS_AUDIENCE: z.string().check(z.minLength(1)),
   HALLPASS_JWKS_URI: z.optional(z.url({ protocol: /^https?$/ })),
+  // Keep the issuer's JWKS in the requests table (lib/adapters/jwks-store.ts); serverless.yml turns
+  // it on for the functions whose role may read and write that item.
+  HALLPASS_JWKS_STORE: z._default(z.enum(['on', 'off']), 'off'),
   HALLPASS_ALGORITHMS: list(ASYMMETRIC_ALGORITHMS.join(',')),
   HALLPASS_PRINCIPAL_CLAIM: z._default(z.string().check(z.minLength(1)), 'sub'),
   HALLPASS_NAME_CLAIMS: list('email,preferred_username'),
@@ -64,6 +67,11 @@ const EnvSchema = z.object({
     'https://signin.aws.amazon.com/federation',
   ),
   HALLPASS_CONSOLE_HOSTS: list('console.aws.amazon.com'),
+  // The role each target account's template makes for revocations (npm run target-template).
+  HALLPASS_REVOKER_ROLE_NAME: z._default(
+    z.string().check(z.regex(/^[\w+=,.@-]{1,64}$/)),
+    'hallpass-local-revoker',
+  ),
   AUDIT_RETENTION_DAYS: integer(1, 36500, '400'),
   HALLPASS_EVENT_BUS: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
   HALLPASS_WEBHOOK_URL: z.optional(z.url({ protocol: /^https?$/ })),
@@ -81,6 +89,8 @@ export interface Config {
   issuer: string;
   audience: string;
   jwksUri: string | undefined;
+  /** Whether the issuer's JWKS is kept in the requests table (HALLPASS_JWKS_STORE). */
+  jwksStore: boolean;
   algorithms: string[];
   claims: { principal: string; name: string[]; groups: string };
   catalogPath: string;
@@ -93,6 +103,8 @@ export interface Config {
   /** The longest lifetime of a bearer token; undefined: 24 h (see lib/adapters/auth.ts). */
   maxTokenAgeSeconds?: number | undefined;
   auditRetentionDays: number;
+  /** The revoker role's name in every target account. */
+  revokerRoleName: string;
   /** Break-glass sessions one principal may take in any hour; 0: no limit. */
   breakGlassMaxPerHour: number;
   notifications: NotificationSettings;
@@ -156,6 +168,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     issuer: e.HALLPASS_ISSUER,
     audience: e.HALLPASS_AUDIENCE,
     jwksUri: e.HALLPASS_JWKS_URI,
+    jwksStore: e.HALLPASS_JWKS_STORE === 'on',
     algorithms: e.HALLPASS_ALGORITHMS,
     claims: {
       principal: e.HALLPASS_PRINCIPAL_CLAIM,
@@ -177,6 +190,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     console: { federationUrl: e.HALLPASS_FEDERATION_URL, hosts: e.HALLPASS_CONSOLE_HOSTS },
     maxTokenAgeSeconds: e.HALLPASS_MAX_TOKEN_AGE_SECONDS,
     auditRetentionDays: e.AUDIT_RETENTION_DAYS,
+    revokerRoleName: e.HALLPASS_REVOKER_ROLE_NAME,
     breakGlassMaxPerHour: e.HALLPASS_BREAK_GLASS_MAX_PER_HOUR,
     notifications: {
       eventBus: e.HALLPASS_EVENT_BUS,

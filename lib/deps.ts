@@ -12,10 +12,13 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { STSClient } from '@aws-sdk/client-sts';
 import type { AuditTable } from './adapters/audit-table.ts';
 import { type Authenticate, createAuthenticator } from './adapters/auth.ts';
 import { loadCatalog } from './adapters/catalog-file.ts';
 import { type CursorKeys, createCursorKeys } from './adapters/cursor-key.ts';
+import { revokerPolicies } from './adapters/iam.ts';
+import { createJwksStore } from './adapters/jwks-store.ts';
 import { createJwtSigner, type JwtSigner } from './adapters/kms.ts';
 import { containerMetrics, type Dependency, instrumentClient, type Metrics } from './adapters/metrics.ts';
 import type { NotifyDeps } from './adapters/notify.ts';
@@ -23,6 +26,7 @@ import type { RequestsTable } from './adapters/requests-table.ts';
 import { type Config, config } from './config.ts';
 import { type Catalog, usesWebIdentity } from './core/catalog.ts';
 import { ConfigError } from './errors.ts';
+import type { RevokeDeps } from './use-cases/revoke-sessions.ts';
 import type { ConsoleDeps, WebIdentityIssuer } from './use-cases/vend-credentials.ts';
 
 export interface Deps {
@@ -131,6 +135,27 @@ export function consoleSettings(): ConsoleDeps['console'] {
   };
 }
 
+let cachedRevokeDeps: RevokeDeps | undefined;
+
+/**
+ * What the revoke functions need: the container's deps, and the target accounts' revocation policies
+ * through their revoker roles (an STS client for AssumeRole, then an IAM client per account).
+ */
+export function revokeDeps(): RevokeDeps {
+  if (!cachedRevokeDeps) {
+    const deps = containerDeps();
+    const sts = measured(new STSClient(CLIENT_OPTIONS), 'sts');
+    cachedRevokeDeps = {
+      ...deps,
+      policies: revokerPolicies(sts, {
+        roleName: deps.config.revokerRoleName,
+        clientOptions: CLIENT_OPTIONS,
+      }),
+    };
+  }
+  return cachedRevokeDeps;
+}
+
 /** The container's dependencies, built on first use. */
 export function containerDeps(): Deps {
   cachedDeps ??= buildDeps(config());
@@ -139,11 +164,16 @@ export function containerDeps(): Deps {
 
 /**
  * The bearer-token verifier, built once per container: its JWKS cache lives in its closure. Built
- * during the init phase (the functions call this at module load), it starts fetching the issuer's
- * keys right away, so that the round trips overlap the rest of the cold start.
+ * during the init phase (the functions call this at module load), it starts getting the issuer's
+ * keys right away: with HALLPASS_JWKS_STORE on, one GetItem of the requests table (on the client the
+ * function's other DynamoDB calls use, so it also opens their connection), else from the issuer.
  */
 export function authenticator(): Authenticate {
-  cachedAuthenticator ??= createAuthenticator(config(), metrics(), { prefetch: true });
+  if (!cachedAuthenticator) {
+    const cfg = config();
+    const store = cfg.jwksStore ? createJwksStore(containerDeps().requests) : undefined;
+    cachedAuthenticator = createAuthenticator(cfg, metrics(), { prefetch: true, store });
+  }
   return cachedAuthenticator;
 }
 

@@ -62,6 +62,15 @@ export type CreateRequestBody = z.infer<typeof CreateRequestBody>;
 export const ApproveBody = z.strictObject({ comment: z.optional(longText(1, 1000)) });
 export const DenyBody = z.strictObject({ reason: longText(1, 1000) });
 export const CancelBody = z.strictObject({});
+/** POST /v1/sessions/{id}/revoke: why the session must stop working. */
+export const RevokeBody = z.strictObject({ reason: longText(1, 1000) });
+/** POST /v1/revocations: every live session of one person, or of one entitlement. */
+export const RevocationsBody = z.union([
+  z.strictObject({ principal: text(1, 256), reason: longText(1, 1000) }),
+  z.strictObject({ entitlementId: text(1, 128), reason: longText(1, 1000) }),
+]);
+export type RevocationsBody = z.infer<typeof RevocationsBody>;
+
 export const ReviewBody = z.strictObject({
   status: z.enum(['justified', 'unjustified']),
   comment: longText(1, 1000),
@@ -154,6 +163,7 @@ export const Entitlement = z.object({
   description: z.string(),
   roleArn: z.string(),
   issuance: z.enum(['assume-role', 'web-identity']),
+  region: z.optional(z.string().check(z.describe("The role's AWS region, when the catalog names one"))),
   maxDurationSeconds: z.int(),
   defaultDurationSeconds: z.int(),
   approval: z.object({
@@ -200,6 +210,7 @@ export const Session = z.object({
     }),
   ),
   client: z.object({ sourceIp: z.nullable(z.string()), userAgent: z.nullable(z.string()) }),
+  revocation: z.optional(z.nullable(z.object({ at: Time, by: PersonRef, reason: z.string() }))),
 });
 
 export const SessionList = z.object({ items: z.array(Session), nextCursor: z.nullable(z.string()) });
@@ -233,6 +244,18 @@ export const ConsoleResponse = z.object({
   url: z.string().check(z.describe('The console sign-in URL: a bearer secret until it is used')),
   expiresAt: Time,
   session: Session,
+});
+
+export const RevocationResponse = z.object({
+  revoked: z.array(Session),
+  roles: z.array(
+    z.object({
+      roleArn: z.string(),
+      scope: z.enum(['session', 'principal', 'entitlement']),
+      roleWideFallback: z.boolean(),
+    }),
+  ),
+  propagation: z.literal('pending'),
 });
 
 export const Health = z.object({ status: z.literal('ok') });

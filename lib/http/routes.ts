@@ -13,6 +13,8 @@ import {
   EventsQuery,
   ListRequestsQuery,
   ReviewBody,
+  RevocationsBody,
+  RevokeBody,
   SessionsExportQuery,
   SessionsQuery,
   VendRequest,
@@ -23,7 +25,7 @@ export interface RouteSpec {
   method: 'GET' | 'POST';
   /** As API Gateway routes it, path parameters in braces. */
   path: string;
-  /** Whether the route needs a bearer token (all but health, openapi and the OIDC documents). */
+  /** Whether the route needs a bearer token (all but health, openapi, the OIDC documents and the web console's files). */
   auth: boolean;
   /** The strict schema of the body, for routes that take one. */
   body?: z.ZodMiniType;
@@ -66,6 +68,12 @@ export const ROUTES = {
   'sessions-get': { method: 'GET', path: '/v1/sessions/{id}', auth: true },
   'sessions-review': { method: 'POST', path: '/v1/sessions/{id}/review', auth: true, body: ReviewBody },
   'events-list': { method: 'GET', path: '/v1/events', auth: true, query: EventsQuery },
+  // Revocation of live sessions (the role's deny policy): one session, or a person's or an entitlement's.
+  'sessions-revoke': { method: 'POST', path: '/v1/sessions/{id}/revoke', auth: true, body: RevokeBody },
+  revocations: { method: 'POST', path: '/v1/revocations', auth: true, body: RevocationsBody },
+  // The web console (web/), on the API's own origin: its page and its content-hashed assets.
+  'web-index': { method: 'GET', path: '/', auth: false },
+  'web-assets': { method: 'GET', path: '/assets/{file}', auth: false },
 } as const satisfies Record<string, RouteSpec>;
 
 export type RouteName = keyof typeof ROUTES;

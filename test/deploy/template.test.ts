@@ -165,15 +165,19 @@ describe('the packaged template', () => {
     const writing = writes.filter((st) =>
       actions(st).some((a) => /Put|Update|Delete|Write|Transact|PartiQL/.test(a)),
     );
-    // Appends everywhere; one UpdateItem, the review route's, limited by IAM to the review attribute.
+    // Appends everywhere; two UpdateItems, the review route's and the revoke routes', each limited by
+    // IAM to its one attribute.
     const updates = writing.filter((st) => !actions(st).every((a) => a === 'dynamodb:PutItem'));
-    expect(updates).toHaveLength(1);
-    expect(actions(updates[0] as Statement)).toEqual(['dynamodb:UpdateItem']);
+    expect(updates).toHaveLength(2);
+    for (const update of updates) expect(actions(update)).toEqual(['dynamodb:UpdateItem']);
     expect(updates[0]).toMatchObject({
       Condition: { 'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'review', 'breakGlass'] } },
     });
-    const reviewRole = statementsOf(resources.ReviewFunctionRole as Resource);
-    expect(reviewRole).toContain(updates[0]);
+    expect(statementsOf(resources.ReviewFunctionRole as Resource)).toContain(updates[0]);
+    expect(updates[1]).toMatchObject({
+      Condition: { 'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'revocation'] } },
+    });
+    expect(statementsOf(resources.RevokeFunctionRole as Resource)).toContain(updates[1]);
   });
 
   it("lets the vend function assume exactly the catalog's assume-role roles, with tags and SourceIdentity", () => {
@@ -271,20 +275,46 @@ describe('audit records cannot be overwritten (issue 19, item 3)', () => {
       VendFunctionRole: ['session#*'],
       ReminderFunctionRole: ['event#*'],
       ReviewFunctionRole: ['event#*'],
+      RevokeFunctionRole: ['event#*'],
       RequestsFunctionRole: ['event#*'],
     });
     for (const { statement } of puts) expect(actions(statement)).toEqual(['dynamodb:PutItem']);
   });
 
   it("limits the review route's UpdateItem to session items and the review attribute", () => {
-    const updates = auditWrites().filter(({ statement }) =>
-      actions(statement).includes('dynamodb:UpdateItem'),
+    const updates = auditWrites().filter(
+      ({ id, statement }) =>
+        actions(statement).includes('dynamodb:UpdateItem') && id !== 'RevokeFunctionRole',
     );
     expect(updates.map(({ id }) => id)).toEqual(['ReviewFunctionRole']);
     expect(updates[0]?.statement.Condition).toMatchObject({
       'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['session#*'] },
       'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'review', 'breakGlass'] },
     });
+  });
+
+  it("limits the revoke routes' UpdateItem to session items and the revocation attribute, and IAM to the revoker roles", () => {
+    const revoke = statementsOf(resources.RevokeFunctionRole as Resource);
+    const update = auditWrites().filter(
+      ({ id, statement }) =>
+        id === 'RevokeFunctionRole' && actions(statement).includes('dynamodb:UpdateItem'),
+    );
+    expect(update.map(({ statement }) => statement.Condition)).toEqual([
+      {
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['session#*'] },
+        'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'revocation'] },
+        StringEqualsIfExists: { 'dynamodb:ReturnValues': ['NONE'] },
+      },
+    ]);
+    // No IAM action on the hallpass account: the policy writes happen as each target account's revoker.
+    expect(revoke.flatMap(actions).filter((a) => a.startsWith('iam:'))).toEqual([]);
+    const assume = revoke.find((s) => actions(s).includes('sts:AssumeRole'));
+    expect(actions(assume as Statement)).toEqual(['sts:AssumeRole']);
+    for (const arn of [assume?.Resource].flat())
+      expect(String(arn)).toMatch(/^arn:aws:iam::\d{12}:role\/hallpass-[\w-]+-revoker$/);
+    // And the vend role gets nothing of it.
+    const vend = statementsOf(resources.VendFunctionRole as Resource).flatMap(actions);
+    expect(vend.filter((a) => a.startsWith('iam:'))).toEqual([]);
   });
 
   it('streams changes and removals of session items to the notify function, next to new records', () => {
@@ -370,10 +400,55 @@ describe('who can act as the vend function (issue 19, item 12)', () => {
     const guarded = vend.filter((s) =>
       actions(s).some((a) => a.startsWith('sts:') || a.startsWith('kms:') || a === 'dynamodb:PutItem'),
     );
-    expect(guarded).toHaveLength(3);
+    // STS, KMS, the audit PutItem and the stored JWKS's PutItem.
+    expect(guarded).toHaveLength(4);
     for (const statement of guarded) {
       expect(render(statement.Condition?.ArnLike?.['lambda:SourceFunctionArn'])).toEqual(VEND_ARNS);
     }
+  });
+});
+
+describe("the issuer's JWKS kept in the requests table (issue 15)", () => {
+  const requestsWrites = () =>
+    ofType('AWS::IAM::Role').flatMap(([id, role]) =>
+      statementsOf(role)
+        .filter((s) => JSON.stringify(s.Resource).includes('RequestsTable'))
+        .filter((s) => actions(s).includes('dynamodb:PutItem'))
+        .map((statement) => ({ id, statement })),
+    );
+
+  it('lets the vend role (from inside the vend functions) and the refresh role put the meta#jwks# items, and nothing else', () => {
+    const jwks = requestsWrites().filter(({ statement }) =>
+      JSON.stringify(statement.Condition ?? {}).includes('meta#jwks#'),
+    );
+    expect(jwks.map(({ id }) => id).sort()).toEqual(['JwksRefreshFunctionRole', 'VendFunctionRole']);
+    for (const { id, statement } of jwks) {
+      expect(actions(statement), id).toEqual(['dynamodb:PutItem']);
+      expect(statement.Condition?.['ForAllValues:StringLike'], id).toEqual({
+        'dynamodb:LeadingKeys': ['meta#jwks#*'],
+      });
+    }
+    const vend = jwks.find(({ id }) => id === 'VendFunctionRole')?.statement;
+    expect(render(vend?.Condition?.ArnLike?.['lambda:SourceFunctionArn'])).toEqual(VEND_ARNS);
+  });
+
+  it('gives the refresh role its logs and that PutItem alone, and runs it every 5 minutes', () => {
+    const role = statementsOf(resources.JwksRefreshFunctionRole as Resource);
+    expect(role.flatMap(actions).sort()).toEqual([
+      'dynamodb:PutItem',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+    ]);
+    const rule = ofType('AWS::Events::Rule').find(([id]) => id.startsWith('JwksRefresh'))?.[1];
+    expect(rule?.Properties.ScheduleExpression).toBe('rate(5 minutes)');
+  });
+
+  it('turns the store on for the vend functions alone, whose role may read and write the item', () => {
+    const on = ofType('AWS::Lambda::Function')
+      .filter(([, fn]) => fn.Properties.Environment?.Variables?.HALLPASS_JWKS_STORE === 'on')
+      .map(([id]) => id)
+      .sort();
+    expect(on).toEqual(['ConsoleLambdaFunction', 'CredentialsLambdaFunction']);
   });
 });
 

@@ -28,6 +28,7 @@ describe('parseConfig', () => {
       issuer: 'https://login.example.com/',
       audience: 'hallpass',
       jwksUri: undefined,
+      jwksStore: false,
       algorithms: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'],
       claims: { principal: 'sub', name: ['email', 'preferred_username'], groups: 'groups' },
       catalogPath: 'catalog/example.yaml',
@@ -39,7 +40,7 @@ describe('parseConfig', () => {
         hosts: ['console.aws.amazon.com'],
       },
       auditRetentionDays: 400,
-      revokerRoleName: 'hallpass-revoker',
+      revokerRoleName: 'hallpass-local-revoker',
       breakGlassMaxPerHour: 10,
       notifications: {
         eventBus: undefined,
