@@ -6,7 +6,8 @@
  * PORT sets the API port (default 3000; serverless-offline itself listens on PORT+4, behind a proxy
  * that joins repeated headers as API Gateway does); the local services take PORT+10 (DynamoDB), PORT+11 (STS),
  * PORT+12 (issuer), PORT+13 (the webhook receiver that prints notifications), PORT+14 (KMS, which
- * signs hallpass's own web identity tokens) and PORT+15 (the federation endpoint of console sign-in). AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_STS / HALLPASS_ISSUER, when
+ * signs hallpass's own web identity tokens), PORT+15 (the federation endpoint of console sign-in) and
+ * PORT+16 (IAM, for revocation's deny policies). AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_STS / HALLPASS_ISSUER, when
  * set, are used instead of starting the local service; --aws-sts uses AWS's STS through the default
  * credential chain. HALLPASS_CATALOG names another catalog file. Every other setting, and every
  * default, is the service's own (lib/config.ts).

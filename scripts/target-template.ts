@@ -19,6 +19,7 @@ import {
 const USAGE = `usage: npm run target-template -- --account <12 digits> [--out <file>]
          [--issuer <url>] [--audience <aud>] (default HALLPASS_WEB_IDENTITY_ISSUER, HALLPASS_WEB_IDENTITY_AUDIENCE)
          [--vend-role-arn <arn> | --hallpass-account <12 digits> --stage <stage>]
+         [--revoke-role-arn <arn>] (default: the revoke function's role beside the vend role)
          [--thumbprint <40 hex digits>]... [--catalog <file>] (default HALLPASS_CATALOG)`;
 
 function fail(message: string, code = 1): never {

@@ -67,7 +67,9 @@ const jsonResponse = (description: string, name: string, headers: Json = {}) => 
 const authErrors = {
   '401': errorResponse('Missing, malformed, expired or unverifiable token'),
   '429': errorResponse('Over the rate limit'),
-  '503': errorResponse("DynamoDB, STS or the issuer's JWKS failed; Retry-After is set; nothing issued"),
+  '503': errorResponse(
+    "DynamoDB, STS, the issuer's JWKS, KMS, IAM or the federation endpoint failed; Retry-After is set; nothing handed out",
+  ),
 };
 
 /** What every route that takes a body may answer (API.md, Conventions). */
