@@ -150,6 +150,7 @@ export function revokeDeps(): RevokeDeps {
       policies: revokerPolicies(sts, {
         roleName: deps.config.revokerRoleName,
         clientOptions: CLIENT_OPTIONS,
+        instrument: (client) => measured(client, 'iam'),
       }),
     };
   }

@@ -21,7 +21,7 @@ import { metricsService } from '../config.ts';
 export const METRICS_NAMESPACE = 'hallpass';
 
 /** The dependencies whose calls are timed and whose failures are counted. */
-export type Dependency = 'sts' | 'dynamodb' | 'jwks' | 'kms' | 'federation';
+export type Dependency = 'sts' | 'dynamodb' | 'jwks' | 'kms' | 'federation' | 'iam';
 
 /** How a vend was granted, as the `Path` dimension says it. */
 export type VendPath = 'direct' | 'approved' | 'break-glass';

@@ -393,6 +393,13 @@ describe('who can act as the vend function (issue 19, item 12)', () => {
     const vendTrust = (resources.VendFunctionRole as Resource).Properties.AssumeRolePolicyDocument
       .Statement[0];
     expect(render(vendTrust.Condition.ArnLike['aws:SourceArn'])).toEqual(VEND_ARNS);
+    // The revoke role, which the target accounts' revoker roles trust: the two revoke functions only.
+    const revokeTrust = (resources.RevokeFunctionRole as Resource).Properties.AssumeRolePolicyDocument
+      .Statement[0];
+    expect(render(revokeTrust.Condition.ArnLike['aws:SourceArn'])).toEqual([
+      'arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:hallpass-prod-sessionsRevoke',
+      'arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:hallpass-prod-revocations',
+    ]);
   });
 
   it('lets the vend role call STS and KMS and write sessions only from inside the vend functions', () => {
