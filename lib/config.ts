@@ -85,6 +85,12 @@ const EnvSchema = z.object({
   ),
 });
 
+/**
+ * The variables this module reads, by name: what a stage's deploy config (config/<stage>.yaml, read
+ * by deploy/settings.cjs) may set, validated there by parseConfig itself.
+ */
+export const SETTING_NAMES: readonly string[] = Object.keys(EnvSchema.shape);
+
 export interface Config {
   issuer: string;
   audience: string;
