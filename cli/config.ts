@@ -1,6 +1,6 @@
 /**
  * Profiles: one per hallpass deployment, in `<config dir>/config.json`:
- * `{"profiles": {"default": {"url", "issuer", "clientId", "scope", "audience"}}}`. The profile is `--profile`,
+ * `{"profiles": {"default": {"url", "issuer", "clientId", "scope", "audience", "resource"}}}`. The profile is `--profile`,
  * else `HALLPASS_PROFILE`, else `default`. `HALLPASS_URL` overrides the profile's API URL.
  */
 import { join } from 'node:path';
@@ -16,8 +16,13 @@ const Profile = z.object({
   issuer: z.optional(z.string()),
   clientId: z.optional(z.string()),
   scope: z.optional(z.string()),
-  /** The API's HALLPASS_AUDIENCE: what `hallpass doctor` expects in the token's aud. */
+  /**
+   * The API's HALLPASS_AUDIENCE: what `hallpass doctor` expects in the token's aud, and the `audience`
+   * parameter of sign-in requests (Auth0 issues a JWT for the API only when asked for it by name).
+   */
   audience: z.optional(z.string()),
+  /** The `resource` parameter of sign-in requests (RFC 8707), for issuers that take one. */
+  resource: z.optional(z.string()),
 });
 export type Profile = z.infer<typeof Profile>;
 
@@ -59,6 +64,7 @@ export interface Settings {
   clientId: string;
   scope: string;
   audience: string | undefined;
+  resource: string | undefined;
   dir: string;
 }
 
@@ -76,6 +82,7 @@ export function loadSettings(
     clientId: stored.clientId ?? DEFAULT_CLIENT_ID,
     scope: stored.scope ?? DEFAULT_SCOPE,
     audience: stored.audience,
+    resource: stored.resource,
     dir: configDir(env),
   };
 }

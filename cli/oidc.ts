@@ -1,7 +1,8 @@
 /**
  * The OIDC side of the CLI: discovery, the device authorization grant (RFC 8628) and refresh tokens
- * (RFC 6749 section 6), for a public client (no secret). Tokens are stored per profile in
- * `<config dir>/tokens/<profile>.json` (0600).
+ * (RFC 6749 section 6), for a public client (no secret: none is ever configured or sent). The
+ * browser sign-in for issuers without the device flow is in loopback.ts. Tokens are stored per
+ * profile in `<config dir>/tokens/<profile>.json` (0600).
  */
 
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ const USER_AGENT = 'hallpass-cli';
 const Discovery = z.object({
   issuer: z.string(),
   token_endpoint: z.string(),
+  authorization_endpoint: z.optional(z.string()),
   device_authorization_endpoint: z.optional(z.string()),
   revocation_endpoint: z.optional(z.string()),
 });
@@ -31,14 +33,31 @@ const DeviceAuthorization = z.object({
 });
 export type DeviceAuthorization = z.infer<typeof DeviceAuthorization>;
 
-const TokenResponse = z.object({
+export const TokenResponse = z.object({
   access_token: z.string(),
   token_type: z.optional(z.string()),
   expires_in: z.optional(z.number()),
   refresh_token: z.optional(z.string()),
   id_token: z.optional(z.string()),
 });
-type TokenResponse = z.infer<typeof TokenResponse>;
+export type TokenResponse = z.infer<typeof TokenResponse>;
+
+/**
+ * What some issuers need besides the client and scopes to issue an access token for the API:
+ * Auth0 the API's `audience`, others an RFC 8707 `resource`. Sent only when configured.
+ */
+export interface TokenTarget {
+  audience?: string | undefined;
+  resource?: string | undefined;
+}
+
+/** The target's parameters, for a form or a query string (the unset ones left out). */
+export function targetParameters(target: TokenTarget): Record<string, string> {
+  return {
+    ...(target.audience ? { audience: target.audience } : {}),
+    ...(target.resource ? { resource: target.resource } : {}),
+  };
+}
 
 const OAuthError = z.object({ error: z.string(), error_description: z.optional(z.string()) });
 
@@ -55,7 +74,10 @@ export const StoredTokens = z.object({
 });
 export type StoredTokens = z.infer<typeof StoredTokens>;
 
-async function fetchJson(url: string, init: RequestInit = {}): Promise<{ status: number; body: unknown }> {
+export async function fetchJson(
+  url: string,
+  init: RequestInit = {},
+): Promise<{ status: number; body: unknown }> {
   let response: Response;
   try {
     response = await fetch(url, {
@@ -86,13 +108,14 @@ export async function discover(issuer: string): Promise<Discovery> {
   if (status !== 200 || !parsed.success)
     throw new CliError(`${url} is not an OpenID Connect discovery document (HTTP ${status})`);
   // The endpoints that receive codes and refresh tokens follow the same rule as the issuer itself.
-  for (const endpoint of [parsed.data.token_endpoint, parsed.data.device_authorization_endpoint]) {
+  const { token_endpoint, device_authorization_endpoint, authorization_endpoint } = parsed.data;
+  for (const endpoint of [token_endpoint, device_authorization_endpoint, authorization_endpoint]) {
     if (endpoint) normaliseIssuer(endpoint);
   }
   return parsed.data;
 }
 
-const form = (fields: Record<string, string>): RequestInit => ({
+export const form = (fields: Record<string, string>): RequestInit => ({
   method: 'POST',
   headers: { 'content-type': 'application/x-www-form-urlencoded' },
   body: new URLSearchParams(fields).toString(),
@@ -102,19 +125,20 @@ export async function startDeviceAuthorization(
   discovery: Discovery,
   clientId: string,
   scope: string,
+  target: TokenTarget = {},
 ): Promise<DeviceAuthorization> {
   if (!discovery.device_authorization_endpoint)
     throw new CliError(`the issuer ${discovery.issuer} does not offer the device authorization grant`);
   const { status, body } = await fetchJson(
     discovery.device_authorization_endpoint,
-    form({ client_id: clientId, scope }),
+    form({ client_id: clientId, scope, ...targetParameters(target) }),
   );
   const parsed = DeviceAuthorization.safeParse(body);
   if (status !== 200 || !parsed.success) throw oauthFailure('the device authorization request', status, body);
   return parsed.data;
 }
 
-function oauthFailure(what: string, status: number, body: unknown): CliError {
+export function oauthFailure(what: string, status: number, body: unknown): CliError {
   const error = OAuthError.safeParse(body);
   const detail = error.success
     ? `${error.data.error}${error.data.error_description ? `: ${error.data.error_description}` : ''}`
@@ -133,6 +157,7 @@ export async function pollDeviceToken(
   clientId: string,
   device: DeviceAuthorization,
   options: PollOptions = {},
+  target: TokenTarget = {},
 ): Promise<TokenResponse> {
   const sleep = options.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms)));
   const now = options.now ?? Date.now;
@@ -148,6 +173,7 @@ export async function pollDeviceToken(
         grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
         device_code: device.device_code,
         client_id: clientId,
+        ...targetParameters(target),
       }),
     );
     const tokens = TokenResponse.safeParse(body);

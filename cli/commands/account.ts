@@ -3,19 +3,23 @@ import { createInterface } from 'node:readline/promises';
 import { type StackInfo, stackFile } from '../../lib/local-stack-file.ts';
 import { noPositionals, parseCommand } from '../args.ts';
 import { TokenSource } from '../auth.ts';
+import { systemOpener } from '../browser.ts';
 import {
   loadSettings,
   normaliseApiUrl,
   normaliseIssuer,
   type Profile,
   readConfig,
+  type Settings,
   writeProfile,
 } from '../config.ts';
-import { type Command, profileHint, usage } from '../context.ts';
+import { type Command, type Io, profileHint, usage } from '../context.ts';
 import { clearCache } from '../credentials.ts';
 import { CliError } from '../errors.ts';
 import { readJsonFile } from '../files.ts';
+import { signInWithBrowser } from '../loopback.ts';
 import {
+  type Discovery,
   deleteTokens,
   discover,
   loadTokens,
@@ -24,6 +28,7 @@ import {
   revokeRefreshToken,
   saveTokens,
   startDeviceAuthorization,
+  type TokenResponse,
   toStored,
 } from '../oidc.ts';
 import { details, formatDuration, json, paint, relative } from '../output.ts';
@@ -41,12 +46,14 @@ function localStack(env: NodeJS.ProcessEnv): StackInfo {
 }
 
 const CONFIGURE_USAGE = `usage: hallpass configure [--url <api url>] [--issuer <issuer url>] [--client-id <id>] [--scope "<scopes>"]
-                          [--audience <aud>] [--local] [--show] [--profile <name>] [--json]
+                          [--audience <aud>] [--resource <uri>] [--local] [--show] [--profile <name>] [--json]
   --url        the API's base URL, as \`npm start\` prints it after api= (e.g. http://127.0.0.1:3000/v1)
   --issuer     the OIDC issuer \`hallpass login\` signs in with
   --client-id  the OIDC client of the CLI at that issuer (default hallpass-cli)
   --scope      the scopes to ask for (default "openid offline_access")
-  --audience   the API's audience (its HALLPASS_AUDIENCE): \`hallpass doctor\` checks the token's aud against it
+  --audience   the API's audience (its HALLPASS_AUDIENCE): \`hallpass login\` asks for it (the audience
+               parameter, which Auth0 needs), \`hallpass doctor\` checks the token's aud against it
+  --resource   an RFC 8707 resource indicator \`hallpass login\` sends, for issuers that take one
   --local      take the URL, issuer and audience from the running local stack (.hallpass/stack.json)
   --show       print the profile without changing it
 With no option on a terminal, asks for each value.`;
@@ -64,6 +71,7 @@ export const configure: Command = {
         'client-id': { type: 'string' },
         scope: { type: 'string' },
         audience: { type: 'string' },
+        resource: { type: 'string' },
         local: { type: 'boolean', default: false },
         show: { type: 'boolean', default: false },
       },
@@ -85,6 +93,7 @@ export const configure: Command = {
     if (values['client-id'] !== undefined) changes.clientId = values['client-id'];
     if (values.scope !== undefined) changes.scope = values.scope;
     if (values.audience !== undefined) changes.audience = values.audience;
+    if (values.resource !== undefined) changes.resource = values.resource;
 
     const nothingGiven = Object.keys(changes).length === 0;
     if (nothingGiven && !values.show && io.stdin.isTTY && !values.json) {
@@ -117,6 +126,7 @@ export const configure: Command = {
           ['client id', profile.clientId ?? 'hallpass-cli (default)'],
           ['scope', profile.scope ?? 'openid offline_access (default)'],
           ['audience', profile.audience ?? "(not set: hallpass doctor cannot check the token's aud)"],
+          ...(profile.resource ? [['resource', profile.resource] as [string, string]] : []),
         ],
         o,
       ),
@@ -127,16 +137,58 @@ export const configure: Command = {
   },
 };
 
-const LOGIN_USAGE = `usage: hallpass login [--profile <name>] [--json]
+const LOGIN_USAGE = `usage: hallpass login [--browser] [--profile <name>] [--json]
 Signs in with the OIDC device authorization grant: open the page it prints, enter the code, sign in.
+  --browser  sign in in this machine's browser instead (authorization code with PKCE, redirected to
+             http://127.0.0.1:<random port>/callback); the default when the issuer has no device flow
 The tokens are stored (0600) in the config dir and refreshed when they expire.`;
+
+/** The device flow: prints where to go and the code, then waits for the sign-in. */
+async function deviceSignIn(discovery: Discovery, settings: Settings, io: Io): Promise<TokenResponse> {
+  const o = io.output;
+  const device = await startDeviceAuthorization(discovery, settings.clientId, settings.scope, settings);
+  o.err(
+    [
+      'To sign in, open this page in a browser:',
+      '',
+      `  ${paint(o, 'bold', device.verification_uri)}`,
+      '',
+      `and enter the code:  ${paint(o, 'bold', device.user_code)}`,
+      ...(device.verification_uri_complete ? ['', `(or open ${device.verification_uri_complete})`] : []),
+      '',
+      `Waiting for you to sign in (the code expires in ${formatDuration(device.expires_in)})...`,
+    ].join('\n'),
+  );
+  return pollDeviceToken(discovery, settings.clientId, device, { sleep: io.sleep, now: io.now }, settings);
+}
+
+/** The browser flow: opens the issuer's sign-in page (or prints it) and waits for it to come back. */
+function browserSignIn(discovery: Discovery, settings: Settings, io: Io): Promise<TokenResponse> {
+  const o = io.output;
+  return signInWithBrowser(discovery, {
+    clientId: settings.clientId,
+    scope: settings.scope,
+    target: settings,
+    open: io.open ?? systemOpener(),
+    onUrl: (url, opened) =>
+      o.err(
+        opened
+          ? `Opened the sign-in page in your browser; waiting for you to sign in...\n(if it did not open: ${url})`
+          : `Open this page in a browser on this machine to sign in:\n\n  ${url}\n\nWaiting for you to sign in...`,
+      ),
+  });
+}
 
 export const login: Command = {
   name: 'login',
-  summary: 'sign in (OIDC device flow) and store the tokens',
+  summary: 'sign in (OIDC device flow, or --browser) and store the tokens',
   usage: LOGIN_USAGE,
   async run(args, io) {
-    const { values, positionals } = parseCommand(args, {}, LOGIN_USAGE);
+    const { values, positionals } = parseCommand(
+      args,
+      { browser: { type: 'boolean', default: false } },
+      LOGIN_USAGE,
+    );
     if (values.help) return usage(io, LOGIN_USAGE);
     noPositionals(positionals, LOGIN_USAGE);
     const settings = loadSettings(values.profile, io.env);
@@ -149,23 +201,10 @@ export const login: Command = {
     if (io.env.HALLPASS_TOKEN)
       o.err('note: HALLPASS_TOKEN is set; it takes precedence over the tokens stored here.');
     const discovery = await discover(settings.issuer);
-    const device = await startDeviceAuthorization(discovery, settings.clientId, settings.scope);
-    o.err(
-      [
-        'To sign in, open this page in a browser:',
-        '',
-        `  ${paint(o, 'bold', device.verification_uri)}`,
-        '',
-        `and enter the code:  ${paint(o, 'bold', device.user_code)}`,
-        ...(device.verification_uri_complete ? ['', `(or open ${device.verification_uri_complete})`] : []),
-        '',
-        `Waiting for you to sign in (the code expires in ${formatDuration(device.expires_in)})...`,
-      ].join('\n'),
-    );
-    const response = await pollDeviceToken(discovery, settings.clientId, device, {
-      sleep: io.sleep,
-      now: io.now,
-    });
+    const response =
+      values.browser || !discovery.device_authorization_endpoint
+        ? await browserSignIn(discovery, settings, io)
+        : await deviceSignIn(discovery, settings, io);
     const stored = toStored(
       {
         issuer: discovery.issuer,

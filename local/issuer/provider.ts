@@ -1,6 +1,7 @@
 /**
  * The dev issuer's oidc-provider: two public clients, `hallpass-cli` with the device authorization
- * grant (RFC 8628) and refresh tokens, and `hallpass-console` (the web console) with the authorization
+ * grant (RFC 8628), refresh tokens, and the authorization code grant with PKCE to a loopback
+ * `/callback` on any port (`hallpass login --browser`), and `hallpass-console` (the web console) with the authorization
  * code grant and PKCE, redirecting to the console on any loopback port; access tokens that are JWTs for the audience carrying `sub`,
  * `groups` (and `name`/`preferred_username` when a name was given), signed with the dev key, and a
  * sign-in that asks who you are every time. Grants, sessions and refresh tokens live in memory.
@@ -26,6 +27,8 @@ export const DEV_CLIENT_ID = 'hallpass-cli';
  */
 export const CONSOLE_CLIENT_ID = 'hallpass-console';
 const CONSOLE_REDIRECT_URI = 'http://127.0.0.1/';
+/** `hallpass login --browser`'s one-shot listener: any port, as for the console (RFC 8252 section 7.3). */
+const CLI_REDIRECT_URI = 'http://127.0.0.1/callback';
 const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
 export interface ProviderSettings {
@@ -68,9 +71,9 @@ export async function createProvider(settings: ProviderSettings): Promise<OidcPr
         client_id: DEV_CLIENT_ID,
         client_name: 'hallpass CLI',
         token_endpoint_auth_method: 'none',
-        grant_types: [DEVICE_CODE_GRANT, 'refresh_token'],
-        response_types: [],
-        redirect_uris: [],
+        grant_types: [DEVICE_CODE_GRANT, 'authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        redirect_uris: [CLI_REDIRECT_URI],
         application_type: 'native',
       },
       {
