@@ -38,12 +38,14 @@ const ISSUER = 'https://hallpass.example.com';
 /**
  * The environment of a packaging: the catalog given, no credentials, no region config, no network
  * (packaging must not need an AWS account), and no HALLPASS_* setting of the test run's own (the
- * template's defaults are under test).
+ * template's defaults are under test). Stage prod has no config/prod.yaml in the repository: the
+ * commented example stands in (the developer stages have their own, config/<stage>.yaml).
  */
-function packagingEnv(catalog: string): NodeJS.ProcessEnv {
+function packagingEnv(catalog: string, stage = 'prod'): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('HALLPASS_'))),
     HALLPASS_CATALOG: catalog,
+    ...(stage === 'prod' && { HALLPASS_CONFIG: 'config/example-prod.yaml' }),
     AWS_CONFIG_FILE: '/dev/null',
     AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
     SLS_TELEMETRY_DISABLED: '1',
@@ -923,7 +925,10 @@ describe('the catalog decides what the vend role may assume (issue 11)', () => {
     ...options: Array<string | NodeJS.ProcessEnv>
   ): Promise<ResolvedConfig> {
     const args = options.filter((o) => typeof o === 'string');
-    const env = Object.assign(packagingEnv(catalogFile), ...options.filter((o) => typeof o !== 'string'));
+    const env = Object.assign(
+      packagingEnv(catalogFile, stage),
+      ...options.filter((o) => typeof o !== 'string'),
+    );
     const { stdout } = await promisify(execFile)(
       'npx',
       ['serverless', 'print', '--format', 'json', '--stage', stage, ...args],
