@@ -111,12 +111,18 @@ async function checkIssuer(settings: Settings, checks: Check[]): Promise<void> {
     checks.push(
       discovery.device_authorization_endpoint
         ? { name: 'issuer', status: 'ok', detail: `${settings.issuer} publishes its discovery document` }
-        : {
-            name: 'issuer',
-            status: 'warn',
-            detail: `${settings.issuer} offers no device authorization endpoint: hallpass login cannot use it`,
-            fix: "enable the device authorization grant for the CLI's client at the issuer, or sign in elsewhere and set HALLPASS_TOKEN",
-          },
+        : discovery.authorization_endpoint
+          ? {
+              name: 'issuer',
+              status: 'ok',
+              detail: `${settings.issuer} offers no device flow: hallpass login signs in through this machine's browser`,
+            }
+          : {
+              name: 'issuer',
+              status: 'warn',
+              detail: `${settings.issuer} offers neither the device flow nor an authorization endpoint: hallpass login cannot use it`,
+              fix: "enable the device authorization grant for the CLI's client at the issuer, or sign in elsewhere and set HALLPASS_TOKEN",
+            },
     );
   } catch (error) {
     checks.push({

@@ -233,6 +233,23 @@ describe('against an issuer that records what it is sent', () => {
     expect(loadTokens({ dir: join(dir, 'config'), profile: 'default' })).toBeUndefined();
   });
 
+  it('doctor counts an issuer without the device flow as fine: login signs in through the browser', async () => {
+    withDeviceFlow = false;
+    await configure('--issuer', base);
+    const { io, output } = ioFor(env, async () => false);
+
+    await run(['doctor', '--json'], io);
+
+    const { checks } = JSON.parse(output.out) as {
+      checks: Array<{ name: string; status: string; detail: string }>;
+    };
+    expect(checks.find((check) => check.name === 'issuer')).toEqual({
+      name: 'issuer',
+      status: 'ok',
+      detail: `${base} offers no device flow: hallpass login signs in through this machine's browser`,
+    });
+  });
+
   it('prints the sign-in page when no browser opens', async () => {
     await configure('--issuer', base);
     const { io, output } = ioFor(env, async () => false);
