@@ -92,9 +92,13 @@ function fileSettings(document, file, stage) {
   return values;
 }
 
-/** The file's allowedAccounts: twelve-digit account ids, at least one. */
-function allowedAccounts(document, file) {
+/**
+ * The file's allowedAccounts: twelve-digit account ids, at least one. Stage local may leave them
+ * out (undefined: any account), as its catalog's roles are the local STS's, whatever the catalog.
+ */
+function allowedAccounts(document, file, stage) {
   const accounts = document.allowedAccounts;
+  if (accounts === undefined && stage === LOCAL_STAGE) return undefined;
   if (!Array.isArray(accounts) || accounts.length === 0)
     refuse(`${file}: allowedAccounts: missing: list the account ids the catalog's roles may be in`);
   for (const account of accounts) {
@@ -165,7 +169,7 @@ function checkStage({ stage, service, catalog, env = process.env }) {
     if (key !== 'allowedAccounts' && key !== 'settings')
       refuse(`${file}: ${key}: unknown key (allowedAccounts, settings)`);
   }
-  const accounts = allowedAccounts(document, file);
+  const accounts = allowedAccounts(document, file, stage);
   const values = fileSettings(document, file, stage);
   for (const name of passedSettings()) {
     if (!env[name]) continue;
@@ -193,7 +197,7 @@ function checkStage({ stage, service, catalog, env = process.env }) {
       `${file}: ${error.message.replaceAll('Invalid input: expected string, received undefined', 'missing')}`,
     );
   }
-  checkAccounts(catalog, accounts, file);
+  if (accounts) checkAccounts(catalog, accounts, file);
   return Object.fromEntries(passedSettings().map((name) => [name, values[name] ?? '']));
 }
 

@@ -183,6 +183,15 @@ describe('allowed accounts', () => {
   });
 });
 
+describe('allowed accounts on the local stage', () => {
+  it('lets stage local alone leave allowedAccounts out: any account', () => {
+    const catalog = catalogOf('arn:aws:iam::333333333333:role/hallpass-admin');
+    const local = { settings: { ...GOOD.settings, HALLPASS_ISSUER: 'http://127.0.0.1:3012' } };
+    expect(check(local, 'local', {}, catalog).HALLPASS_ISSUER).toBe('http://127.0.0.1:3012');
+    expect(() => check({ settings: GOOD.settings }, 'dev', {}, catalog)).toThrow('allowedAccounts: missing');
+  });
+});
+
 describe('secrets', () => {
   it('refuses a secret written as its value, saying to use a reference', () => {
     const plain = withSettings({ HALLPASS_WEBHOOK_URL: 'https://hooks.slack.com/services/T0/B0/x' });
