@@ -35,6 +35,61 @@ const ASYMMETRIC_ALGORITHMS = [
   'EdDSA',
 ];
 
+const url = () => z.url({ protocol: /^https?$/ });
+const claimName = () => z.string().check(z.minLength(1), z.maxLength(256));
+
+/**
+ * One more issuer (HALLPASS_ISSUERS is a JSON array of these): a workload issuer such as GitHub
+ * Actions, or a second IdP. Its `name` prefixes its principals and groups (`<name>:<sub>`) and names
+ * it in logs; the rest mirrors the primary issuer's HALLPASS_* settings, with the same defaults.
+ */
+const IssuerSchema = z.strictObject({
+  name: z
+    .string()
+    .check(z.regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be 1-32 of [a-z0-9-], starting with a letter')),
+  issuer: url(),
+  audience: z.string().check(z.minLength(1)),
+  jwksUri: z.optional(url()),
+  algorithms: z._default(
+    z
+      .array(
+        z
+          .string()
+          .check(
+            z.refine(
+              (alg: string) => ASYMMETRIC_ALGORITHMS.includes(alg),
+              `only asymmetric algorithms are allowed (${ASYMMETRIC_ALGORITHMS.join(', ')})`,
+            ),
+          ),
+      )
+      .check(z.minLength(1)),
+    ASYMMETRIC_ALGORITHMS,
+  ),
+  claims: z._default(
+    z.strictObject({
+      principal: z._default(claimName(), 'sub'),
+      name: z._default(z.array(claimName()), ['email', 'preferred_username']),
+      groups: z._default(claimName(), 'groups'),
+    }),
+    { principal: 'sub', name: ['email', 'preferred_username'], groups: 'groups' },
+  ),
+});
+
+const issuerList = z.pipe(
+  z.string(),
+  z.pipe(
+    z.transform((text: string, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.issues.push({ code: 'custom', message: 'must be a JSON array of issuers', input: text });
+        return z.NEVER;
+      }
+    }),
+    z.array(IssuerSchema).check(z.maxLength(10)),
+  ),
+);
+
 const EnvSchema = z.object({
   HALLPASS_ISSUER: z.url({ protocol: /^https?$/ }),
   HALLPASS_AUDIENCE: z.string().check(z.minLength(1)),
@@ -46,6 +101,9 @@ const EnvSchema = z.object({
   HALLPASS_PRINCIPAL_CLAIM: z._default(z.string().check(z.minLength(1)), 'sub'),
   HALLPASS_NAME_CLAIMS: list('email,preferred_username'),
   HALLPASS_GROUPS_CLAIM: z._default(z.string().check(z.minLength(1)), 'groups'),
+  // Further issuers (workloads, a second IdP): a JSON array, see IssuerSchema; HALLPASS_ISSUER and
+  // the settings above are the first, primary one.
+  HALLPASS_ISSUERS: z._default(issuerList, []),
   HALLPASS_CATALOG: z._default(z.string().check(z.minLength(1)), 'catalog/example.yaml'),
   HALLPASS_AUDIT_TABLE: z.string().check(z.minLength(3)),
   HALLPASS_REQUESTS_TABLE: z.string().check(z.minLength(3)),
@@ -91,7 +149,18 @@ const EnvSchema = z.object({
  */
 export const SETTING_NAMES: readonly string[] = Object.keys(EnvSchema.shape);
 
+/** One trusted issuer of bearer tokens; `name` is `primary` for the one of HALLPASS_ISSUER. */
+export interface IssuerSettings {
+  name: string;
+  issuer: string;
+  audience: string;
+  jwksUri: string | undefined;
+  algorithms: string[];
+  claims: { principal: string; name: string[]; groups: string };
+}
+
 export interface Config {
+  /** The primary issuer (HALLPASS_ISSUER ...): also `issuers[0]`. */
   issuer: string;
   audience: string;
   jwksUri: string | undefined;
@@ -99,6 +168,8 @@ export interface Config {
   jwksStore: boolean;
   algorithms: string[];
   claims: { principal: string; name: string[]; groups: string };
+  /** Every trusted issuer, the primary one first (HALLPASS_ISSUER, then HALLPASS_ISSUERS). */
+  issuers: IssuerSettings[];
   catalogPath: string;
   tables: { audit: string; requests: string };
   /** The longest assume-role session (role chaining: at most 3600). */
@@ -162,6 +233,34 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       `invalid configuration: HALLPASS_ALGORITHMS: only asymmetric algorithms are allowed (${ASYMMETRIC_ALGORITHMS.join(', ')})`,
     );
   }
+  const primary: IssuerSettings = {
+    name: 'primary',
+    issuer: e.HALLPASS_ISSUER,
+    audience: e.HALLPASS_AUDIENCE,
+    jwksUri: e.HALLPASS_JWKS_URI,
+    algorithms: e.HALLPASS_ALGORITHMS,
+    claims: {
+      principal: e.HALLPASS_PRINCIPAL_CLAIM,
+      name: e.HALLPASS_NAME_CLAIMS,
+      groups: e.HALLPASS_GROUPS_CLAIM,
+    },
+  };
+  const issuers = [primary, ...e.HALLPASS_ISSUERS.map((i) => ({ ...i, jwksUri: i.jwksUri }))];
+  issuers.forEach((entry, index) => {
+    if (index === 0) return;
+    const earlier = issuers.slice(0, index);
+    const where = `HALLPASS_ISSUERS.${index - 1}`;
+    if (earlier.some((other) => other.name === entry.name)) {
+      throw new ConfigError(
+        `invalid configuration: ${where}.name: '${entry.name}' is taken (the primary issuer is 'primary'); each issuer needs its own name`,
+      );
+    }
+    if (earlier.some((other) => other.issuer === entry.issuer)) {
+      throw new ConfigError(
+        `invalid configuration: ${where}.issuer: ${entry.issuer} is configured already; one entry per issuer`,
+      );
+    }
+  });
   const issuer = e.HALLPASS_WEB_IDENTITY_ISSUER?.replace(/\/$/, '');
   const signingKeyId = e.HALLPASS_SIGNING_KEY_ID;
   if ((issuer === undefined) !== (signingKeyId === undefined)) {
@@ -181,6 +280,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       name: e.HALLPASS_NAME_CLAIMS,
       groups: e.HALLPASS_GROUPS_CLAIM,
     },
+    issuers,
     catalogPath: e.HALLPASS_CATALOG,
     tables: { audit: e.HALLPASS_AUDIT_TABLE, requests: e.HALLPASS_REQUESTS_TABLE },
     maxSessionSeconds: e.HALLPASS_MAX_SESSION_SECONDS,

@@ -24,7 +24,7 @@ import { containerMetrics, type Dependency, instrumentClient, type Metrics } fro
 import type { NotifyDeps } from './adapters/notify.ts';
 import type { RequestsTable } from './adapters/requests-table.ts';
 import { type Config, config } from './config.ts';
-import { type Catalog, usesWebIdentity } from './core/catalog.ts';
+import { type Catalog, usesWebIdentity, workloadIssuers } from './core/catalog.ts';
 import { ConfigError } from './errors.ts';
 import type { RevokeDeps } from './use-cases/revoke-sessions.ts';
 import type { ConsoleDeps, WebIdentityIssuer } from './use-cases/vend-credentials.ts';
@@ -89,13 +89,23 @@ export function measured<C>(client: C, dependency: Dependency): C {
  */
 export function catalog(): Catalog {
   if (!cachedCatalog) {
-    const { catalogPath, maxSessionSeconds, webIdentity } = config();
+    const { catalogPath, maxSessionSeconds, webIdentity, issuers } = config();
     const loaded = loadCatalog(catalogPath, { maxSessionSeconds });
     if (usesWebIdentity(loaded) && !webIdentity) {
       const first = loaded.entitlements.find((e) => e.issuance === 'web-identity')?.id;
       throw new ConfigError(
         `invalid configuration: entitlement '${first}' has issuance: web-identity, which needs HALLPASS_WEB_IDENTITY_ISSUER and HALLPASS_SIGNING_KEY_ID`,
       );
+    }
+    // A workload principal names its issuer: one not configured would be a grant to nobody, or to
+    // whoever is configured under that name later.
+    const issuerNames = new Set(issuers.slice(1).map((issuer) => issuer.name));
+    for (const [name, id] of workloadIssuers(loaded)) {
+      if (!issuerNames.has(name)) {
+        throw new ConfigError(
+          `invalid configuration: entitlement '${id}' grants requesterPrincipals of issuer '${name}', which is not in HALLPASS_ISSUERS`,
+        );
+      }
     }
     cachedCatalog = loaded;
   }
@@ -173,7 +183,9 @@ export function authenticator(): Authenticate {
   if (!cachedAuthenticator) {
     const cfg = config();
     const store = cfg.jwksStore ? createJwksStore(containerDeps().requests) : undefined;
-    cachedAuthenticator = createAuthenticator(cfg, metrics(), { prefetch: true, store });
+    // Every configured issuer, the primary one first; each keeps its own JWKS item in the store.
+    const issuers = cfg.issuers.map((issuer) => ({ ...issuer, maxTokenAgeSeconds: cfg.maxTokenAgeSeconds }));
+    cachedAuthenticator = createAuthenticator(issuers, metrics(), { prefetch: true, store });
   }
   return cachedAuthenticator;
 }

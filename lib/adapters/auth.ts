@@ -7,11 +7,23 @@
  * in the future, and an `email` claim that counts for identity only when the issuer verified it.
  * Anything doubtful is 401; an issuer whose keys cannot be fetched is 503, never a pass. Each fetch
  * from the issuer (discovery, JWKS) is timed and a failed one counted, as dependency `jwks`.
+ *
+ * Several issuers (people's and workloads'): the token's `iss`, read before anything is verified and
+ * only to choose, picks the one configured issuer whose keys, audience, algorithms and claims apply;
+ * an unknown `iss` is refused before any fetch. Each issuer has its own JWKS cache, stored JWKS item
+ * and verified-token cache, so no key of one can ever verify a token of another. The first issuer is
+ * the primary one: its principals are the claim's value as it is; every other issuer's are prefixed
+ * with its name (`github:repo:org/app:ref:refs/heads/main`), and so are its groups, so that no
+ * principal or group of one issuer is ever taken for another's (see principalFrom).
+ *
+ * Every refusal is a TokenRefusedError: one 401 for the client, and a stable `reason` (and the
+ * issuer's name, never the token) for the `access.denied` log line.
  */
 import { createHash } from 'node:crypto';
 import {
   createRemoteJWKSet,
   customFetch,
+  decodeJwt,
   decodeProtectedHeader,
   type JSONWebKeySet,
   type JWKSCacheInput,
@@ -25,6 +37,11 @@ import { type JwksStore, publicKeys, type StoredJwks } from './jwks-store.ts';
 import type { Metrics } from './metrics.ts';
 
 export interface AuthSettings {
+  /**
+   * The issuer's name in logs and, for every issuer but the first, the prefix of its principals and
+   * groups (`<name>:<sub>`); the first (primary) issuer's defaults to `primary`.
+   */
+  name?: string | undefined;
   issuer: string;
   audience: string;
   jwksUri: string | undefined;
@@ -35,6 +52,47 @@ export interface AuthSettings {
 }
 
 export type Authenticate = (authorization: string | undefined) => Promise<Principal>;
+
+/** The primary issuer's name when the settings give none. */
+export const PRIMARY_ISSUER = 'primary';
+
+/**
+ * Why a token was refused, as the `access.denied` log line says it (stable: alarms key on these).
+ * The client is told none of it beyond today's message: one 401 for all.
+ */
+export const REFUSAL = {
+  missing: 'missing', // no Authorization header
+  scheme: 'scheme', // not exactly one `Bearer <token>`
+  tooLarge: 'too_large',
+  malformed: 'malformed', // not a compact JWS, or a header/payload that does not decode
+  keyHeader: 'key_header', // jku, x5u, jwk or x5c: the token names its own key
+  issuer: 'issuer', // no `iss`, or one no configured issuer has
+  audience: 'audience',
+  algorithm: 'algorithm', // an algorithm outside the issuer's allowlist
+  unknownKey: 'unknown_key', // no key of the issuer's JWKS matches
+  signature: 'signature',
+  expired: 'expired',
+  notYetValid: 'not_yet_valid', // nbf, or iat, in the future beyond the tolerance
+  tooOld: 'too_old', // lives longer than the maximum token age
+  claims: 'claims', // a missing or ill-typed claim (exp, sub, ...)
+  invalid: 'invalid', // anything else jose refuses
+} as const;
+export type Refusal = (typeof REFUSAL)[keyof typeof REFUSAL];
+
+/** A refused token: 401 like every UnauthenticatedError, with why and by which issuer, for the log. */
+export class TokenRefusedError extends UnauthenticatedError {
+  constructor(
+    message: string,
+    readonly reason: Refusal,
+    readonly issuerName?: string | undefined,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+const refuse = (message: string, reason: Refusal, issuerName?: string, options?: ErrorOptions) =>
+  new TokenRefusedError(message, reason, issuerName, options);
 
 const MAX_TOKEN_BYTES = 8192;
 const CLOCK_TOLERANCE_SECONDS = 60;
@@ -91,16 +149,16 @@ async function discoverJwksUri(issuer: string, fetchDocument: Fetch): Promise<st
 }
 
 function readToken(authorization: string | undefined): string {
-  if (!authorization) throw new UnauthenticatedError('a bearer token is required');
+  if (!authorization) throw refuse('a bearer token is required', REFUSAL.missing);
   // API Gateway joins repeated headers with commas; a JWT never contains one.
   if (authorization.includes(','))
-    throw new UnauthenticatedError('exactly one Authorization header is allowed');
+    throw refuse('exactly one Authorization header is allowed', REFUSAL.scheme);
   const match = /^Bearer ([^\s]+)$/i.exec(authorization.trim());
-  if (!match?.[1]) throw new UnauthenticatedError('the Authorization header must use the Bearer scheme');
+  if (!match?.[1]) throw refuse('the Authorization header must use the Bearer scheme', REFUSAL.scheme);
   const token = match[1];
   if (Buffer.byteLength(token) > MAX_TOKEN_BYTES)
-    throw new UnauthenticatedError('the bearer token is too large');
-  if (!COMPACT_JWS.test(token)) throw new UnauthenticatedError('the bearer token is not a signed JWT');
+    throw refuse('the bearer token is too large', REFUSAL.tooLarge);
+  if (!COMPACT_JWS.test(token)) throw refuse('the bearer token is not a signed JWT', REFUSAL.malformed);
   return token;
 }
 
@@ -110,21 +168,44 @@ const EMAIL_CLAIM = 'email';
 const identityClaim = (payload: JWTPayload, claim: string): unknown =>
   claim === EMAIL_CLAIM && payload.email_verified !== true ? undefined : payload[claim];
 
-function principalFrom(payload: JWTPayload, claims: AuthSettings['claims']): Principal {
+/**
+ * Whose principal a verified token is. The primary issuer's principal is the claim's value as it is
+ * (principals and requests recorded before there were several issuers stay the same); another
+ * issuer's is `<name>:<value>`, its groups `<name>:<group>`: a `sub` or group of one issuer is never
+ * another's, however its issuer chose it. For that to hold both ways, a primary principal that
+ * starts with another issuer's `<name>:` is refused: it would be taken for that issuer's.
+ */
+interface Namespace {
+  /** The issuer's name: the Principal's `issuer`. */
+  name: string;
+  /** The prefix of the issuer's principals and groups: undefined for the primary issuer. */
+  prefix: string | undefined;
+  /** For the primary issuer: the other issuers' prefixes, which its principals may not start with. */
+  reserved: readonly string[];
+}
+
+function principalFrom(payload: JWTPayload, claims: AuthSettings['claims'], ns: Namespace): Principal {
   const sub = identityClaim(payload, claims.principal);
   if (typeof sub !== 'string' || sub.length === 0 || sub.length > 256) {
-    throw new UnauthenticatedError(`the token has no usable '${claims.principal}' claim`);
+    throw refuse(`the token has no usable '${claims.principal}' claim`, REFUSAL.claims, ns.name);
+  }
+  if (ns.reserved.some((prefix) => sub.startsWith(prefix))) {
+    throw refuse(`the token has no usable '${claims.principal}' claim`, REFUSAL.claims, ns.name);
   }
   const nameClaim = claims.name
     .map((claim) => identityClaim(payload, claim))
     .find((value) => typeof value === 'string' && value);
   const groups = payload[claims.groups];
+  const prefix = ns.prefix ?? '';
   return {
-    sub,
+    sub: `${prefix}${sub}`,
     name: typeof nameClaim === 'string' ? nameClaim.slice(0, 256) : sub,
     // A groups claim of another shape grants nothing.
-    groups: Array.isArray(groups) ? groups.filter((g): g is string => typeof g === 'string') : [],
+    groups: Array.isArray(groups)
+      ? groups.filter((g): g is string => typeof g === 'string').map((g) => `${prefix}${g}`)
+      : [],
     claims: payload,
+    issuer: ns.name,
   };
 }
 
@@ -133,14 +214,14 @@ function principalFrom(payload: JWTPayload, claims: AuthSettings['claims']): Pri
  * `maxAge`: by its own account (exp - iat) or from now (exp - now, which also bounds a token
  * without iat). jose has checked already that exp is a number and not past.
  */
-function checkLifetime(payload: JWTPayload, maxAge: number, now: number): void {
+function checkLifetime(payload: JWTPayload, maxAge: number, now: number, issuerName: string): void {
   const { exp, iat } = payload;
-  if (typeof exp !== 'number') throw new UnauthenticatedError('the bearer token has no expiry');
+  if (typeof exp !== 'number') throw refuse('the bearer token has no expiry', REFUSAL.claims, issuerName);
   if (typeof iat === 'number' && iat > now + CLOCK_TOLERANCE_SECONDS)
-    throw new UnauthenticatedError('the bearer token was issued in the future');
+    throw refuse('the bearer token was issued in the future', REFUSAL.notYetValid, issuerName);
   const lifetime = typeof iat === 'number' ? exp - iat : 0;
   if (lifetime > maxAge || exp - now > maxAge + CLOCK_TOLERANCE_SECONDS)
-    throw new UnauthenticatedError(`the bearer token lives longer than ${maxAge} seconds`);
+    throw refuse(`the bearer token lives longer than ${maxAge} seconds`, REFUSAL.tooOld, issuerName);
 }
 
 /** Verified tokens kept per container: a CLI presents one token for up to an hour. */
@@ -245,12 +326,89 @@ export async function fetchIssuerJwks(
   return { issuer: settings.issuer, jwksUri, fetchedAt: Date.now(), jwks };
 }
 
-/** Builds the authenticate function once per container: the JWKS cache lives in its closure. */
+type VerifyToken = (token: string, header: ReturnType<typeof decodeProtectedHeader>) => Promise<Principal>;
+
+/** jose's refusals, by error code, as the log's reasons. */
+const JOSE_REFUSALS: Record<string, Refusal> = {
+  ERR_JWT_EXPIRED: REFUSAL.expired,
+  ERR_JWS_SIGNATURE_VERIFICATION_FAILED: REFUSAL.signature,
+  ERR_JWKS_NO_MATCHING_KEY: REFUSAL.unknownKey,
+  ERR_JWKS_MULTIPLE_MATCHING_KEYS: REFUSAL.unknownKey,
+  ERR_JWK_INVALID: REFUSAL.unknownKey,
+  ERR_JOSE_ALG_NOT_ALLOWED: REFUSAL.algorithm,
+  ERR_JOSE_NOT_SUPPORTED: REFUSAL.algorithm,
+  ERR_JWS_INVALID: REFUSAL.malformed,
+  ERR_JWT_INVALID: REFUSAL.malformed,
+};
+const CLAIM_REFUSALS: Record<string, Refusal> = {
+  aud: REFUSAL.audience,
+  iss: REFUSAL.issuer,
+  nbf: REFUSAL.notYetValid,
+};
+
+function joseRefusal(error: unknown): Refusal {
+  const { code, claim } = error as { code?: string; claim?: string };
+  if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED') return CLAIM_REFUSALS[claim ?? ''] ?? REFUSAL.claims;
+  return JOSE_REFUSALS[code ?? ''] ?? REFUSAL.invalid;
+}
+
+/**
+ * Builds the authenticate function once per container, for one issuer or several (the first is the
+ * primary one). Each issuer's JWKS cache and verified tokens live in its own closure (issuerVerifier);
+ * the token's `iss`, decoded unverified, only chooses which of them verifies it.
+ */
 export function createAuthenticator(
-  settings: AuthSettings,
+  settings: AuthSettings | readonly AuthSettings[],
   metrics?: Metrics,
   options: AuthenticatorOptions = {},
 ): Authenticate {
+  const all: readonly AuthSettings[] = Array.isArray(settings) ? settings : [settings as AuthSettings];
+  const names = all.map((issuer, index) => issuer.name ?? (index === 0 ? PRIMARY_ISSUER : undefined));
+  if (names.some((name) => !name) || new Set(names).size !== names.length) {
+    throw new Error('every issuer but the first needs a name, and no two the same');
+  }
+  const prefixes = names.slice(1).map((name) => `${name}:`);
+  const verifiers = new Map<string, VerifyToken>();
+  all.forEach((issuer, index) => {
+    const name = names[index] as string;
+    const ns: Namespace =
+      index === 0
+        ? { name, prefix: undefined, reserved: prefixes }
+        : { name, prefix: `${name}:`, reserved: [] };
+    verifiers.set(issuer.issuer, issuerVerifier(issuer, ns, metrics, options));
+  });
+
+  return async (authorization) => {
+    const token = readToken(authorization);
+    let header: ReturnType<typeof decodeProtectedHeader>;
+    let iss: unknown;
+    try {
+      header = decodeProtectedHeader(token);
+    } catch {
+      throw refuse('the bearer token is malformed', REFUSAL.malformed);
+    }
+    if (KEY_LOCATING_HEADERS.some((name) => name in header)) {
+      throw refuse('the bearer token names its own key, which is never trusted', REFUSAL.keyHeader);
+    }
+    try {
+      iss = decodeJwt(token).iss;
+    } catch (error) {
+      throw refuse('the bearer token is invalid or expired', REFUSAL.malformed, undefined, { cause: error });
+    }
+    // Only to choose: the chosen issuer's verification checks `iss` again, with the signature.
+    const verify = typeof iss === 'string' ? verifiers.get(iss) : undefined;
+    if (!verify) throw refuse('the bearer token is invalid or expired', REFUSAL.issuer);
+    return verify(token, header);
+  };
+}
+
+/** One issuer's verification: its JWKS (cache, store item, cooldown) and its verified tokens. */
+function issuerVerifier(
+  settings: AuthSettings,
+  ns: Namespace,
+  metrics: Metrics | undefined,
+  options: AuthenticatorOptions,
+): VerifyToken {
   const fetchKeys = measuredFetch('jwks', metrics);
   const fetchDiscovery = measuredFetch('discovery', metrics);
   const { store } = options;
@@ -367,20 +525,10 @@ export function createAuthenticator(
   const maxAge = settings.maxTokenAgeSeconds ?? DEFAULT_MAX_TOKEN_AGE_SECONDS;
   const verified = verifiedTokens(VERIFIED_TOKEN_CACHE_SIZE, maxAge);
 
-  return async (authorization) => {
-    const token = readToken(authorization);
+  return async (token, header) => {
     const cacheKey = verified.keyOf(token);
     const known = verified.recall(cacheKey, Date.now() / 1000, published);
     if (known) return known;
-    let header: ReturnType<typeof decodeProtectedHeader>;
-    try {
-      header = decodeProtectedHeader(token);
-    } catch {
-      throw new UnauthenticatedError('the bearer token is malformed');
-    }
-    if (KEY_LOCATING_HEADERS.some((name) => name in header)) {
-      throw new UnauthenticatedError('the bearer token names its own key, which is never trusted');
-    }
     try {
       const { payload } = await jwtVerify(token, resolveKey, {
         issuer: settings.issuer,
@@ -390,15 +538,15 @@ export function createAuthenticator(
         requiredClaims: ['exp', 'iss', 'aud'],
       });
       const now = Date.now() / 1000;
-      checkLifetime(payload, maxAge, Math.floor(now));
-      const principal = principalFrom(payload, settings.claims);
+      checkLifetime(payload, maxAge, Math.floor(now), ns.name);
+      const principal = principalFrom(payload, settings.claims, ns);
       if (typeof header.kid === 'string') {
         verified.remember(cacheKey, principal, header.kid, payload.exp as number, now);
       }
       return principal;
     } catch (error) {
       if (error instanceof UpstreamUnavailableError || error instanceof UnauthenticatedError) throw error;
-      throw new UnauthenticatedError('the bearer token is invalid or expired', { cause: error });
+      throw refuse('the bearer token is invalid or expired', joseRefusal(error), ns.name, { cause: error });
     }
   };
 }

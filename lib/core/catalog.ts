@@ -21,6 +21,25 @@ import { RESERVED_TAG_PREFIX, TAG } from './tags.ts';
 import { CLAIM_NAME, templateVariables, unknownVariables } from './templates.ts';
 
 const groupList = z.array(z.string().check(z.minLength(1), z.maxLength(256)));
+/**
+ * A workload identity, as the principal of a further issuer (HALLPASS_ISSUERS) is named:
+ * `<issuer name>:<its principal claim>`, e.g. `github:repo:org/app:ref:refs/heads/main`. Matched
+ * exactly: no wildcard, so `*` and `?` are refused rather than taken literally by surprise.
+ */
+export const WORKLOAD_PRINCIPAL = /^([a-z][a-z0-9-]{0,31}):[!-)+->@-~]{1,256}$/;
+const principalList = z._default(
+  z.array(
+    z
+      .string()
+      .check(
+        z.regex(
+          WORKLOAD_PRINCIPAL,
+          "must be '<issuer name>:<principal>' (an issuer of HALLPASS_ISSUERS, then its exact principal; printable, no spaces, no wildcards * or ?)",
+        ),
+      ),
+  ),
+  [],
+);
 const seconds = z.int().check(z.gte(MIN_DURATION_SECONDS), z.lte(MAX_DURATION_SECONDS));
 // Claims the issuer sets and users cannot change, which `${claims.<name>}` templates may use.
 const claimList = z._default(
@@ -69,6 +88,8 @@ const EntitlementSchema = z.strictObject({
   // Where the role's resources are: clients (the CLI's setup-aws, exec, env) default to it.
   region: z.optional(z.string().check(z.regex(REGION, 'must be an AWS region name such as eu-west-1'))),
   requesterGroups: groupList,
+  // Workload identities of further issuers that may request it too (exact principals).
+  requesterPrincipals: principalList,
   maxDurationSeconds: seconds,
   defaultDurationSeconds: seconds,
   sessionPolicy: z.optional(z.record(z.string(), z.unknown())),
@@ -233,7 +254,25 @@ export function findEntitlement(catalog: Catalog, id: string): Entitlement | und
 export const usesWebIdentity = (catalog: Catalog): boolean =>
   catalog.entitlements.some((e) => e.issuance === 'web-identity');
 
-export const mayRequest = (e: Entitlement, p: Principal): boolean => inAnyGroup(p, e.requesterGroups);
+/**
+ * A requester group, or exactly a listed workload principal. A principal of the primary issuer never
+ * matches one: theirs are unprefixed, and one that starts with a further issuer's `<name>:` is
+ * refused at authentication (lib/adapters/auth.ts).
+ */
+export const mayRequest = (e: Entitlement, p: Principal): boolean =>
+  inAnyGroup(p, e.requesterGroups) || e.requesterPrincipals.includes(p.sub);
+
+/** The issuer names the catalog's workload principals use, each with the first entitlement using it. */
+export function workloadIssuers(catalog: Catalog): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const e of catalog.entitlements) {
+    for (const principal of e.requesterPrincipals) {
+      const name = WORKLOAD_PRINCIPAL.exec(principal)?.[1];
+      if (name && !names.has(name)) names.set(name, e.id);
+    }
+  }
+  return names;
+}
 
 export const mayApprove = (e: Entitlement, p: Principal): boolean =>
   e.approval.required && inAnyGroup(p, e.approval.approverGroups);

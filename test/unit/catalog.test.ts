@@ -303,6 +303,49 @@ describe('mayRequest', () => {
   });
 });
 
+describe('requesterPrincipals: workload identities', () => {
+  const CI = 'github:repo:org/app:ref:refs/heads/main';
+  const granted = () =>
+    entitlementOf(
+      parseCatalog(withSandbox({ requesterPrincipals: [CI] }), CATALOG_OPTIONS),
+      'sandbox-readonly',
+    );
+
+  it('lets exactly the listed principal request', () => {
+    expect(mayRequest(granted(), principal({ sub: CI, groups: [] }))).toBe(true);
+  });
+
+  it.each([
+    ['another ref', 'github:repo:org/app:ref:refs/heads/dev'],
+    ['a principal the listed one is a prefix of', `${CI}x`],
+    ['the same sub without its issuer', 'repo:org/app:ref:refs/heads/main'],
+    ['the same sub of another issuer', 'gitlab:repo:org/app:ref:refs/heads/main'],
+  ])('refuses %s', (_name, sub) => {
+    expect(mayRequest(granted(), principal({ sub, groups: [] }))).toBe(false);
+  });
+
+  it('is empty unless set', () => {
+    expect(entitlementOf(testCatalog(), 'sandbox-readonly').requesterPrincipals).toEqual([]);
+  });
+
+  it.each([
+    // (A principal whose first part looks like an issuer name passes here; lib/deps.ts refuses one
+    // whose issuer is not configured, at the cold start.)
+    ['a principal without an issuer', 'alice'],
+    ['a wildcard', 'github:repo:org/*'],
+    ['a question mark', 'github:repo:org/app?'],
+    ['a space', 'github:repo:org/app ref'],
+    ['an issuer name in capitals', 'GitHub:repo:org/app'],
+    ['an empty principal', 'github:'],
+  ])('refuses %s, naming the field', (_name, value) => {
+    expect(refusal(withSandbox({ requesterPrincipals: [value] })).message).toMatch(
+      new RegExp(
+        `^invalid catalog: ${SANDBOX.replace(/[[\]()]/g, '\\$&')}\\.requesterPrincipals\\[0\\]: must be '<issuer name>:<principal>'`,
+      ),
+    );
+  });
+});
+
 describe('mayApprove', () => {
   it('lets a member of an approver group approve', () => {
     const entitlement = entitlementOf(testCatalog(), 'prod-admin');

@@ -31,6 +31,27 @@ describe('parseConfig', () => {
       jwksStore: false,
       algorithms: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'],
       claims: { principal: 'sub', name: ['email', 'preferred_username'], groups: 'groups' },
+      issuers: [
+        {
+          name: 'primary',
+          issuer: 'https://login.example.com/',
+          audience: 'hallpass',
+          jwksUri: undefined,
+          algorithms: [
+            'RS256',
+            'RS384',
+            'RS512',
+            'PS256',
+            'PS384',
+            'PS512',
+            'ES256',
+            'ES384',
+            'ES512',
+            'EdDSA',
+          ],
+          claims: { principal: 'sub', name: ['email', 'preferred_username'], groups: 'groups' },
+        },
+      ],
       catalogPath: 'catalog/example.yaml',
       tables: { audit: 'hallpass-audit', requests: 'hallpass-requests' },
       maxSessionSeconds: 3600,
@@ -211,5 +232,84 @@ describe('parseConfig', () => {
       error.message.includes('HALLPASS_ISSUER'),
       error.message.includes('HALLPASS_AUDIT_TABLE'),
     ]).toEqual([true, true]);
+  });
+});
+
+describe('HALLPASS_ISSUERS: further issuers', () => {
+  const github = {
+    name: 'github',
+    issuer: 'https://token.actions.githubusercontent.com',
+    audience: 'https://github.com/example-org',
+  };
+  const withIssuers = (issuers: unknown) => ({ ...REQUIRED, HALLPASS_ISSUERS: JSON.stringify(issuers) });
+
+  it('lists the primary issuer first, then each further one with the defaults filled in', () => {
+    const config = parseConfig(withIssuers([{ ...github, algorithms: ['RS256'] }]));
+
+    expect(config.issuers.map((issuer) => issuer.name)).toEqual(['primary', 'github']);
+    expect(config.issuers[1]).toEqual({
+      ...github,
+      jwksUri: undefined,
+      algorithms: ['RS256'],
+      claims: { principal: 'sub', name: ['email', 'preferred_username'], groups: 'groups' },
+    });
+  });
+
+  it('reads a claim mapping and a JWKS URI', () => {
+    const config = parseConfig(
+      withIssuers([
+        {
+          ...github,
+          jwksUri: 'https://token.actions.githubusercontent.com/.well-known/jwks',
+          claims: { principal: 'sub', name: ['actor'], groups: 'teams' },
+        },
+      ]),
+    );
+
+    expect(config.issuers[1]?.claims).toEqual({ principal: 'sub', name: ['actor'], groups: 'teams' });
+    expect(config.issuers[1]?.jwksUri).toBe('https://token.actions.githubusercontent.com/.well-known/jwks');
+  });
+
+  it.each([
+    ['text that is not JSON', 'github', /HALLPASS_ISSUERS: must be a JSON array of issuers/],
+    ['an object instead of an array', { ...github }, /HALLPASS_ISSUERS: .*expected array/],
+    ['an issuer without an audience', [{ ...github, audience: undefined }], /HALLPASS_ISSUERS\.0\.audience/],
+    ['an issuer URL that is not a URL', [{ ...github, issuer: 'github' }], /HALLPASS_ISSUERS\.0\.issuer/],
+    ['a name in capitals', [{ ...github, name: 'GitHub' }], /HALLPASS_ISSUERS\.0\.name: must be 1-32/],
+    ['a name with a colon', [{ ...github, name: 'git:hub' }], /HALLPASS_ISSUERS\.0\.name/],
+    [
+      'the name of the primary issuer',
+      [{ ...github, name: 'primary' }],
+      /HALLPASS_ISSUERS\.0\.name: 'primary' is taken/,
+    ],
+    [
+      'two issuers of one name',
+      [github, { ...github, issuer: 'https://other.example.com' }],
+      /HALLPASS_ISSUERS\.1\.name/,
+    ],
+    [
+      'the primary issuer again',
+      [{ ...github, issuer: REQUIRED.HALLPASS_ISSUER }],
+      /HALLPASS_ISSUERS\.0\.issuer: .* configured already/,
+    ],
+    [
+      'a symmetric algorithm',
+      [{ ...github, algorithms: ['HS256'] }],
+      /HALLPASS_ISSUERS\.0\.algorithms\.0: only asymmetric/,
+    ],
+    ['no algorithm at all', [{ ...github, algorithms: [] }], /HALLPASS_ISSUERS\.0\.algorithms/],
+    [
+      'an unknown field',
+      [{ ...github, audiences: ['a'] }],
+      /HALLPASS_ISSUERS\.0: Unrecognized key: "audiences"/,
+    ],
+    [
+      'an unknown claim mapping field',
+      [{ ...github, claims: { subject: 'sub' } }],
+      /HALLPASS_ISSUERS\.0\.claims/,
+    ],
+  ])('refuses %s, naming the field', (_name, value, message) => {
+    const env = { ...REQUIRED, HALLPASS_ISSUERS: typeof value === 'string' ? value : JSON.stringify(value) };
+    expect(refusal(env).message).toMatch(message);
   });
 });

@@ -10,6 +10,7 @@ import { AuditEvent, LogEvent } from '../../audit-events.ts';
 import { describeError, log } from '../../log.ts';
 import { mapError } from '../errors.ts';
 import type { HttpEvent, HttpResult, RouteContext } from '../types.ts';
+import { tokenRefusal } from './authenticate.ts';
 
 export function errorHandler(metrics: Metrics): MiddlewareObj<HttpEvent<unknown>, HttpResult> {
   return {
@@ -25,7 +26,12 @@ export function errorHandler(metrics: Metrics): MiddlewareObj<HttpEvent<unknown>
       metrics.count(mapped.status >= 500 ? 'ServerErrors' : 'Refused', code);
       if (mapped.status >= 500) log.error(LogEvent.httpError, { ...fields, ...describeError(request.error) });
       else if (mapped.status === 401 || mapped.status === 403)
-        log.warn(AuditEvent.accessDenied, { ...fields, reason: mapped.body.error.message });
+        log.warn(AuditEvent.accessDenied, {
+          ...fields,
+          reason: mapped.body.error.message,
+          // A refused token: why (a stable reason) and by which configured issuer.
+          ...tokenRefusal(request.error),
+        });
       request.response = {
         statusCode: mapped.status,
         headers: mapped.headers,
