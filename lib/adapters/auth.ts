@@ -197,9 +197,10 @@ function principalFrom(payload: JWTPayload, claims: AuthSettings['claims'], ns: 
     .find((value) => typeof value === 'string' && value);
   const groups = payload[claims.groups];
   const prefix = ns.prefix ?? '';
+  const principal = `${prefix}${sub}`;
   return {
-    sub: `${prefix}${sub}`,
-    name: typeof nameClaim === 'string' ? nameClaim.slice(0, 256) : sub,
+    sub: principal,
+    name: typeof nameClaim === 'string' ? nameClaim.slice(0, 256) : principal,
     // A groups claim of another shape grants nothing.
     groups: Array.isArray(groups)
       ? groups.filter((g): g is string => typeof g === 'string').map((g) => `${prefix}${g}`)

@@ -228,6 +228,13 @@ describe('an entitlement granted to a workload identity', () => {
     });
   });
 
+  it('names a workload without a name claim by its principal', async () => {
+    await trustBoth('jwks_uri', WORKLOADS);
+    const answer = await vend(tokenOf(workload));
+    expect(answer.status).toBe(200);
+    expect(answer.body.session.principal.name).toBe(`github:${WORKLOAD_SUB}`);
+  });
+
   it.each([
     ['another branch', 'repo:org/app:ref:refs/heads/feature'],
     ['another repository', 'repo:org/app2:ref:refs/heads/main'],
