@@ -9,7 +9,10 @@ const { mkdirSync, readFileSync, renameSync, writeFileSync } = require('node:fs'
 const path = require('node:path');
 const { parse } = require('yaml');
 
-const ROOT = path.resolve(__dirname, '..');
+// The service directory serverless runs in (not this file's: a mirror of the repository, as the CLI
+// and browser tests run npm start in, links deploy/ to the original, and the functions read the
+// JSON from their own working directory).
+const ROOT = process.cwd();
 
 function refuse(message) {
   const error = new Error(message);
