@@ -368,6 +368,9 @@ export function createAuthenticator(
   if (names.some((name) => !name) || new Set(names).size !== names.length) {
     throw new Error('every issuer but the first needs a name, and no two the same');
   }
+  if (new Set(all.map((issuer) => issuer.issuer)).size !== all.length) {
+    throw new Error('each issuer may be configured once');
+  }
   const prefixes = names.slice(1).map((name) => `${name}:`);
   const verifiers = new Map<string, VerifyToken>();
   all.forEach((issuer, index) => {
