@@ -9,11 +9,11 @@
  * as a further issuer named `ci` (HALLPASS_ISSUERS), whose principals are `ci:<sub>` and which a
  * catalog grants the sandbox by its exact principal (requesterPrincipals).
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { expectInvariants, type Harness, startHarness } from '../support/hardening.ts';
@@ -144,6 +144,7 @@ afterAll(async () => {
     server.closeAllConnections();
   });
   await h.restore();
+  rmSync(dirname(ciCatalog), { recursive: true, force: true });
 });
 
 afterEach(async () => {
