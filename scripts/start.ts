@@ -259,7 +259,7 @@ function printGuide(info: StackInfo, stack: LocalStack, config: Config): void {
   say(`  hallpass is running locally. Catalog: ${config.catalogPath}`);
   if (info.devIssuer) {
     say('  1. Get a token from the dev issuer (in another terminal):');
-    say('       TOKEN=$(npm run token -- --sub alice --groups engineers)');
+    say('       TOKEN=$(npm run -s token -- --sub alice --groups engineers)');
   } else {
     say(`  1. Get an access token from ${issuer} (audience ${audience}) into $TOKEN.`);
   }

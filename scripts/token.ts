@@ -1,7 +1,9 @@
 /**
- * `npm run token -- --sub alice --groups engineers,approvers [--name "Alice Doe"] [--claim team=payments]
- *                    [--expires-in 3600] [--aud <aud>]`
- * Prints (alone on stdout) a JWT signed by the dev issuer of the running local stack.
+ * `npm run -s token -- --sub alice --groups engineers,approvers [--name "Alice Doe"] [--claim team=payments]
+ *                       [--expires-in 3600] [--aud <aud>]`
+ * Prints (alone on stdout) a JWT signed by the dev issuer of the running local stack. `-s` keeps npm's
+ * `> hallpass@... token` banner off stdout, so that `TOKEN=$(npm run -s token -- ...)` captures the JWT
+ * alone (.npmrc no longer silences npm for every command).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -15,7 +17,7 @@ function fail(message: string): never {
 }
 
 const USAGE =
-  'usage: npm run token -- --sub <sub> [--groups a,b] [--name "Full Name"] [--claim key=value]... [--expires-in <seconds>] [--aud <audience>]';
+  'usage: npm run -s token -- --sub <sub> [--groups a,b] [--name "Full Name"] [--claim key=value]... [--expires-in <seconds>] [--aud <audience>]';
 
 // `--expires-in -120` (an expired token, for trying the error path) must read as a value, which
 // parseArgs refuses for anything that starts with a dash unless written `--expires-in=-120`.

@@ -61,7 +61,7 @@ const listening = (url: string) =>
   });
 
 const token = async (...args: string[]) =>
-  (await run('npm', ['run', 'token', '--', ...args], { env: userEnv })).stdout;
+  (await run('npm', ['run', '-s', 'token', '--', ...args], { env: userEnv })).stdout;
 
 describe('npm start, as a new user runs it', () => {
   let stack: Stack;
@@ -84,7 +84,7 @@ describe('npm start, as a new user runs it', () => {
   it('prints the ready line with every endpoint on 127.0.0.1, the API on PORT, then a guide', () => {
     expect(api).toBe(`http://127.0.0.1:${port}/v1`);
     for (const url of stack.ready.slice(2)) expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(stack.output()).toContain('npm run token -- --sub alice --groups engineers');
+    expect(stack.output()).toContain('npm run -s token -- --sub alice --groups engineers');
   });
 
   it('refuses two Authorization headers as API Gateway does, joined into one (401)', async () => {
