@@ -13,6 +13,7 @@
  */
 import { createPublicKey } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { REFUSAL } from '../../lib/adapters/auth.ts';
 import type { Answer, Call } from '../support/api.ts';
 import {
   expectInvariants,
@@ -351,6 +352,11 @@ describe.each(KINDS)('the %s issuer', (name) => {
       expect(h.stsProxy.exchanges().length, 'STS calls').toBe(stsBefore);
       const denied = logLines(h, logsBefore).filter((line) => line.event === 'access.denied');
       expect(denied).toHaveLength(AUTH_ROUTES.length);
+      // Each says why, in one of the stable reasons, and by which issuer when the token named one.
+      for (const line of denied) {
+        expect(Object.values(REFUSAL)).toContain(line.reason);
+        expect([undefined, name === 'primary' ? 'primary' : 'github']).toContain(line.issuer);
+      }
       if (token && token.length > 20) {
         for (const line of h.ledger.logs.slice(logsBefore)) expect(line).not.toContain(token);
       }
