@@ -9,7 +9,9 @@ const { existsSync, readFileSync } = require('node:fs');
 const path = require('node:path');
 const { parse } = require('yaml');
 
-const ROOT = path.resolve(__dirname, '..');
+// The service's directory, where serverless (and npm run package) run: not this file's real path,
+// which a mirror of the repository (the CLI and browser tests' stacks) reaches through a symlink.
+const ROOT = process.cwd();
 const LOCAL_STAGE = 'local';
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 // Settings whose value is a secret: only a reference in the file, resolved by CloudFormation at
