@@ -11,9 +11,10 @@ const rolesOf = (entitlements, issuance) => [
   ...new Set(entitlements.filter((e) => (e.issuance ?? 'assume-role') === issuance).map((e) => e.roleArn)),
 ];
 
-module.exports = () => {
-  const file = process.env.HALLPASS_CATALOG || 'catalog/example.yaml';
-  const catalog = parse(readFileSync(path.resolve(__dirname, '..', file), 'utf8'));
+module.exports = async ({ resolveVariable }) => {
+  // The catalog the functions get (param:catalog), so a --param catalog=... grants exactly its roles.
+  const file = String(await resolveVariable('param:catalog'));
+  const catalog = parse(readFileSync(path.resolve(process.cwd(), file), 'utf8'));
   const entitlements = catalog.entitlements || [];
   if (entitlements.length === 0) throw new Error(`the catalog ${file} names no roles`);
   const assumeRoleArns = rolesOf(entitlements, 'assume-role');

@@ -8,8 +8,9 @@ const { parse } = require('yaml');
 module.exports = async ({ resolveVariable }) => {
   const service = await resolveVariable('self:service');
   const stage = await resolveVariable('sls:stage');
-  const file = process.env.HALLPASS_CATALOG || 'catalog/example.yaml';
-  const catalog = parse(readFileSync(path.resolve(__dirname, '..', file), 'utf8'));
+  // The catalog the functions get (param:catalog), so a --param catalog=... names exactly its accounts.
+  const file = String(await resolveVariable('param:catalog'));
+  const catalog = parse(readFileSync(path.resolve(process.cwd(), file), 'utf8'));
   const accounts = new Map();
   for (const e of catalog.entitlements || []) {
     const [, partition, , , account] = String(e.roleArn).split(':');

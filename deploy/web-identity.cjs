@@ -52,7 +52,7 @@ async function publishedKeys(resolveVariable) {
 module.exports = {
   issuer: async ({ resolveVariable }) => {
     const issuer = checkedIssuer(String(await resolveVariable('param:webIdentityIssuer')).trim());
-    const webIdentityRoles = catalogRoles().webIdentityRoleArns;
+    const webIdentityRoles = (await catalogRoles({ resolveVariable })).webIdentityRoleArns;
     if (issuer === '' && webIdentityRoles.length > 0) {
       refuse(
         'a web-identity entitlement needs HALLPASS_WEB_IDENTITY_ISSUER (or the webIdentityIssuer param): ' +
