@@ -4,7 +4,6 @@
  * serves it (the deployed handlers behind an HTTP API emulation) against the same local services.
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ROUTE_NAMES, type RouteName } from '../../lib/http/routes.ts';
@@ -27,7 +26,9 @@ export interface LoadStack {
 /** The local stack, this process pointed at it, and the handlers of every route (or the API over HTTP). */
 export async function startLoadStack(http: boolean): Promise<LoadStack> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  const stage = `load${randomBytes(3).toString('hex')}`;
+  // Stage local's settings (config/local.yaml: a loopback issuer is allowed there alone); its tables
+  // are this run's own, in the dynalite started here.
+  const stage = 'local';
   const stack = await startLocalStack({ stage });
   const { issuerKey, urls } = stack;
   const sts = stack.local.sts;

@@ -162,7 +162,7 @@ describe('the hallpass CLI against npm start', () => {
     expect(table.stdout).toMatch(/^sandbox-readonly\s+yes\s+-\s+-\s+15m \(max 1h\)/m);
     expect(table.stdout).toMatch(/^prod-admin\s+after 1 approval/m);
     const list = EntitlementList.parse(JSON.parse((await hallpass(['entitlements', '--json'], env)).stdout));
-    expect(list.items.map((e) => e.id)).toEqual(['sandbox-readonly', 'prod-admin']);
+    expect(list.items.map((e) => e.id)).toEqual(['sandbox-readonly', 'prod-admin', 'sandbox-poweruser']);
   }, 40_000);
 
   it('refreshes an expired access token with the refresh token, and stores the rotated tokens', async () => {
