@@ -129,18 +129,31 @@ function checkAccounts(catalogPath, accounts, file) {
 
 /** Refuses an issuer (or JWKS URL) that is not https; http only on the loopback of the local stage. */
 function checkHttps(values, stage, file) {
-  for (const name of ['HALLPASS_ISSUER', 'HALLPASS_JWKS_URI']) {
-    if (!values[name]) continue;
+  // The web-identity issuer has its own rule (deploy/web-identity.cjs: loopback http for packaging).
+  const urls = ['HALLPASS_ISSUER', 'HALLPASS_JWKS_URI', 'HALLPASS_FEDERATION_URL']
+    .filter((name) => values[name])
+    .map((name) => [name, values[name]]);
+  // Every further issuer and its JWKS URL too: keys fetched in cleartext could be anyone's.
+  let further = [];
+  try {
+    further = values.HALLPASS_ISSUERS ? JSON.parse(values.HALLPASS_ISSUERS) : [];
+  } catch {} // lib/config.ts names it below.
+  if (Array.isArray(further))
+    further.forEach((entry, i) => {
+      for (const key of ['issuer', 'jwksUri'])
+        if (entry && typeof entry[key] === 'string') urls.push([`HALLPASS_ISSUERS.${i}.${key}`, entry[key]]);
+    });
+  for (const [name, value] of urls) {
     let url;
     try {
-      url = new URL(values[name]);
+      url = new URL(value);
     } catch {
       continue; // lib/config.ts names it below.
     }
     const local = stage === LOCAL_STAGE && url.protocol === 'http:' && LOOPBACK.has(url.hostname);
     if (url.protocol !== 'https:' && !local)
       refuse(
-        `${file}: ${name}: ${values[name]} must be an https URL (http only on the loopback, on stage ${LOCAL_STAGE})`,
+        `${file}: ${name}: ${value} must be an https URL (http only on the loopback, on stage ${LOCAL_STAGE})`,
       );
   }
 }

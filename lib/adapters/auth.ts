@@ -202,8 +202,13 @@ function principalFrom(payload: JWTPayload, claims: AuthSettings['claims'], ns: 
     sub: principal,
     name: typeof nameClaim === 'string' ? nameClaim.slice(0, 256) : principal,
     // A groups claim of another shape grants nothing.
+    // A group named like another issuer's (`ci:deployers` in a primary token) grants nothing: no
+    // group of one issuer passes for another's.
     groups: Array.isArray(groups)
-      ? groups.filter((g): g is string => typeof g === 'string').map((g) => `${prefix}${g}`)
+      ? groups
+          .filter((g): g is string => typeof g === 'string')
+          .filter((g) => !ns.reserved.some((reserved) => g.startsWith(reserved)))
+          .map((g) => `${prefix}${g}`)
       : [],
     claims: payload,
     issuer: ns.name,

@@ -49,7 +49,6 @@ export interface JwksStore {
 
 export const JWKS_ITEM_PREFIX = 'meta#jwks#';
 const MAX_STORED_BYTES = 64 * 1024;
-const CLOCK_SKEW_MS = 60_000;
 const PUBLIC_KEY_TYPES = new Set(['RSA', 'EC', 'OKP']);
 // JWK members of private keys (RFC 7518 6.2.2, 6.3.2, 6.4; RFC 8037): never stored.
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
@@ -96,7 +95,8 @@ export function usable(
     (expect.jwksUri === undefined || stored.jwksUri === expect.jwksUri) &&
     persistableUrl(stored.issuer) &&
     persistableUrl(stored.jwksUri) &&
-    stored.fetchedAt <= now + CLOCK_SKEW_MS &&
+    // Never a set dated in the future (it could outlast the refresh that would replace it).
+    stored.fetchedAt <= now &&
     now - stored.fetchedAt < expect.maxAgeMs
   );
 }
@@ -143,9 +143,13 @@ export function createJwksStore(table: { client: DynamoDBClient; tableName: stri
               fetchedAt: { N: String(set.fetchedAt) },
               jwks: { S: body },
             },
-            // Never replace a newer set with an older one (two containers refreshing at once).
-            ConditionExpression: 'attribute_not_exists(id) OR fetchedAt < :fetchedAt',
-            ExpressionAttributeValues: { ':fetchedAt': { N: String(set.fetchedAt) } },
+            // Never replace a newer set with an older one (two containers refreshing at once), but
+            // always one dated in the future, which no refresh could otherwise replace.
+            ConditionExpression: 'attribute_not_exists(id) OR fetchedAt < :fetchedAt OR fetchedAt > :now',
+            ExpressionAttributeValues: {
+              ':fetchedAt': { N: String(set.fetchedAt) },
+              ':now': { N: String(Date.now()) },
+            },
           }),
         );
       } catch (error) {

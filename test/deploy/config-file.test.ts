@@ -109,6 +109,18 @@ describe('each bad setting refused by name', () => {
     ],
     ['an issuer that is no URL', withSettings({ HALLPASS_ISSUER: 'login' }), 'HALLPASS_ISSUER: Invalid URL'],
     [
+      'a further issuer fetched over http',
+      withSettings({
+        HALLPASS_ISSUERS: [{ name: 'ci', issuer: 'http://ci.example.com', audience: 'hallpass' }],
+      }),
+      'HALLPASS_ISSUERS.0.issuer: http://ci.example.com must be an https URL',
+    ],
+    [
+      'a federation endpoint over http (the session secret travels in its query)',
+      withSettings({ HALLPASS_FEDERATION_URL: 'http://signin.aws.amazon.com/federation' }),
+      'HALLPASS_FEDERATION_URL: http://signin.aws.amazon.com/federation must be an https URL',
+    ],
+    [
       'a missing audience',
       { ...GOOD, settings: { HALLPASS_ISSUER: 'https://login.example.com' } },
       'HALLPASS_AUDIENCE: missing',

@@ -452,12 +452,16 @@ describe("the issuer's JWKS kept in the requests table (issue 15)", () => {
     expect(rule?.Properties.ScheduleExpression).toBe('rate(5 minutes)');
   });
 
-  it('turns the store on for the vend functions alone, whose role may read and write the item', () => {
-    const on = ofType('AWS::Lambda::Function')
-      .filter(([, fn]) => fn.Properties.Environment?.Variables?.HALLPASS_JWKS_STORE === 'on')
+  it('leaves the store off by default, and gives the setting to the vend functions alone', () => {
+    const functions = ofType('AWS::Lambda::Function');
+    expect(
+      functions.filter(([, fn]) => fn.Properties.Environment?.Variables?.HALLPASS_JWKS_STORE === 'on'),
+    ).toEqual([]);
+    const set = functions
+      .filter(([, fn]) => fn.Properties.Environment?.Variables?.HALLPASS_JWKS_STORE !== undefined)
       .map(([id]) => id)
       .sort();
-    expect(on).toEqual(['ConsoleLambdaFunction', 'CredentialsLambdaFunction']);
+    expect(set).toEqual(['ConsoleLambdaFunction', 'CredentialsLambdaFunction']);
   });
 });
 

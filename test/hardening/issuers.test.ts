@@ -203,6 +203,14 @@ describe("the workload issuer's principals are namespaced", () => {
     expect(JSON.stringify(listed.body)).not.toContain('sandbox-readonly');
   });
 
+  it("gives a primary token's group named like the workload issuer's (github:engineers) nothing", async () => {
+    await trustBoth();
+    // Only github:engineers: without it the primary caller is in no group, and sees nothing.
+    const answer = await entitlements(tokenOf(people, { groups: ['github:engineers'] }));
+    expect(answer.status).toBe(200);
+    expect(answer.body.items).toEqual([]);
+  });
+
   it('refuses a primary token whose sub would pass for a workload principal', async () => {
     await trustBoth();
     const from = h.ledger.logs.length;

@@ -224,6 +224,24 @@ describe('what the store keeps and gives', () => {
     expect(await readBack()).toBeUndefined();
   });
 
+  it('replaces a set dated in the future (a planted one no refresh could otherwise replace), never using it', async () => {
+    await dynamodb().send(
+      new PutItemCommand({
+        TableName: tableName,
+        Item: {
+          id: { S: jwksItemId('https://issuer.example.com') },
+          issuer: { S: 'https://issuer.example.com' },
+          jwksUri: { S: 'https://issuer.example.com/keys' },
+          fetchedAt: { N: String(Date.now() + 30_000) },
+          jwks: { S: JSON.stringify({ keys: [{ ...rotated.publicJwk }] }) },
+        },
+      }),
+    );
+    expect(await readBack()).toBeUndefined();
+    await store.write(set({ fetchedAt: Date.now() }));
+    expect((await readBack())?.jwks.keys.map((k) => k.kid)).not.toContain('store-2');
+  });
+
   it('never replaces a newer set with an older one', async () => {
     const now = Date.now();
     await dynamodb().send(
