@@ -18,7 +18,8 @@ import { waitForReady } from '../support/npm-start.ts';
 
 const run = promisify(execFile);
 const stateDir = mkdtempSync(join(tmpdir(), 'hallpass-e2e-'));
-const port = 20000 + Math.floor(Math.random() * 20000);
+// Below the ephemeral range (32768+), where the OS hands out ports for every outgoing connection.
+const port = 20000 + Math.floor(Math.random() * 5800); // 26000-31999: the CLI and browser stacks'
 
 // A new user's shell: none of the test run's own settings.
 const userEnv: NodeJS.ProcessEnv = Object.fromEntries(

@@ -56,7 +56,8 @@ function removeMirror(dir: string): void {
 export async function startStack(): Promise<LocalStack> {
   const cwd = mirror();
   const stateDir = mkdtempSync(join(tmpdir(), 'hallpass-cli-state-'));
-  const port = 20000 + Math.floor(Math.random() * 20000);
+  // Below the ephemeral range (32768+), where the OS hands out ports for every outgoing connection.
+  const port = 26000 + Math.floor(Math.random() * 6000); // 20000-25999: the npm start e2e suite's
   const child: ChildProcess = spawn('npm', ['start'], {
     cwd,
     env: cleanEnv({ PORT: String(port), HALLPASS_STATE_DIR: stateDir }),
