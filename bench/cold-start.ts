@@ -300,11 +300,13 @@ export async function measureColdStart(
     const jwksUriEnv = { ...delayedEnv, HALLPASS_JWKS_URI: `${delayedIssuer.url}/.well-known/jwks.json` };
     const storedEnv = { ...delayedEnv, HALLPASS_JWKS_STORE: 'on' };
     // What functions/jwks-refresh.ts does every 5 minutes: outside the measured processes.
-    const refreshStore = () =>
-      refreshIssuerKeys({
-        config: { issuer: delayedIssuer.url, jwksUri: undefined },
+    const refreshStore = async () => {
+      const [result] = await refreshIssuerKeys({
+        config: { issuers: [{ name: 'primary', issuer: delayedIssuer.url, jwksUri: undefined }] },
         requests: { client: dynamodb, tableName: stack.tables.requests },
       });
+      if (!result?.ok) throw new Error('the JWKS refresh failed', { cause: result?.error });
+    };
     const inputFile = join(dir, 'input.json');
 
     const vends: ChildReport[] = [];

@@ -78,10 +78,12 @@ describe('a cold start with the JWKS kept in the requests table', () => {
   it('is served from the stored set while it is fresh: the issuer, down, is not asked', async () => {
     // The scheduled refresh (functions/jwks-refresh.ts) stores what the issuer publishes.
     const refreshed = await refreshIssuerKeys({
-      config: settings(),
+      config: { issuers: [{ name: 'primary', ...settings() }] },
       requests: { client: dynamodb(), tableName },
     });
-    expect(refreshed).toEqual({ keys: 1, stored: true, jwksUri: ks.jwksUri });
+    expect(refreshed).toEqual([
+      { name: 'primary', issuer: ks.issuer, ok: true, keys: 1, stored: true, jwksUri: ks.jwksUri },
+    ]);
     ks.setMode('error');
     ks.requests.length = 0;
 
