@@ -22,7 +22,7 @@ import {
   VendRequest,
   VendResponse,
 } from '../lib/schemas.ts';
-import type * as z from '../lib/zod.ts';
+import * as z from '../lib/zod.ts';
 import type { TokenSource } from './auth.ts';
 import { ApiError, CliError, UsageError } from './errors.ts';
 import { reason } from './oidc.ts';
@@ -208,8 +208,11 @@ export class Api {
   }
 }
 
+/** The API's error body with any code: one this CLI does not know yet (a newer API's) shows as it came. */
+const AnyErrorResponse = z.object({ error: z.extend(ErrorResponse.shape.error, { code: z.string() }) });
+
 function toApiError(response: Response, body: unknown): ApiError {
-  const parsed = ErrorResponse.safeParse(body);
+  const parsed = AnyErrorResponse.safeParse(body);
   const requestId = response.headers.get('x-request-id') ?? undefined;
   if (!parsed.success)
     return new ApiError(response.status, 'http_error', `the API answered HTTP ${response.status}`, requestId);
