@@ -12,6 +12,7 @@ import { cache } from './commands/cache.ts';
 import { completionCommand } from './commands/completion.ts';
 import { consoleSignIn } from './commands/console.ts';
 import { doctor } from './commands/doctor.ts';
+import { link, unlink } from './commands/link.ts';
 import { approve, cancel, deny, entitlements, request, requests } from './commands/requests.ts';
 import { done, revoke } from './commands/revoke.ts';
 import { setupAws } from './commands/setup-aws.ts';
@@ -40,6 +41,8 @@ export const COMMANDS: Command[] = [
   review,
   revoke,
   done,
+  link,
+  unlink,
   cache,
   doctor,
   completionCommand(() => COMMANDS),
