@@ -1,7 +1,7 @@
 /**
  * The console's frame: a skip link, the navigation, who is signed in and sign-out, and the page the
  * address bar's fragment names (#/request, #/requests, #/approvals, #/break-glass, #/audit,
- * #/audit/sessions/<id>). Only / is served: every page lives behind the fragment, so the API's
+ * #/audit/sessions/<id>, #/slack). Only / is served: every page lives behind the fragment, so the API's
  * JSON 404 stays for every other path. Focus moves to the page's heading on each change.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
@@ -12,6 +12,7 @@ import { AuditPage, SessionStoryPage } from './pages/audit.tsx';
 import { BreakGlassPage } from './pages/break-glass.tsx';
 import { RequestPage } from './pages/request.tsx';
 import { MyRequestsPage } from './pages/requests.tsx';
+import { SlackPage } from './pages/slack.tsx';
 import { store } from './store.ts';
 
 const route = store(location.hash || '#/request');
@@ -25,6 +26,7 @@ const PAGES = [
   { hash: '#/approvals', title: 'Approvals', Page: ApprovalsPage },
   { hash: '#/break-glass', title: 'Break glass', Page: BreakGlassPage },
   { hash: '#/audit', title: 'Audit', Page: AuditPage },
+  { hash: '#/slack', title: 'Slack', Page: SlackPage },
 ] as const;
 
 function SignedOut() {
