@@ -11,6 +11,11 @@ export const AuditEvent = {
   sessionReviewed: 'session.reviewed',
   // A live session denied by its role's revocation policy (issue 14): one event per session.
   sessionRevoked: 'session.revoked',
+  // A session's own principal could not revoke it: the role's deny policy is full, and only an
+  // auditor's revocation may fall back to denying every session of the role.
+  sessionRevocationRefused: 'session.revocation-refused',
+  // The follow-up check of a revocation: when a canary session of the role was seen denied.
+  sessionRevocationObserved: 'session.revocation-observed',
   breakGlassReminder: 'break-glass.reminder',
 } as const;
 

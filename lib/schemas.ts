@@ -270,6 +270,7 @@ export const ErrorResponse = z.object({
       'self_approval_forbidden',
       'not_found',
       'conflict',
+      'revocation_policy_full',
       'payload_too_large',
       'unsupported_media_type',
       'too_many_requests',

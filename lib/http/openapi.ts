@@ -228,7 +228,10 @@ const OPERATIONS: Record<RouteName, Operation> = {
       ),
       '400': errorResponse('Invalid body'),
       '404': errorResponse('Unknown or not visible'),
-      '409': errorResponse('Already revoked, or expired'),
+      '409': errorResponse(
+        "conflict (already revoked, or expired), or revocation_policy_full (the session's own principal, when the role's deny policy is full: only an auditor may revoke now; nothing changed)",
+      ),
+      '429': errorResponse('A person revoking more than 20 of their own sessions in an hour'),
     },
   },
   revocations: {
@@ -242,7 +245,10 @@ const OPERATIONS: Record<RouteName, Operation> = {
       '400': errorResponse('Invalid body: exactly one of principal and entitlementId, and a reason'),
       '403': errorResponse('forbidden'),
       '404': errorResponse('Unknown entitlement'),
-      '409': errorResponse('No live session to revoke'),
+      '409': errorResponse(
+        'conflict (no live session to revoke), or revocation_policy_full (a person revoking their own sessions when a role deny policy is full)',
+      ),
+      '429': errorResponse('A person revoking more than 20 of their own sessions in an hour'),
     },
   },
   'events-list': {

@@ -5,6 +5,12 @@
  * through the account's revoker role, and only then marks each session revoked (once, conditionally)
  * and appends `session.revoked`. A retry after a failure part-way finds the deny already merged (a
  * merge only adds) and completes the marks; a session already marked is 409.
+ *
+ * Only an auditor's revocation may fall back to one role-wide deny when the policy is full: that
+ * denies every session of the role, and a person revoking (and re-vending) their own sessions in a
+ * loop must not be able to do that to everyone. Their revocation is refused instead (409
+ * `revocation_policy_full`, nothing changed, `session.revocation-refused` recorded), and they may revoke
+ * at most SELF_REVOCATIONS_PER_HOUR of their own sessions an hour.
  */
 import { findSessionById, findSessions } from '../adapters/audit-query.ts';
 import { type AuditTable, putEvent, putRevocation } from '../adapters/audit-table.ts';
@@ -30,9 +36,16 @@ import {
   roleLifetimeSeconds,
   roleServesOnly,
 } from '../core/revocation.ts';
+import { checkSelfRevocationAllowance, SELF_REVOCATION_WINDOW_SECONDS } from '../core/revocation-limit.ts';
 import type { RevocationRecord, Session } from '../core/session.ts';
 import { toApiTime } from '../core/time.ts';
-import { ConflictError, ForbiddenError, NotFoundError, UpstreamUnavailableError } from '../errors.ts';
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  RevocationPolicyFullError,
+  UpstreamUnavailableError,
+} from '../errors.ts';
 import { describeError, log } from '../log.ts';
 
 export interface RevokeDeps {
@@ -72,13 +85,15 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
  * Merges `change` into a role's revocation policy without losing anyone else's: take the role's lock
  * (retrying with jittered backoff while another revocation holds it), read the policy from IAM and
  * the lock's copy of the last one written, merge both with the change, prune, fit (or fold into one
- * role-wide deny), write, and give the lock back. If the lease passed to someone else meanwhile, do it
- * all again: they may have written without this change.
+ * role-wide deny, when `mayFallBack`; else give the lock back unwritten and throw
+ * RevocationPolicyFullError), write, and give the lock back. If the lease passed to someone else
+ * meanwhile, do it all again: they may have written without this change.
  */
 export async function updateRolePolicy(
   deps: RevokeDeps,
   roleArn: string,
   change: (state: RevocationState) => void,
+  options: { mayFallBack: boolean },
 ): Promise<{ roleWideFallback: boolean }> {
   const sleep = deps.sleep ?? defaultSleep;
   const policies = await deps.policies(roleArn);
@@ -96,10 +111,12 @@ export async function updateRolePolicy(
       change(state);
       const now = deps.now();
       const fitted = fitPolicy(state, now);
+      if (fitted.roleWideFallback && !options.mayFallBack) throw policyFull(roleArn);
       roleWideFallback = fitted.roleWideFallback;
       written = fitted.document;
       if (!(await policies.write(role, written))) {
         // IAM counts the role's other inline policies too: fold, and try once more.
+        if (!options.mayFallBack) throw policyFull(roleArn);
         roleWideFallback = true;
         written = renderPolicy(foldRoleWide(parsePolicy(written), now));
         if (!(await policies.write(role, written)))
@@ -120,7 +137,87 @@ export async function updateRolePolicy(
   );
 }
 
+const policyFull = (roleArn: string) =>
+  new RevocationPolicyFullError(
+    `the revocation policy of ${roleArn} is full: only an auditor may revoke now (which denies every ` +
+      'session of the role issued before then); nothing was changed',
+  );
+
 const isLive = (s: Session, now: Date) => Date.parse(s.expiresAt) > now.getTime();
+
+/**
+ * Records that a person's own revocation was refused because the role's policy is full: one
+ * `session.revocation-refused` per session (so an auditor sees whose and which), and a log line.
+ */
+async function recordRefusal(
+  deps: RevokeDeps,
+  principal: Principal,
+  sessions: Session[],
+  reason: string,
+): Promise<void> {
+  const at = toApiTime(deps.now());
+  for (const session of sessions) {
+    const details = {
+      sessionId: session.id,
+      accessKeyId: session.accessKeyId,
+      roleArn: session.roleArn,
+      reason,
+      refused: 'revocation_policy_full',
+    };
+    log.warn(AuditEvent.sessionRevocationRefused, { actor: principal.sub, ...details });
+    try {
+      await putEvent(deps.audit, {
+        event: AuditEvent.sessionRevocationRefused,
+        at,
+        actor: { sub: principal.sub, name: principal.name },
+        subjectSub: session.principal.sub,
+        requestId: session.requestId,
+        entitlementId: session.entitlementId,
+        details,
+      });
+    } catch (error) {
+      log.error(LogEvent.auditEventUnwritten, {
+        lostEvent: AuditEvent.sessionRevocationRefused,
+        sessionId: session.id,
+        ...describeError(error),
+      });
+    }
+  }
+}
+
+/** Updates a role's policy; a refusal for a full policy is recorded against the sessions, then thrown. */
+async function denyOnRole(
+  deps: RevokeDeps,
+  principal: Principal,
+  sessions: Session[],
+  reason: string,
+  change: (state: RevocationState) => void,
+  mayFallBack: boolean,
+): Promise<{ roleWideFallback: boolean }> {
+  const roleArn = sessions[0]?.roleArn ?? '';
+  try {
+    return await updateRolePolicy(deps, roleArn, change, { mayFallBack });
+  } catch (error) {
+    if (error instanceof RevocationPolicyFullError) await recordRefusal(deps, principal, sessions, reason);
+    throw error;
+  }
+}
+
+/** Revoking `revoking` more of their own sessions keeps a person within the hourly limit (else 429). */
+function checkSelfRevocationRate(
+  deps: RevokeDeps,
+  principal: Principal,
+  recent: Session[],
+  revoking: number,
+): void {
+  const now = deps.now();
+  const since = now.getTime() - SELF_REVOCATION_WINDOW_SECONDS * 1000;
+  const recentRevokedAt = recent
+    .map((s) => s.revocation)
+    .filter((r): r is RevocationRecord => r?.by.sub === principal.sub && Date.parse(r.at) > since)
+    .map((r) => r.at);
+  checkSelfRevocationAllowance({ recentRevokedAt, revoking, now });
+}
 
 /** Marks the sessions revoked and appends one `session.revoked` each; those marked meanwhile are left out. */
 async function markRevoked(
@@ -184,17 +281,24 @@ export async function revokeSession(
 ): Promise<RevocationAnswer> {
   const session = await findSessionById(deps.audit, id, deps.now());
   const mine = session?.principal.sub === principal.sub;
-  if (!session || !(mine || isAuditor(deps.catalog, principal)))
-    throw new NotFoundError(`session '${id}' was not found`);
+  const auditor = isAuditor(deps.catalog, principal);
+  if (!session || !(mine || auditor)) throw new NotFoundError(`session '${id}' was not found`);
   if (session.revocation)
     throw new ConflictError(
       `the session was already revoked at ${session.revocation.at} by ${session.revocation.by.sub}`,
     );
   if (!isLive(session, deps.now()))
     throw new ConflictError('the session has expired: there is nothing to revoke');
+  if (!auditor)
+    checkSelfRevocationRate(deps, principal, await recentSessions(deps, { principal: principal.sub }), 1);
 
-  const { roleWideFallback } = await updateRolePolicy(deps, session.roleArn, (state) =>
-    addSessions(state, [{ id: session.id, expiresAt: session.expiresAt }]),
+  const { roleWideFallback } = await denyOnRole(
+    deps,
+    principal,
+    [session],
+    body.reason,
+    (state) => addSessions(state, [{ id: session.id, expiresAt: session.expiresAt }]),
+    auditor,
   );
   const revocation = {
     at: toApiTime(deps.now()),
@@ -207,8 +311,12 @@ export async function revokeSession(
   return { revoked, roles: [outcome], propagation: 'pending' };
 }
 
-/** Every live, unrevoked session matching the filter (by its index; issued within the longest session). */
-async function liveSessions(
+/**
+ * Every session matching the filter that may still be live (by its index; issued within the longest
+ * session): the live ones among them can be revoked, and a session is revoked only while live, so
+ * they also hold every revocation of the last hour.
+ */
+async function recentSessions(
   deps: RevokeDeps,
   filter: { principal?: string; entitlementId?: string },
 ): Promise<Session[]> {
@@ -218,11 +326,14 @@ async function liveSessions(
   let start: Parameters<typeof findSessions>[2]['start'];
   do {
     const page = await findSessions(deps.audit, { ...filter, from }, { start, limit: 100, now });
-    found.push(...page.items.filter((s) => isLive(s, now) && !s.revocation));
+    found.push(...page.items);
     start = page.next;
   } while (start);
   return found;
 }
+
+const liveUnrevoked = (sessions: Session[], now: Date) =>
+  sessions.filter((s) => isLive(s, now) && !s.revocation);
 
 /**
  * Revokes every live session of a person (`{principal}`: auditors, or that person) or of an
@@ -240,13 +351,15 @@ export async function revokeSessions(
   if (body.principal !== undefined) {
     if (!auditor && body.principal !== principal.sub)
       throw new ForbiddenError("only auditors revoke another person's sessions");
-    sessions = await liveSessions(deps, { principal: body.principal });
+    const recent = await recentSessions(deps, { principal: body.principal });
+    sessions = liveUnrevoked(recent, deps.now());
+    if (!auditor && sessions.length > 0) checkSelfRevocationRate(deps, principal, recent, sessions.length);
   } else {
     if (!auditor) throw new ForbiddenError("only auditors revoke an entitlement's sessions");
     const entitlementId = body.entitlementId ?? '';
     if (!findEntitlement(deps.catalog, entitlementId))
       throw new NotFoundError(`entitlement '${entitlementId}' was not found`);
-    sessions = await liveSessions(deps, { entitlementId });
+    sessions = liveUnrevoked(await recentSessions(deps, { entitlementId }), deps.now());
   }
   if (sessions.length === 0) throw new ConflictError('there is no live session to revoke');
 
@@ -276,7 +389,7 @@ export async function revokeSessions(
               ofRole.map((s) => ({ id: s.id, expiresAt: s.expiresAt })),
             );
     }
-    const { roleWideFallback } = await updateRolePolicy(deps, roleArn, change);
+    const { roleWideFallback } = await denyOnRole(deps, principal, ofRole, body.reason, change, auditor);
     outcomes.set(roleArn, { roleArn, scope, roleWideFallback });
   }
   const revocation = {

@@ -8,11 +8,14 @@ import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { putSession } from '../../lib/adapters/audit-table.ts';
 import {
+  addSessions,
   parsePolicy,
   policySize,
   REVOCATION_POLICY_BUDGET,
   REVOCATION_POLICY_NAME,
+  renderPolicy,
 } from '../../lib/core/revocation.ts';
+import { SELF_REVOCATIONS_PER_HOUR } from '../../lib/core/revocation-limit.ts';
 import type { Session } from '../../lib/core/session.ts';
 import { startLocalIam } from '../../local/iam/server.ts';
 import { DEFAULT_ROLES_FILE, loadConfig } from '../../local/sts/config.ts';
@@ -338,4 +341,90 @@ describe('pruning', () => {
     expect(kept).toContain('prune00000000199');
     expect(kept).not.toContain('prune00000000000');
   }, 120_000);
+});
+
+describe("a person's own revocations (issue 14: self-revocation must not deny everyone)", () => {
+  it(`is 429 past ${SELF_REVOCATIONS_PER_HOUR} of their own sessions in an hour, with Retry-After, and changes nothing`, async () => {
+    const sessions = await Promise.all(
+      Array.from({ length: SELF_REVOCATIONS_PER_HOUR + 1 }, () => vendAs('ursula')),
+    );
+    for (const v of sessions.slice(0, SELF_REVOCATIONS_PER_HOUR))
+      expect((await revoke('ursula', ['engineers'], v.session.id, 'done')).status).toBe(200);
+    const last = sessions[SELF_REVOCATIONS_PER_HOUR] as Vended;
+    const refused = await revoke('ursula', ['engineers'], last.session.id, 'done');
+    expect(refused.status).toBe(429);
+    expect(refused.body.error.code).toBe('too_many_requests');
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(revokedIds(SANDBOX)).not.toContain(last.session.id);
+    expect(await canChain(last)).toBe(true);
+    // An auditor is not limited.
+    expect((await revoke('audrey', ['auditors'], last.session.id, 'incident')).status).toBe(200);
+  });
+
+  // Last in this file: the auditor's revocation ends in a role-wide deny of the sandbox role.
+  describe('when the role deny policy is full', () => {
+    let owner: Vended;
+    let bystander: Vended;
+    let before: string | undefined;
+    let refused: Answer;
+    beforeAll(async () => {
+      owner = await vendAs('yusuf');
+      bystander = await vendAs('zoe');
+      // Hundreds of live entries, more than the budget: as if people had revoked and re-vended in a loop.
+      const state = policyOf(SANDBOX);
+      addSessions(
+        state,
+        Array.from({ length: 450 }, (_, i) => ({
+          id: `fill${String(i).padStart(12, '0')}`,
+          expiresAt: new Date(Date.now() + 1_800_000).toISOString(),
+        })),
+      );
+      before = renderPolicy(state);
+      sts.policies.put(SANDBOX, REVOCATION_POLICY_NAME, before);
+      refused = await revoke('yusuf', ['engineers'], owner.session.id, "I'm done");
+    });
+
+    it("refuses the owner's revocation with 409 revocation_policy_full, and changes nothing", async () => {
+      expect(refused.status).toBe(409);
+      expect(refused.body.error.code).toBe('revocation_policy_full');
+      expect(sts.policies.get(SANDBOX, REVOCATION_POLICY_NAME)).toBe(before);
+      expect(policyOf(SANDBOX).role).toBeNull();
+      expect(await canChain(owner)).toBe(true);
+      expect(await canChain(bystander)).toBe(true);
+      const token = await tokenFor('yusuf', { groups: ['engineers'] });
+      const read = await invoke(getSession, {
+        path: `/v1/sessions/${owner.session.id}`,
+        token,
+        pathParameters: { id: owner.session.id },
+      });
+      expect(read.body.revocation ?? null).toBeNull();
+    });
+
+    it('says so in the audit trail and the log, so an auditor can act', async () => {
+      const events = (await allItems('audit')).filter((item) => item.event === 'session.revocation-refused');
+      expect(events).toHaveLength(1);
+      expect(events[0]).toMatchObject({
+        principalSub: 'yusuf',
+        actor: { sub: 'yusuf' },
+        details: { sessionId: owner.session.id, roleArn: SANDBOX, refused: 'revocation_policy_full' },
+      });
+      expect(output.join('\n')).toContain('session.revocation-refused');
+    });
+
+    it('refuses the owner revoking all their sessions the same way', async () => {
+      const answer = await revokeAll('yusuf', ['engineers'], { principal: 'yusuf', reason: 'done' });
+      expect(answer.status).toBe(409);
+      expect(answer.body.error.code).toBe('revocation_policy_full');
+      expect(sts.policies.get(SANDBOX, REVOCATION_POLICY_NAME)).toBe(before);
+    });
+
+    it("lets an auditor's revocation fall back to the role-wide deny, which denies every earlier session of the role", async () => {
+      const answer = await revoke('audrey', ['auditors'], owner.session.id, 'incident INC-9');
+      expect(answer.status).toBe(200);
+      expect(answer.body.roles[0]).toMatchObject({ roleArn: SANDBOX, roleWideFallback: true });
+      expect(policyOf(SANDBOX).role).not.toBeNull();
+      expect(await canChain(owner)).toBe(false);
+      expect(await canChain(bystander)).toBe(false);
+    });
+  });
 });
