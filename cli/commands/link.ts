@@ -93,13 +93,15 @@ async function list(api: Api, io: Io, asJson: boolean, now: number): Promise<num
       [
         [
           'groups refreshed',
-          refreshedAt ? `${shortTime(refreshedAt)} (${relative(refreshedAt, now)})` : 'never',
+          refreshedAt
+            ? `${shortTime(refreshedAt)} (${relative(refreshedAt, now)})`
+            : 'not recorded (you have no link)',
         ],
         ['max age', age(maxAgeSeconds)],
         [
           'slack decisions',
           until === undefined
-            ? 'not yet possible: use hallpass once while signed in'
+            ? 'none until you link a Slack user'
             : until > now
               ? `use these groups until ${shortTime(new Date(until).toISOString())}`
               : 'refused until you use hallpass again (your groups are too old)',

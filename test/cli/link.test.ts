@@ -241,11 +241,11 @@ describe('hallpass link --list', () => {
     expect(result.stdout).toContain('refused until you use hallpass again');
   });
 
-  it('says when hallpass never saw the groups', async () => {
+  it('says when hallpass has recorded no groups (no link yet)', async () => {
     state.refreshedAt = null;
     const result = await hallpass('link', '--list');
-    expect(result.stdout).toContain('groups refreshed: never');
-    expect(result.stdout).toContain('not yet possible');
+    expect(result.stdout).toContain('groups refreshed: not recorded (you have no link)');
+    expect(result.stdout).toContain('none until you link a Slack user');
   });
 
   it('prints the API answer as it is with --json', async () => {

@@ -78,13 +78,13 @@ function Groups({ groups, now }: { groups: SlackLinks['groups']; now: number }) 
           {groups.refreshedAt ? (
             <time dateTime={groups.refreshedAt}>{time(groups.refreshedAt)}</time>
           ) : (
-            'never'
+            'not recorded (you have no link)'
           )}
         </dd>
         <dt>Slack decisions</dt>
         <dd>
           {until === null
-            ? 'not possible until you use hallpass'
+            ? 'none until you link a Slack user'
             : until > now
               ? `use these groups until ${time(new Date(until).toISOString())}`
               : 'refused until you use hallpass again'}
