@@ -1,8 +1,9 @@
 /**
  * The local stack, in this process: dynalite with serverless.yml's tables, the local STS, the local
  * KMS (which signs hallpass's own web identity tokens), the local federation endpoint (console
- * sign-in), the dev OIDC issuer and the webhook receiver that stands in for Slack, each on a given
- * port or a free one (port 0), or taken as already running at a given URL. `npm start`, the test run, the benchmark and the
+ * sign-in), the dev OIDC issuer, the webhook receiver, and on request the Slack Web API fake with the
+ * local SSM that holds the Slack app's secrets, each on a given port or a free one (port 0), or taken
+ * as already running at a given URL. `npm start`, the test run, the benchmark and the
  * load script all start theirs here.
  *
  * Adding a local endpoint (KMS, IAM, a Slack fake) is one entry in SERVICES, one field in `urls`, and
@@ -16,6 +17,16 @@ import { createIssuerKey, type IssuerKey, loadOrCreateIssuerKey } from './issuer
 import { startDevIssuer } from './issuer/server.ts';
 import { startLocalKms } from './kms/server.ts';
 import { DEFAULT_AUDIENCE } from './paths.ts';
+import {
+  makeSlackSecrets,
+  SLACK_BOT_TOKEN_PARAMETER,
+  SLACK_DEFAULT_CHANNEL,
+  SLACK_SECURITY_CHANNEL,
+  SLACK_SIGNING_SECRET_PARAMETER,
+  type SlackSecrets,
+} from './slack/secrets.ts';
+import { startLocalSlack } from './slack/server.ts';
+import { startLocalSsm } from './ssm/server.ts';
 import {
   type CallerConfig,
   credentialsEnv,
@@ -39,6 +50,8 @@ interface StartContext {
   hallpassUrl: string | undefined;
   /** The services started before this one (those later ones need). */
   started: { sts?: LocalSts & { caller: CallerConfig } };
+  /** The Slack app's signing secret and bot token, when the stack has Slack. */
+  slack: SlackSecrets | undefined;
 }
 
 /** How each service starts here, in the order they start: the one list of the stack's services. */
@@ -96,6 +109,32 @@ const SERVICES = {
   /** The webhook receiver, printing each message it gets with `print`. */
   webhook: (o: { print?: (text: string) => void }, { port }: StartContext) =>
     startWebhookReceiver({ port, ...(o.print ? { print: o.print } : {}) }),
+  /**
+   * The Slack Web API fake, taking the stack's bot token (given, or made for this stack); `print` gets
+   * one line per message shown (local/slack/server.ts).
+   */
+  slack: async (
+    o: Partial<SlackSecrets> & { print?: (line: string) => void },
+    { port, slack }: StartContext,
+  ) => {
+    if (!slack) throw new Error('the Slack fake runs with the Slack secrets of the stack');
+    return startLocalSlack({ port, botToken: slack.botToken, ...(o.print ? { print: o.print } : {}) });
+  },
+  /**
+   * SSM's GetParameter, serving the Slack app's secrets under the local parameter names (and any
+   * `parameters`). Only the local STS's callers (the functions' identity) may call it.
+   */
+  ssm: async (o: { parameters?: Record<string, string> }, { port, started, slack }: StartContext) => {
+    if (!started.sts) throw new Error('the local SSM runs with the local STS (its callers are the same)');
+    const secrets: Record<string, string> = slack
+      ? { [SLACK_SIGNING_SECRET_PARAMETER]: slack.signingSecret, [SLACK_BOT_TOKEN_PARAMETER]: slack.botToken }
+      : {};
+    return startLocalSsm({
+      port,
+      callers: [started.sts.caller],
+      parameters: { ...secrets, ...o.parameters },
+    });
+  },
 } satisfies Record<string, (options: never, context: StartContext) => Promise<Running>>;
 
 type ServiceName = keyof typeof SERVICES;
@@ -134,6 +173,14 @@ export interface LocalStackOptions {
   issuer?: Service<'issuer'>;
   /** Left out: no webhook receiver. */
   webhook?: Service<'webhook'>;
+  /**
+   * Slack (default false: only stacks that ask get it): the Web API fake, or one at `url`; the signing
+   * secret and bot token are made for this stack unless given. With Slack, the stack's env points the
+   * functions at it and at the SSM parameters that hold the secrets.
+   */
+  slack?: (Service<'slack'> & Partial<SlackSecrets>) | false;
+  /** Default: the local SSM when the stack has Slack and the local STS; false: AWS's. */
+  ssm?: Service<'ssm'> | false;
 }
 
 export interface LocalStack {
@@ -145,6 +192,8 @@ export interface LocalStack {
     iam?: string;
     federation?: string;
     webhook?: string;
+    slack?: string;
+    ssm?: string;
   };
   /** The services started here, by name; those given by URL (or not asked for) are absent. */
   local: Partial<Started>;
@@ -152,7 +201,10 @@ export interface LocalStack {
   issuerKey: IssuerKey | undefined;
   audience: string;
   region: string;
-  tables: { audit: string; requests: string };
+  /** `slack`: when serverless.yml has the Slack table. */
+  tables: { audit: string; requests: string; slack?: string };
+  /** The Slack fake and the app's secrets (to sign requests as Slack does), when the stack has Slack. */
+  slack: (SlackSecrets & { url: string; apiUrl: string }) | undefined;
   /** A client of the stack's DynamoDB, with the stack's credentials; stop() destroys it. */
   dynamodb: DynamoDBClient;
   /**
@@ -174,6 +226,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const audience = options.audience ?? DEFAULT_AUDIENCE;
   const region = options.region ?? 'us-east-1';
   const localSts = options.sts !== false && !(options.sts && 'url' in options.sts);
+  const slackSecrets = options.slack
+    ? { ...makeSlackSecrets(), ...definedSecrets(options.slack) }
+    : undefined;
   const choices: { [N in ServiceName]: Service<N> | false } = {
     dynamodb: options.dynamodb ?? {},
     sts: options.sts ?? {},
@@ -182,6 +237,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     federation: options.federation ?? (localSts ? {} : false),
     issuer: options.issuer ?? {},
     webhook: options.webhook ?? false,
+    slack: options.slack ?? false,
+    ssm: options.ssm ?? (slackSecrets && localSts ? {} : false),
   };
   const local: Partial<Started> = {};
   const urls: Partial<Record<ServiceName, string>> = {};
@@ -206,6 +263,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         audience,
         hallpassUrl: options.hallpassUrl,
         started: local,
+        slack: slackSecrets,
       });
       running.push(service);
       urls[name] = service.url;
@@ -222,7 +280,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         : {}),
     });
     const names = await ensureTables(client, options.stage);
-    const tables = { audit: names.AuditTable as string, requests: names.RequestsTable as string };
+    const tables = {
+      audit: names.AuditTable as string,
+      requests: names.RequestsTable as string,
+      ...(names.SlackTable ? { slack: names.SlackTable } : {}),
+    };
+    const slack =
+      slackSecrets && urls.slack
+        ? { url: urls.slack, apiUrl: `${urls.slack.replace(/\/$/, '')}/api/`, ...slackSecrets }
+        : undefined;
     const dynamodb = urls.dynamodb as string;
     const issuer = urls.issuer as string;
 
@@ -235,12 +301,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         ...(urls.iam ? { iam: urls.iam } : {}),
         ...(urls.federation ? { federation: urls.federation } : {}),
         ...(urls.webhook ? { webhook: urls.webhook } : {}),
+        ...(urls.slack ? { slack: urls.slack } : {}),
+        ...(urls.ssm ? { ssm: urls.ssm } : {}),
       },
       local,
       issuerKey: local.issuer?.key,
       audience,
       region,
       tables,
+      slack,
       dynamodb: client,
       credentialsEnv: credentials,
       env: {
@@ -251,6 +320,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         ...(urls.kms ? { AWS_ENDPOINT_URL_KMS: urls.kms } : {}),
         ...(urls.iam ? { AWS_ENDPOINT_URL_IAM: urls.iam } : {}),
         ...(urls.federation ? { HALLPASS_FEDERATION_URL: urls.federation } : {}),
+        ...(urls.ssm ? { AWS_ENDPOINT_URL_SSM: urls.ssm } : {}),
+        ...(slack ? slackEnv(slack.apiUrl, tables.slack) : {}),
         ...webIdentityEnv(options.hallpassUrl, local.kms?.keyArns),
         ...credentials,
         AWS_CONFIG_FILE: '/dev/null',
@@ -266,6 +337,26 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await stop();
     throw error;
   }
+}
+
+/** The secrets a Slack option names (a `url` option may name them too), leaving out those it does not. */
+function definedSecrets(option: Partial<SlackSecrets>): Partial<SlackSecrets> {
+  return {
+    ...(option.signingSecret ? { signingSecret: option.signingSecret } : {}),
+    ...(option.botToken ? { botToken: option.botToken } : {}),
+  };
+}
+
+/** The functions' Slack settings for the local stack: the fake's API, the SSM parameter names, channels. */
+function slackEnv(apiUrl: string, table: string | undefined): Record<string, string> {
+  return {
+    HALLPASS_SLACK_API_URL: apiUrl,
+    HALLPASS_SLACK_SIGNING_SECRET_PARAMETER: SLACK_SIGNING_SECRET_PARAMETER,
+    HALLPASS_SLACK_BOT_TOKEN_PARAMETER: SLACK_BOT_TOKEN_PARAMETER,
+    HALLPASS_SLACK_DEFAULT_CHANNEL: SLACK_DEFAULT_CHANNEL,
+    HALLPASS_SLACK_SECURITY_CHANNEL: SLACK_SECURITY_CHANNEL,
+    ...(table ? { HALLPASS_SLACK_TABLE: table } : {}),
+  };
 }
 
 /** hallpass as an OIDC provider: its issuer URL and the local KMS's keys (the first signs). */
