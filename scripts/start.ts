@@ -6,8 +6,10 @@
  * PORT sets the API port (default 3000; serverless-offline itself listens on PORT+4, behind a proxy
  * that joins repeated headers as API Gateway does); the local services take PORT+10 (DynamoDB), PORT+11 (STS),
  * PORT+12 (issuer), PORT+13 (the webhook receiver that prints notifications), PORT+14 (KMS, which
- * signs hallpass's own web identity tokens), PORT+15 (the federation endpoint of console sign-in) and
- * PORT+16 (IAM, for revocation's deny policies). AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_STS / HALLPASS_ISSUER, when
+ * signs hallpass's own web identity tokens), PORT+15 (the federation endpoint of console sign-in),
+ * PORT+16 (IAM, for revocation's deny policies), PORT+17 (the Slack Web API fake, whose messages print
+ * as [slack] lines; `npm run slack` acts as a Slack user) and PORT+18 (SSM, holding the local Slack
+ * app's signing secret and bot token, kept in the state directory). AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_STS / HALLPASS_ISSUER, when
  * set, are used instead of starting the local service; --aws-sts uses AWS's STS through the default
  * credential chain. HALLPASS_CATALOG names another catalog file. Every other setting, and every
  * default, is the service's own (lib/config.ts).
@@ -22,7 +24,7 @@ import { type Config, parseConfig } from '../lib/config.ts';
 import { usesWebIdentity } from '../lib/core/catalog.ts';
 import type { StackInfo } from '../lib/local-stack-file.ts';
 import { startHeaderJoiningProxy } from '../local/api-gateway-headers.ts';
-import { tableNames } from '../local/dynamodb.ts';
+import { tableDefinitions, tableNames } from '../local/dynamodb.ts';
 import { startLocalNotifier } from '../local/notifier.ts';
 import {
   DEFAULT_AUDIENCE,
@@ -33,6 +35,7 @@ import {
   STACK_FILE,
   STATE_DIR,
 } from '../local/paths.ts';
+import { loadOrCreateSlackSecrets } from '../local/slack/secrets.ts';
 import { type LocalStack, startLocalStack } from '../local/stack.ts';
 import { buildWeb } from './build-web.ts';
 
@@ -181,6 +184,20 @@ function startServices(port: number, config: Config, flags: Flags): Promise<Loca
       port: port + 13,
       print: (text) => say(`[notify] ${text}`),
     },
+    // Slack approvals against the Slack fake (PORT+17), its app's secrets in the local SSM (PORT+18)
+    // and in the state directory, so that a restart and `npm run slack` sign with the same ones. The
+    // local SSM takes only the local STS's callers: with --aws-sts there is no Slack. Slack needs its
+    // table too (the functions refuse the one without the other).
+    ...(flags['aws-sts'] || !tableDefinitions(LOCAL_STAGE).SlackTable
+      ? {}
+      : {
+          slack: {
+            port: port + 17,
+            ...loadOrCreateSlackSecrets(),
+            print: (line: string) => say(`[slack] ${line}`),
+          },
+          ssm: { port: port + 18 },
+        }),
   });
 }
 
@@ -216,6 +233,14 @@ function startApi(port: number, stack: LocalStack, config: Config): ChildProcess
     'HALLPASS_SIGNING_KEY_ID',
     'HALLPASS_PUBLISHED_KEY_IDS',
     'HALLPASS_FEDERATION_URL',
+    // Slack approvals: the Slack fake, the local SSM holding its secrets, the channels and the table.
+    'AWS_ENDPOINT_URL_SSM',
+    'HALLPASS_SLACK_API_URL',
+    'HALLPASS_SLACK_SIGNING_SECRET_PARAMETER',
+    'HALLPASS_SLACK_BOT_TOKEN_PARAMETER',
+    'HALLPASS_SLACK_DEFAULT_CHANNEL',
+    'HALLPASS_SLACK_SECURITY_CHANNEL',
+    'HALLPASS_SLACK_TABLE',
   ]) {
     const value = stack.env[name];
     if (value) env[name] = value;
@@ -286,6 +311,13 @@ function printGuide(info: StackInfo, stack: LocalStack, config: Config): void {
   say(
     `  Notifications go to ${stack.urls.webhook}${stack.local.webhook ? ' and are printed here as [notify] lines' : ''}.`,
   );
+  if (stack.local.slack) {
+    say('  Slack approvals: messages to the Slack fake print here as [slack] lines. Act as a Slack user:');
+    say('       npm run -s slack -- command "link" --user U0ALICE       (then: npx hallpass link <code>)');
+    say(
+      '       npm run -s slack -- approve <requestId> --user U0BOB     (or: deny <requestId> --reason "...")',
+    );
+  }
   say('  Ctrl-C stops everything. Data persists in .hallpass/ (`npm start -- --fresh` starts empty).');
 }
 
@@ -301,7 +333,7 @@ async function main(): Promise<void> {
   watchLaunchers();
 
   const port = Number(process.env.PORT ?? 3000);
-  if (!Number.isInteger(port) || port < 1 || port > 65535 - 15)
+  if (!Number.isInteger(port) || port < 1 || port > 65535 - 18)
     await fail(`PORT must be a TCP port, got '${process.env.PORT}'`);
 
   let config: Config;

@@ -19,10 +19,11 @@ const DEFAULTS = {
   token: 'local-verification-token',
 } as const;
 
-export interface SlackSignatureHeaders {
+// A type, not an interface, so that fetch takes it as headers.
+export type SlackSignatureHeaders = {
   'x-slack-request-timestamp': string;
   'x-slack-signature': string;
-}
+};
 
 /**
  * Slack's request signature: `v0=` + hex HMAC-SHA256 of `v0:<timestamp>:<raw body>` keyed with the
