@@ -31,7 +31,7 @@ import {
   jwksCache,
   jwtVerify,
 } from 'jose';
-import type { Principal } from '../core/principal.ts';
+import { PRIMARY_ISSUER, type Principal } from '../core/principal.ts';
 import { UnauthenticatedError, UpstreamUnavailableError } from '../errors.ts';
 import { type JwksStore, publicKeys, type StoredJwks } from './jwks-store.ts';
 import type { Metrics } from './metrics.ts';
@@ -53,8 +53,8 @@ export interface AuthSettings {
 
 export type Authenticate = (authorization: string | undefined) => Promise<Principal>;
 
-/** The primary issuer's name when the settings give none. */
-export const PRIMARY_ISSUER = 'primary';
+/** The primary issuer's name when the settings give none (the Principal's `issuer`). */
+export { PRIMARY_ISSUER };
 
 /**
  * Why a token was refused, as the `access.denied` log line says it (stable: alarms key on these).

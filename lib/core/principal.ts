@@ -13,6 +13,17 @@ export interface Principal {
   issuer?: string;
 }
 
+/**
+ * A workload identity, as the principal of a further issuer (HALLPASS_ISSUERS) is named:
+ * `<issuer name>:<its principal claim>`, e.g. `github:repo:org/app:ref:refs/heads/main`: the form
+ * the catalog's requesterPrincipals must have. Matched exactly: no wildcard, so `*` and `?` are
+ * refused rather than taken literally by surprise.
+ */
+export const WORKLOAD_PRINCIPAL = /^([a-z][a-z0-9-]{0,31}):[!-)+->@-~]{1,256}$/;
+
+/** The primary issuer's name (HALLPASS_ISSUER's), when its settings give none. */
+export const PRIMARY_ISSUER = 'primary';
+
 export function inAnyGroup(principal: Principal, groups: readonly string[]): boolean {
   return groups.some((group) => principal.groups.includes(group));
 }

@@ -37,12 +37,16 @@ function view(entitlement: Entitlement, principal: Principal): z.infer<typeof En
 
 /**
  * The catalog as it applies to the caller: every entitlement the caller may request, approve or
- * break glass on, in catalog order. Others are not listed (not even their ids).
+ * break glass on, in catalog order. Others are not listed (not even their ids). With it, the caller
+ * as the rules saw them (principal, groups, issuer), so that a client (`hallpass doctor`) can say
+ * what to put in the catalog when nothing is listed.
  */
 export function listEntitlements(catalog: Catalog, principal: Principal) {
+  const { sub, name, groups, issuer } = principal;
   return {
     items: catalog.entitlements
       .map((entitlement) => view(entitlement, principal))
       .filter((item) => item.canRequest || item.canApprove || item.breakGlass.allowed),
+    caller: { sub, name, groups: [...groups], ...(issuer ? { issuer } : {}) },
   };
 }

@@ -108,10 +108,28 @@ describe('GET /v1/entitlements', () => {
   });
 
   it('lists nothing for a caller in no group, and refuses a caller without a token', async () => {
-    expect((await list([])).body).toEqual({ items: [] });
+    expect((await list([])).body).toEqual({
+      items: [],
+      caller: { sub: 'frank', name: expect.any(String), groups: [], issuer: 'primary' },
+    });
     const anonymous = await invoke(entitlements, { path: '/v1/entitlements' });
     expect(anonymous.status).toBe(401);
     expect(anonymous.body.error.code).toBe('unauthenticated');
+  });
+});
+
+describe('GET /v1/entitlements: the caller', () => {
+  it('names the caller as the catalog rules saw them: principal, groups and issuer', async () => {
+    const answer = await invoke(entitlements, {
+      path: '/v1/entitlements',
+      token: await tokenFor('grace', { groups: ['engineers', 'oncall'] }),
+    });
+    expect(answer.body.caller).toEqual({
+      sub: 'grace',
+      name: expect.any(String),
+      groups: ['engineers', 'oncall'],
+      issuer: 'primary',
+    });
   });
 });
 
