@@ -1,6 +1,7 @@
 // A stage's deploy config (README "Deployment"), for serverless.yml (`${file(...)}`): the settings
 // of config/<stage>.yaml (or of the file HALLPASS_CONFIG names), each overridden by an environment
-// variable of its name when that is set, checked here by lib/config.ts's own parser, so that
+// variable of its name when that is set, checked here by lib/config.ts's own parser, and its
+// operational settings (throttling, concurrency, alarms, logs, tracing: serverless.yml's params), so that
 // `npm run package`, `npm run deploy` and `serverless deploy` refuse, naming the setting, a stack
 // whose functions would refuse to start. Also refused: an issuer that is not https (but on the local
 // stage, on the loopback), a secret given as a plain value, and a catalog role or policy of an
@@ -16,18 +17,53 @@ const LOCAL_STAGE = 'local';
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 // Settings whose value is a secret: only a reference in the file, resolved by CloudFormation at
 // deployment, so the value is in neither the repository nor the packaged template.
-const SECRET = /WEBHOOK_URL$|SECRET|_TOKEN$|PASSWORD|PRIVATE_KEY/;
+const SECRET = /WEBHOOK_URL$|SECRET(?!_PARAMETER$)|_TOKEN$|PASSWORD|PRIVATE_KEY/;
 // Set by serverless.yml itself (table names, the bus, the signing key) or elsewhere (the catalog:
 // HALLPASS_CATALOG or --param catalog, which the IAM grants read too): never from the file.
 const NOT_IN_FILE = {
   HALLPASS_AUDIT_TABLE: 'set by serverless.yml',
   HALLPASS_REQUESTS_TABLE: 'set by serverless.yml',
+  HALLPASS_SLACK_TABLE: 'set by serverless.yml',
   HALLPASS_EVENT_BUS: 'set by serverless.yml',
   HALLPASS_SIGNING_KEY_ID: 'set by serverless.yml (alias/<service>-<stage>-signing)',
   HALLPASS_JWKS_STORE: 'set by serverless.yml for the functions that may use it',
   HALLPASS_CATALOG: 'given by HALLPASS_CATALOG or --param catalog=..., which the IAM grants read too',
 };
 const REFERENCE_KINDS = { ssm: 'ssm', secretsManager: 'secretsmanager' };
+// CloudWatch Logs' retention periods, in days.
+const RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
+const number = (min, max, integer) => (value) =>
+  typeof value === 'number' && (!integer || Number.isInteger(value)) && value >= min && value <= max
+    ? value
+    : undefined;
+const text = (pattern) => (value) => (typeof value === 'string' && pattern.test(value) ? value : undefined);
+/**
+ * The file's `operations`: serverless.yml's params of the same names (throttling, concurrency,
+ * alarms, logs, tracing), each with its check (the value serverless.yml gets, or undefined when
+ * refused) and what it must be. Unset ones keep serverless.yml's defaults; a `--param` wins over the
+ * file (serverless takes command-line params over `params.default`, which reads them from here).
+ */
+const OPERATIONS = {
+  throttleBurst: [number(1, 5000, true), 'an integer, 1..5000 (requests at once, every route)'],
+  throttleRate: [number(0.1, 10000, false), 'a number, 0.1..10000 (requests per second, every route)'],
+  vendThrottleBurst: [number(1, 5000, true), 'an integer, 1..5000 (each vend route)'],
+  vendThrottleRate: [number(0.1, 10000, false), 'a number, 0.1..10000 (per second, each vend route)'],
+  vendReservedConcurrency: [
+    number(1, 1000, true),
+    'an integer, 1..1000 (for each of the two vend functions)',
+  ],
+  alarmEmail: [text(/^$|^[^@\s]+@[^@\s]+\.[^@\s]+$/), 'an email address, or empty'],
+  alarmHttpsUrl: [text(/^$|^https:\/\/[^\s]+$/), 'an https:// URL, or empty'],
+  serverErrorRatePercent: [number(0.1, 100, false), 'a percentage, 0.1..100'],
+  upstreamErrorThreshold: [number(1, 100000, true), 'an integer, 1..100000 (failed calls in 5 minutes)'],
+  logRetentionInDays: [
+    (value) => (RETENTION_DAYS.includes(value) ? value : undefined),
+    `one of CloudWatch Logs' periods: ${RETENTION_DAYS.join(', ')}`,
+  ],
+  tracing: [(value) => (value === true || value === false ? String(value) : undefined), 'true or false'],
+};
 const ACCOUNT = /^\d{12}$/;
 
 function refuse(message) {
@@ -90,6 +126,25 @@ function fileSettings(document, file, stage) {
     if (!SECRET.test(name) && resolved !== undefined)
       refuse(`${where}: not a secret: give its value, not a reference`);
     values[name] = resolved ?? plain(value);
+  }
+  return values;
+}
+
+/** The file's `operations`, each checked (OPERATIONS); only those set, as serverless.yml's params. */
+function fileOperations(document, file) {
+  const operations = document.operations ?? {};
+  if (typeof operations !== 'object' || Array.isArray(operations))
+    refuse(`${file}: operations: must be a map`);
+  const values = {};
+  for (const [name, value] of Object.entries(operations)) {
+    const where = `${file}: operations.${name}`;
+    if (!Object.hasOwn(OPERATIONS, name))
+      refuse(`${where}: not an operational setting (${Object.keys(OPERATIONS).join(', ')})`);
+    if (value === null) continue;
+    const [check, expected] = OPERATIONS[name];
+    const checked = check(value);
+    if (checked === undefined) refuse(`${where}: ${JSON.stringify(value)} must be ${expected}`);
+    values[name] = checked;
   }
   return values;
 }
@@ -158,15 +213,10 @@ function checkHttps(values, stage, file) {
   }
 }
 
-/**
- * Reads and checks a stage's settings: (1) the file, config/<stage>.yaml unless `env.HALLPASS_CONFIG`
- * names another, must exist and hold only `allowedAccounts` and `settings`; (2) each setting takes
- * the environment variable of its name when set, else the file's value, else lib/config.ts's
- * default; (3) the result is parsed by lib/config.ts (references aside: CloudFormation resolves
- * them at deployment), its issuer must be https, and every catalog ARN in an allowed account.
- * Returns the functions' variables by name ('' for unset).
- */
-function checkStage({ stage, service, catalog, env = process.env }) {
+const TOP_LEVEL_KEYS = ['allowedAccounts', 'settings', 'operations'];
+
+/** The stage's file, config/<stage>.yaml unless `env.HALLPASS_CONFIG` names another: its name and map. */
+function readStageFile(stage, env) {
   const file = env.HALLPASS_CONFIG || path.posix.join('config', `${stage}.yaml`);
   if (!existsSync(path.resolve(ROOT, file)))
     refuse(
@@ -181,9 +231,21 @@ function checkStage({ stage, service, catalog, env = process.env }) {
   }
   if (typeof document !== 'object' || Array.isArray(document)) refuse(`${file}: must be a map`);
   for (const key of Object.keys(document)) {
-    if (key !== 'allowedAccounts' && key !== 'settings')
-      refuse(`${file}: ${key}: unknown key (allowedAccounts, settings)`);
+    if (!TOP_LEVEL_KEYS.includes(key)) refuse(`${file}: ${key}: unknown key (${TOP_LEVEL_KEYS.join(', ')})`);
   }
+  return { file, document };
+}
+
+/**
+ * Reads and checks a stage's settings: (1) the file (readStageFile) must exist and hold only
+ * `allowedAccounts`, `settings` and `operations`; (2) each setting takes the environment variable of
+ * its name when set, else the file's value, else lib/config.ts's default; (3) the result is parsed by
+ * lib/config.ts (references aside: CloudFormation resolves them at deployment), its issuer must be
+ * https, and every catalog ARN in an allowed account. Returns the functions' variables by name
+ * ('' for unset).
+ */
+function checkStage({ stage, service, catalog, env = process.env }) {
+  const { file, document } = readStageFile(stage, env);
   const accounts = allowedAccounts(document, file, stage);
   const values = fileSettings(document, file, stage);
   for (const name of passedSettings()) {
@@ -203,6 +265,7 @@ function checkStage({ stage, service, catalog, env = process.env }) {
       // What serverless.yml sets itself, so that only the stage's own settings are judged.
       HALLPASS_AUDIT_TABLE: `${service}-${stage}-audit`,
       HALLPASS_REQUESTS_TABLE: `${service}-${stage}-requests`,
+      HALLPASS_SLACK_TABLE: `${service}-${stage}-slack`,
       ...(parsed.HALLPASS_WEB_IDENTITY_ISSUER && {
         HALLPASS_SIGNING_KEY_ID: `alias/${service}-${stage}-signing`,
       }),
@@ -216,6 +279,15 @@ function checkStage({ stage, service, catalog, env = process.env }) {
   return Object.fromEntries(passedSettings().map((name) => [name, values[name] ?? '']));
 }
 
+/**
+ * The stage's operational settings (the file's `operations`), checked, by serverless.yml's param
+ * name: only those the file sets (serverless.yml's `params.default` falls back to its own defaults).
+ */
+function checkOperations({ stage, env = process.env }) {
+  const { file, document } = readStageFile(stage, env);
+  return fileOperations(document, file);
+}
+
 // Every variable serverless.yml reads from here calls this module: check once per stage and file.
 const checked = new Map();
 
@@ -224,7 +296,12 @@ module.exports = async ({ resolveVariable }) => {
   const service = await resolveVariable('self:service');
   const catalog = await resolveVariable('param:catalog');
   const key = JSON.stringify([stage, service, catalog, process.env.HALLPASS_CONFIG]);
-  if (!checked.has(key)) checked.set(key, checkStage({ stage, service, catalog }));
-  return { environment: checked.get(key) };
+  if (!checked.has(key))
+    checked.set(key, {
+      environment: checkStage({ stage, service, catalog }),
+      operations: checkOperations({ stage }),
+    });
+  return checked.get(key);
 };
 module.exports.checkStage = checkStage;
+module.exports.checkOperations = checkOperations;

@@ -12,13 +12,14 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 
-const { checkStage } = createRequire(import.meta.url)('../../deploy/settings.cjs') as {
+const { checkStage, checkOperations } = createRequire(import.meta.url)('../../deploy/settings.cjs') as {
   checkStage: (options: {
     stage: string;
     service: string;
     catalog: string;
     env: NodeJS.ProcessEnv;
   }) => Record<string, string>;
+  checkOperations: (options: { stage: string; env: NodeJS.ProcessEnv }) => Record<string, unknown>;
 };
 
 const GOOD = {
@@ -91,6 +92,15 @@ describe('the committed config files', () => {
     });
     expect(settings.HALLPASS_ISSUER).toMatch(/^https?:\/\//);
     expect(settings.HALLPASS_AUDIENCE).toBe('hallpass');
+    expect(() => checkOperations({ stage, env: { HALLPASS_CONFIG: file } })).not.toThrow();
+  });
+
+  it('spells out every operational setting in the example, as serverless.yml names them', () => {
+    const operations = checkOperations({
+      stage: 'prod',
+      env: { HALLPASS_CONFIG: 'config/example-prod.yaml' },
+    });
+    expect(operations).toMatchObject({ throttleBurst: 50, logRetentionInDays: 90, tracing: 'false' });
   });
 });
 
@@ -145,7 +155,11 @@ describe('each bad setting refused by name', () => {
       withSettings({ HALLPASS_AUDIT_TABLE: 'audit' }),
       'settings.HALLPASS_AUDIT_TABLE: not a setting of the file: set by serverless.yml',
     ],
-    ['an unknown key', { ...GOOD, params: {} }, 'params: unknown key'],
+    [
+      'an unknown key',
+      { ...GOOD, params: {} },
+      'params: unknown key (allowedAccounts, settings, operations)',
+    ],
     [
       'no allowedAccounts',
       { settings: GOOD.settings },
@@ -263,6 +277,110 @@ describe('precedence: the environment, then the file, then lib/config.ts', () =>
   });
 });
 
+describe("operational settings (the file's operations: throttling, concurrency, alarms, logs, tracing)", () => {
+  const operations = (values: Record<string, unknown>) =>
+    checkOperations({ stage: 'prod', env: { HALLPASS_CONFIG: write({ ...GOOD, operations: values }) } });
+
+  it("hands serverless.yml's params the values the file sets, and nothing for the others", () => {
+    expect(
+      operations({
+        throttleBurst: 200,
+        throttleRate: 50.5,
+        vendReservedConcurrency: 40,
+        alarmEmail: 'security@example.com',
+        alarmHttpsUrl: 'https://alerts.example.com/sns',
+        logRetentionInDays: 400,
+        tracing: true,
+      }),
+    ).toEqual({
+      throttleBurst: 200,
+      throttleRate: 50.5,
+      vendReservedConcurrency: 40,
+      alarmEmail: 'security@example.com',
+      alarmHttpsUrl: 'https://alerts.example.com/sns',
+      logRetentionInDays: 400,
+      tracing: 'true',
+    });
+  });
+
+  it('gives nothing for a file without operations, or an operation left empty', () => {
+    expect(checkOperations({ stage: 'prod', env: { HALLPASS_CONFIG: write(GOOD) } })).toEqual({});
+    expect(operations({ throttleBurst: null })).toEqual({});
+  });
+
+  it.each([
+    [
+      'a burst that is not an integer',
+      { throttleBurst: 2.5 },
+      'operations.throttleBurst: 2.5 must be an integer, 1..5000',
+    ],
+    [
+      'a rate of zero (every request refused)',
+      { throttleRate: 0 },
+      'operations.throttleRate: 0 must be a number, 0.1..10000',
+    ],
+    [
+      'a vend burst given as text',
+      { vendThrottleBurst: '100' },
+      'operations.vendThrottleBurst: "100" must be an integer',
+    ],
+    [
+      'a vend rate over the account limit',
+      { vendThrottleRate: 20000 },
+      'operations.vendThrottleRate: 20000 must be a number',
+    ],
+    [
+      'no reserved concurrency',
+      { vendReservedConcurrency: 0 },
+      'operations.vendReservedConcurrency: 0 must be an integer, 1..1000',
+    ],
+    [
+      'an alarm address that is no email address',
+      { alarmEmail: 'security' },
+      'operations.alarmEmail: "security" must be an email address',
+    ],
+    [
+      'an alarm endpoint over http',
+      { alarmHttpsUrl: 'http://alerts.example.com' },
+      'operations.alarmHttpsUrl: "http://alerts.example.com" must be an https:// URL',
+    ],
+    [
+      'an error rate over 100 percent',
+      { serverErrorRatePercent: 150 },
+      'operations.serverErrorRatePercent: 150 must be a percentage',
+    ],
+    [
+      'an upstream threshold of zero',
+      { upstreamErrorThreshold: 0 },
+      'operations.upstreamErrorThreshold: 0 must be an integer, 1..100000',
+    ],
+    [
+      'a retention CloudWatch Logs does not offer',
+      { logRetentionInDays: 100 },
+      "operations.logRetentionInDays: 100 must be one of CloudWatch Logs' periods: 1, 3, 5",
+    ],
+    ['tracing as a string', { tracing: 'yes' }, 'operations.tracing: "yes" must be true or false'],
+    [
+      'a misspelt operation',
+      { throttleBrust: 10 },
+      'operations.throttleBrust: not an operational setting (throttleBurst, throttleRate',
+    ],
+    [
+      'the catalog, which is no operational setting',
+      { catalog: 'catalog/prod.yaml' },
+      'operations.catalog: not an operational setting',
+    ],
+  ])('refuses %s, naming it', (_, values, message) => {
+    expect(() => operations(values)).toThrow(message);
+  });
+
+  it('refuses operations that are not a map, naming the file', () => {
+    expect(() => operations([] as unknown as Record<string, unknown>)).toThrow(
+      /file-\d+\.yaml: operations: must be a map/,
+    );
+  });
+});
+
 /** The environment of a serverless run: no AWS account, no HALLPASS_* of the test run's own. */
 function serverlessEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return {
@@ -340,6 +458,55 @@ describe('npm run package and serverless', () => {
       HALLPASS_CONSOLE_HOSTS: 'console.aws.amazon.com',
       HALLPASS_PRINCIPAL_CLAIM: '',
     });
+  }, 60_000);
+
+  it("takes the operations of the file over serverless.yml's defaults, and --param over the file", async () => {
+    const file = write({
+      ...GOOD,
+      settings: { ...GOOD.settings, HALLPASS_WEB_IDENTITY_ISSUER: 'https://hallpass.example.com' },
+      operations: {
+        throttleBurst: 70,
+        vendThrottleRate: 30,
+        alarmEmail: 'security@example.com',
+        tracing: true,
+      },
+    });
+    const { stdout } = await promisify(execFile)(
+      'npx',
+      ['serverless', 'print', '--format', 'json', '--stage', 'staging', '--param', 'vendThrottleRate=7'],
+      { env: serverlessEnv({ HALLPASS_CONFIG: file }), maxBuffer: 16 * 1024 * 1024 },
+    );
+    const template = JSON.parse(stdout) as {
+      provider: { tracing: { lambda: boolean }; logRetentionInDays: number };
+      resources: {
+        Resources: Record<string, { Properties: Record<string, unknown> }>;
+        extensions: Record<string, { Properties: Record<string, unknown> }>;
+      };
+    };
+    const stage = template.resources.extensions.HttpApiStage?.Properties as {
+      DefaultRouteSettings: Record<string, unknown>;
+      RouteSettings: Record<string, Record<string, unknown>>;
+    };
+    // The file's, over the defaults (50, and tracing off).
+    expect(Number(stage.DefaultRouteSettings.ThrottlingBurstLimit)).toBe(70);
+    expect(template.provider.tracing).toEqual({ lambda: true });
+    expect(template.resources.Resources.AlarmEmailSubscription?.Properties.Endpoint).toBe(
+      'security@example.com',
+    );
+    // --param over the file's 30.
+    expect(Number(stage.RouteSettings['POST /v1/credentials']?.ThrottlingRateLimit)).toBe(7);
+    // Not in the file: serverless.yml's defaults.
+    expect(Number(stage.DefaultRouteSettings.ThrottlingRateLimit)).toBe(20);
+    expect(template.provider.logRetentionInDays).toBe(90);
+  }, 60_000);
+
+  it('refuses a bad operational setting in serverless itself, naming it', async () => {
+    const file = write({ ...GOOD, operations: { logRetentionInDays: 100 } });
+    const printing = promisify(execFile)('npx', ['serverless', 'print', '--stage', 'staging'], {
+      env: serverlessEnv({ HALLPASS_CONFIG: file }),
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    expect(await failureOf(printing)).toContain('operations.logRetentionInDays: 100 must be one of');
   }, 60_000);
 
   it('refuses in serverless itself too (serverless deploy run by hand), naming the setting', async () => {
