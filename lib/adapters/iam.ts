@@ -70,26 +70,35 @@ export function rolePolicies(client: IAMClient): RolePolicies {
 export interface RevokerOptions {
   /** The revoker role's name in every target account. */
   roleName: string;
-  /** Options of the IAM clients (retries, timeouts). */
+  /** Options of the IAM and STS clients (retries, timeouts). */
   clientOptions: ConstructorParameters<typeof IAMClient>[0];
   /** Wraps each IAM client made (deps.ts: timed and counted in the container's metrics). */
   instrument?: (client: IAMClient) => IAMClient;
 }
 
+interface SessionCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+}
+
+/** A target account's revoker session: its credentials, and the partition its roles are in. */
+export type RevokerSession = (
+  targetRoleArn: string,
+) => Promise<{ credentials: SessionCredentials; account: string; partition: string }>;
+
 /**
- * The revocation policies of a role's account: AssumeRole into that account's revoker role (one
- * session per account, kept while it has more than five minutes left), then an IAM client with it.
+ * The revoker session of a role's account: AssumeRole into that account's revoker role, one session
+ * per account, kept while it has more than five minutes left.
  */
-export function revokerPolicies(
-  sts: STSClient,
-  options: RevokerOptions,
-): (roleArn: string) => Promise<RolePolicies> {
-  const cache = new Map<string, { policies: RolePolicies; expires: number }>();
+export function revokerSessions(sts: STSClient, options: Pick<RevokerOptions, 'roleName'>): RevokerSession {
+  const cache = new Map<string, { credentials: SessionCredentials; expires: number }>();
   return async (targetRoleArn) => {
     const account = roleAccount(targetRoleArn);
     const partition = targetRoleArn.split(':')[1] ?? 'aws';
     const cached = cache.get(account);
-    if (cached && cached.expires - Date.now() > 300_000) return cached.policies;
+    if (cached && cached.expires - Date.now() > 300_000)
+      return { credentials: cached.credentials, account, partition };
     const revoker = `arn:${partition}:iam::${account}:role/${options.roleName}`;
     let credentials:
       | { AccessKeyId?: string; SecretAccessKey?: string; SessionToken?: string; Expiration?: Date }
@@ -108,17 +117,36 @@ export function revokerPolicies(
     }
     if (!credentials?.AccessKeyId || !credentials.SecretAccessKey || !credentials.SessionToken)
       throw new UpstreamUnavailableError('sts', `STS answered AssumeRole of ${revoker} without credentials`);
-    const made = new IAMClient({
-      ...options.clientOptions,
-      credentials: {
-        accessKeyId: credentials.AccessKeyId,
-        secretAccessKey: credentials.SecretAccessKey,
-        sessionToken: credentials.SessionToken,
-      },
+    const kept = {
+      accessKeyId: credentials.AccessKeyId,
+      secretAccessKey: credentials.SecretAccessKey,
+      sessionToken: credentials.SessionToken,
+    };
+    cache.set(account, {
+      credentials: kept,
+      expires: credentials.Expiration?.getTime() ?? Date.now() + 900_000,
     });
-    const client = options.instrument ? options.instrument(made) : made;
-    const policies = rolePolicies(client);
-    cache.set(account, { policies, expires: credentials.Expiration?.getTime() ?? Date.now() + 900_000 });
+    return { credentials: kept, account, partition };
+  };
+}
+
+/**
+ * The revocation policies of a role's account, through an IAM client signed as its revoker (the
+ * revoker sessions given, or made with `sts`).
+ */
+export function revokerPolicies(
+  source: STSClient | RevokerSession,
+  options: RevokerOptions,
+): (roleArn: string) => Promise<RolePolicies> {
+  const session = typeof source === 'function' ? source : revokerSessions(source, options);
+  const clients = new WeakMap<SessionCredentials, RolePolicies>();
+  return async (targetRoleArn) => {
+    const { credentials } = await session(targetRoleArn);
+    const known = clients.get(credentials);
+    if (known) return known;
+    const made = new IAMClient({ ...options.clientOptions, credentials });
+    const policies = rolePolicies(options.instrument ? options.instrument(made) : made);
+    clients.set(credentials, policies);
     return policies;
   };
 }

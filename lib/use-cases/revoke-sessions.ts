@@ -11,11 +11,18 @@
  * loop must not be able to do that to everyone. Their revocation is refused instead (409
  * `revocation_policy_full`, nothing changed, `session.revocation-refused` recorded), and they may revoke
  * at most SELF_REVOCATIONS_PER_HOUR of their own sessions an hour.
+ *
+ * IAM applies the deny within seconds. Before writing it, a canary session of each role is made (see
+ * lib/core/revocation-canary.ts) and its id goes into the same policy document; after the marks, the
+ * canary probes until it is refused or the wait runs out, and `session.revocation-observed` records,
+ * per revoked session, `observed` (when), `pending` (not yet seen when the wait ran out) or
+ * `unverified` (why the check could not be made). The check never fails a revocation.
  */
 import { findSessionById, findSessions } from '../adapters/audit-query.ts';
 import { type AuditTable, putEvent, putRevocation } from '../adapters/audit-table.ts';
 import type { RolePolicies } from '../adapters/iam.ts';
 import { roleName } from '../adapters/iam.ts';
+import type { Canary, StartCanary } from '../adapters/iam-canary.ts';
 import { acquireRoleLock, releaseRoleLock } from '../adapters/iam-policy-lock.ts';
 import type { RequestsTable } from '../adapters/requests-table.ts';
 import { AuditEvent, LogEvent } from '../audit-events.ts';
@@ -36,6 +43,15 @@ import {
   roleLifetimeSeconds,
   roleServesOnly,
 } from '../core/revocation.ts';
+import {
+  CANARY_SECONDS,
+  overallPropagation,
+  PROPAGATION_BUDGET_MS,
+  PROPAGATION_WAIT_MS,
+  type Propagation,
+  type PropagationStatus,
+  probeDelay,
+} from '../core/revocation-canary.ts';
 import { checkSelfRevocationAllowance, SELF_REVOCATION_WINDOW_SECONDS } from '../core/revocation-limit.ts';
 import type { RevocationRecord, Session } from '../core/session.ts';
 import { toApiTime } from '../core/time.ts';
@@ -56,25 +72,34 @@ export interface RevokeDeps {
   /** The revocation policies of a role's account, as its revoker. */
   policies: (roleArn: string) => Promise<RolePolicies>;
   now: () => Date;
-  /** Waits between attempts on a busy lock (tests pass a shorter one). */
+  /** Waits between attempts on a busy lock and between probes (tests pass a shorter one). */
   sleep?: (ms: number) => Promise<void>;
+  /** Canary sessions of target roles, for the follow-up check; without them it is `unverified`. */
+  canaries?: StartCanary;
+  /** How long the answer waits for the deny to be observed (default PROPAGATION_WAIT_MS). */
+  propagationWaitMs?: number;
 }
 
 /** How a role's policy now denies the revoked sessions. */
 export type RevocationScope = 'session' | 'principal' | 'entitlement';
 
-export interface RoleOutcome {
+export interface RoleDeny {
   roleArn: string;
   scope: RevocationScope;
   /** The entries did not fit IAM's size limit: every session of the role issued before the revocation is denied. */
   roleWideFallback: boolean;
 }
 
+export interface RoleOutcome extends RoleDeny {
+  /** Whether a canary of the role was seen denied (IAM applies the deny within seconds, not at once). */
+  propagation: Propagation;
+}
+
 export interface RevocationAnswer {
   revoked: Session[];
   roles: RoleOutcome[];
-  /** IAM is eventually consistent: the deny takes effect within seconds, not at once. */
-  propagation: 'pending';
+  /** `observed` when every role's deny was seen applied; else `pending` or `unverified` (see roles). */
+  propagation: PropagationStatus;
 }
 
 const LEASE_MS = 20_000;
@@ -224,7 +249,7 @@ async function markRevoked(
   deps: RevokeDeps,
   sessions: Session[],
   revocation: RevocationRecord,
-  outcome: (s: Session) => RoleOutcome,
+  outcome: (s: Session) => RoleDeny,
 ): Promise<Session[]> {
   const marked: Session[] = [];
   for (const session of sessions) {
@@ -268,6 +293,122 @@ async function markRevoked(
   return marked;
 }
 
+type CanaryStart = { canary: Canary } | { unavailable: string };
+
+/**
+ * A canary of the role that the probe role lets in before the deny is written (else the check could
+ * not tell the deny from a missing probe role), or why there is none. Never throws.
+ */
+async function startCanary(deps: RevokeDeps, roleArn: string): Promise<CanaryStart> {
+  if (!deps.canaries) return { unavailable: 'no canary is configured' };
+  let started: CanaryStart;
+  try {
+    started = await deps.canaries(roleArn);
+  } catch (error) {
+    return { unavailable: `the canary could not be made (${describeError(error).error})` };
+  }
+  if (!('canary' in started)) return started;
+  try {
+    if (!(await started.canary.denied())) return started;
+    started.canary.close();
+    return {
+      unavailable:
+        "the probe role refused the canary before the deny was written: deploy the target-account template of this version (the account's probe role)",
+    };
+  } catch (error) {
+    started.canary.close();
+    return { unavailable: `the probe failed before the deny was written (${describeError(error).error})` };
+  }
+}
+
+/** The canary's id as one more revoked session of the same document (it expires with the canary). */
+function withCanary(deps: RevokeDeps, start: CanaryStart, change: (state: RevocationState) => void) {
+  const expiresAt = toApiTime(new Date(deps.now().getTime() + CANARY_SECONDS * 1000));
+  return (state: RevocationState) => {
+    change(state);
+    if ('canary' in start) addSessions(state, [{ id: start.canary.id, expiresAt }]);
+  };
+}
+
+/**
+ * Probes with the canary (backing off) until it is refused, the probe fails, or `deadline` (a
+ * Date.now() time: the budget is real time, whatever the domain clock says) passes.
+ */
+async function observe(deps: RevokeDeps, start: CanaryStart, deadline: number): Promise<Propagation> {
+  if (!('canary' in start)) return { status: 'unverified', observedAt: null, reason: start.unavailable };
+  const sleep = deps.sleep ?? defaultSleep;
+  const waited = Math.round((deps.propagationWaitMs ?? PROPAGATION_WAIT_MS) / 1000);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      if (await start.canary.denied())
+        return { status: 'observed', observedAt: toApiTime(deps.now()), reason: null };
+    } catch (error) {
+      return {
+        status: 'unverified',
+        observedAt: null,
+        reason: `the probe failed (${describeError(error).error})`,
+      };
+    }
+    const delay = probeDelay(attempt);
+    if (Date.now() + delay >= deadline)
+      return {
+        status: 'pending',
+        observedAt: null,
+        reason: `the canary was not yet denied when the check stopped (it waits up to ${waited} s): IAM has not applied the deny everywhere yet`,
+      };
+    await sleep(delay);
+  }
+}
+
+/** When the check must stop: the wait after the deny was written, within the function's budget. */
+const checkDeadline = (deps: RevokeDeps, startedMs: number) =>
+  Math.min(Date.now() + (deps.propagationWaitMs ?? PROPAGATION_WAIT_MS), startedMs + PROPAGATION_BUDGET_MS);
+
+/** One `session.revocation-observed` per revoked session, and a log line; a lost event is logged. */
+async function recordPropagation(
+  deps: RevokeDeps,
+  revoked: Session[],
+  revocation: RevocationRecord,
+  outcome: (s: Session) => RoleOutcome,
+  canaryIds: (s: Session) => string | null,
+): Promise<void> {
+  for (const session of revoked) {
+    const { propagation } = outcome(session);
+    const details = {
+      sessionId: session.id,
+      roleArn: session.roleArn,
+      propagation: propagation.status,
+      observedAt: propagation.observedAt,
+      reason: propagation.reason,
+      canarySessionId: canaryIds(session),
+    };
+    log.info(AuditEvent.sessionRevocationObserved, { actor: revocation.by.sub, ...details });
+    try {
+      await putEvent(
+        deps.audit,
+        {
+          event: AuditEvent.sessionRevocationObserved,
+          at: toApiTime(deps.now()),
+          actor: revocation.by,
+          subjectSub: session.principal.sub,
+          requestId: session.requestId,
+          entitlementId: session.entitlementId,
+          details,
+        },
+        `${AuditEvent.sessionRevocationObserved}#${session.id}`,
+      );
+    } catch (error) {
+      log.error(LogEvent.auditEventUnwritten, {
+        lostEvent: AuditEvent.sessionRevocationObserved,
+        sessionId: session.id,
+        ...describeError(error),
+      });
+    }
+  }
+}
+
+const canaryId = (start: CanaryStart) => ('canary' in start ? start.canary.id : null);
+
 /**
  * Revokes one session: auditors, and the session's own principal ("I'm done"); anyone else gets 404,
  * as for reading it. An expired or already revoked session is 409. The role's policy gets the
@@ -292,23 +433,40 @@ export async function revokeSession(
   if (!auditor)
     checkSelfRevocationRate(deps, principal, await recentSessions(deps, { principal: principal.sub }), 1);
 
-  const { roleWideFallback } = await denyOnRole(
-    deps,
-    principal,
-    [session],
-    body.reason,
-    (state) => addSessions(state, [{ id: session.id, expiresAt: session.expiresAt }]),
-    auditor,
-  );
-  const revocation = {
-    at: toApiTime(deps.now()),
-    by: { sub: principal.sub, name: principal.name },
-    reason: body.reason,
-  };
-  const outcome: RoleOutcome = { roleArn: session.roleArn, scope: 'session', roleWideFallback };
-  const revoked = await markRevoked(deps, [session], revocation, () => outcome);
-  if (revoked.length === 0) throw new ConflictError('the session was revoked meanwhile, by another call');
-  return { revoked, roles: [outcome], propagation: 'pending' };
+  const startedMs = Date.now();
+  const canary = await startCanary(deps, session.roleArn);
+  try {
+    const { roleWideFallback } = await denyOnRole(
+      deps,
+      principal,
+      [session],
+      body.reason,
+      withCanary(deps, canary, (state) =>
+        addSessions(state, [{ id: session.id, expiresAt: session.expiresAt }]),
+      ),
+      auditor,
+    );
+    const deadline = checkDeadline(deps, startedMs);
+    const revocation = {
+      at: toApiTime(deps.now()),
+      by: { sub: principal.sub, name: principal.name },
+      reason: body.reason,
+    };
+    const deny: RoleDeny = { roleArn: session.roleArn, scope: 'session', roleWideFallback };
+    const revoked = await markRevoked(deps, [session], revocation, () => deny);
+    if (revoked.length === 0) throw new ConflictError('the session was revoked meanwhile, by another call');
+    const outcome: RoleOutcome = { ...deny, propagation: await observe(deps, canary, deadline) };
+    await recordPropagation(
+      deps,
+      revoked,
+      revocation,
+      () => outcome,
+      () => canaryId(canary),
+    );
+    return { revoked, roles: [outcome], propagation: overallPropagation([outcome.propagation]) };
+  } finally {
+    if ('canary' in canary) canary.canary.close();
+  }
 }
 
 /**
@@ -363,11 +521,32 @@ export async function revokeSessions(
   }
   if (sessions.length === 0) throw new ConflictError('there is no live session to revoke');
 
-  const now = deps.now();
-  const before = revocationInstant(now);
+  const startedMs = Date.now();
   const byRole = new Map<string, Session[]>();
   for (const s of sessions) byRole.set(s.roleArn, [...(byRole.get(s.roleArn) ?? []), s]);
-  const outcomes = new Map<string, RoleOutcome>();
+  const canaries = new Map<string, CanaryStart>();
+  try {
+    for (const roleArn of byRole.keys()) canaries.set(roleArn, await startCanary(deps, roleArn));
+    return await denyEach(deps, principal, body, auditor, sessions, byRole, canaries, startedMs);
+  } finally {
+    for (const start of canaries.values()) if ('canary' in start) start.canary.close();
+  }
+}
+
+/** revokeSessions once the sessions are known and each role has its canary (or why not). */
+async function denyEach(
+  deps: RevokeDeps,
+  principal: Principal,
+  body: { reason: string; principal?: string | undefined; entitlementId?: string | undefined },
+  auditor: boolean,
+  sessions: Session[],
+  byRole: Map<string, Session[]>,
+  canaries: Map<string, CanaryStart>,
+  startedMs: number,
+): Promise<RevocationAnswer> {
+  const now = deps.now();
+  const before = revocationInstant(now);
+  const denies = new Map<string, RoleDeny>();
   for (const [roleArn, ofRole] of byRole) {
     const until = addSeconds(before, roleLifetimeSeconds(deps.catalog, roleArn));
     let scope: RevocationScope;
@@ -389,20 +568,39 @@ export async function revokeSessions(
               ofRole.map((s) => ({ id: s.id, expiresAt: s.expiresAt })),
             );
     }
-    const { roleWideFallback } = await denyOnRole(deps, principal, ofRole, body.reason, change, auditor);
-    outcomes.set(roleArn, { roleArn, scope, roleWideFallback });
+    const canary = canaries.get(roleArn) ?? { unavailable: 'no canary' };
+    const { roleWideFallback } = await denyOnRole(
+      deps,
+      principal,
+      ofRole,
+      body.reason,
+      withCanary(deps, canary, change),
+      auditor,
+    );
+    denies.set(roleArn, { roleArn, scope, roleWideFallback });
   }
+  const deadline = checkDeadline(deps, startedMs);
   const revocation = {
     at: toApiTime(now),
     by: { sub: principal.sub, name: principal.name },
     reason: body.reason,
   };
-  const revoked = await markRevoked(
+  const revoked = await markRevoked(deps, sessions, revocation, (s) => denies.get(s.roleArn) as RoleDeny);
+  if (revoked.length === 0) throw new ConflictError('the sessions were revoked meanwhile, by another call');
+  const outcomes = new Map<string, RoleOutcome>();
+  await Promise.all(
+    [...denies.values()].map(async (deny) => {
+      const start = canaries.get(deny.roleArn) ?? { unavailable: 'no canary' };
+      outcomes.set(deny.roleArn, { ...deny, propagation: await observe(deps, start, deadline) });
+    }),
+  );
+  await recordPropagation(
     deps,
-    sessions,
+    revoked,
     revocation,
     (s) => outcomes.get(s.roleArn) as RoleOutcome,
+    (s) => canaryId(canaries.get(s.roleArn) ?? { unavailable: '' }),
   );
-  if (revoked.length === 0) throw new ConflictError('the sessions were revoked meanwhile, by another call');
-  return { revoked, roles: [...outcomes.values()], propagation: 'pending' };
+  const roles = [...denies.keys()].map((arn) => outcomes.get(arn) as RoleOutcome);
+  return { revoked, roles, propagation: overallPropagation(roles.map((r) => r.propagation)) };
 }

@@ -116,17 +116,33 @@ export function explicitlyDenied(documents: string[], context: RequestContext): 
   });
 }
 
-/** The inline policies of every role, by role ARN and policy name. */
+/**
+ * The inline policies of every role, by role ARN and policy name: what IAM answers (`get`) and what
+ * calls are judged by (`all`). On AWS the second lags the first by seconds; here it follows at once,
+ * unless a test holds propagation back (`holdPropagation`) to see what hallpass does meanwhile.
+ */
 export class RolePolicyStore {
   private readonly byRole = new Map<string, Map<string, string>>();
+  /** While propagation is held: the policies calls are judged by, as they were when it was held. */
+  private applied: Map<string, Map<string, string>> | undefined;
 
   get(roleArn: string, name: string): string | undefined {
     return this.byRole.get(roleArn)?.get(name);
   }
 
-  /** Every inline policy of the role. */
+  /** Every inline policy of the role, as calls are judged by it. */
   all(roleArn: string): string[] {
-    return [...(this.byRole.get(roleArn)?.values() ?? [])];
+    return [...((this.applied ?? this.byRole).get(roleArn)?.values() ?? [])];
+  }
+
+  /** From now on, writes are stored and answered but not applied to calls, until `releasePropagation`. */
+  holdPropagation(): void {
+    this.applied ??= new Map([...this.byRole].map(([arn, policies]) => [arn, new Map(policies)]));
+  }
+
+  /** Applies every write made while propagation was held. */
+  releasePropagation(): void {
+    this.applied = undefined;
   }
 
   /** The role's inline policies' size as IAM counts it, were `name` to hold `document`. */

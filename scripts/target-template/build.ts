@@ -9,6 +9,7 @@
  */
 import type { Catalog, Entitlement } from '../../lib/core/catalog.ts';
 import { REVOCATION_POLICY_NAME } from '../../lib/core/revocation.ts';
+import { CANARY_PRINCIPAL, probeRoleName } from '../../lib/core/revocation-canary.ts';
 import { MAX_DURATION_SECONDS, ROLE_ARN } from '../../lib/core/sts-limits.ts';
 import { TAG } from '../../lib/core/tags.ts';
 
@@ -36,6 +37,8 @@ export interface TargetTemplateOptions {
 }
 
 export const REVOKER_ID = 'HallpassRevoker';
+export const PROBE_ID = 'HallpassRevocationProbe';
+export const CANARY_GUARD_ID = 'HallpassRevocationCanaryGuard';
 
 /**
  * The revoke functions' role and the revoker's name, from the vend role's name (`<prefix>-vend` ->
@@ -60,7 +63,9 @@ type Condition = Record<string, Record<string, any>>;
 export interface TrustStatement {
   Sid: string;
   Effect: 'Allow';
-  Principal: { AWS: string } | { Federated: { 'Fn::GetAtt': [string, 'Arn'] } };
+  Principal:
+    | { AWS: string | { 'Fn::GetAtt': [string, 'Arn'] } }
+    | { Federated: { 'Fn::GetAtt': [string, 'Arn'] } };
   Action: string | string[];
   Condition: Condition;
 }
@@ -220,6 +225,25 @@ function webIdentityStatement(
   };
 }
 
+const canaryTagged = { [`aws:PrincipalTag/${TAG.principal}`]: CANARY_PRINCIPAL };
+
+/**
+ * The revoker may make canary sessions of the role for the follow-up check of revocations
+ * (lib/core/revocation-canary.ts): tagged with a session id and the canary principal only, nothing
+ * transitive, no SourceIdentity. What such a session may do is CANARY_GUARD_ID's to limit.
+ */
+const canaryStatement = (): TrustStatement => ({
+  Sid: 'HallpassRevocationCanary',
+  Effect: 'Allow',
+  Principal: { AWS: { 'Fn::GetAtt': [REVOKER_ID, 'Arn'] } },
+  Action: ['sts:AssumeRole', 'sts:TagSession'],
+  Condition: {
+    StringEquals: { [`aws:RequestTag/${TAG.principal}`]: CANARY_PRINCIPAL },
+    'ForAllValues:StringEquals': { 'aws:TagKeys': [TAG.principal, TAG.sessionId].sort() },
+    Null: { 'sts:TransitiveTagKeys': 'true', 'sts:SourceIdentity': 'true' },
+  },
+});
+
 /** The provider as IAM names it in condition keys: the issuer URL without `https://`. */
 function providerName(issuer: string): { url: string; name: string } {
   let url: URL;
@@ -326,7 +350,8 @@ export function buildTargetTemplate(catalog: Catalog, options: TargetTemplateOpt
     };
   }
 
-  const taken = new Set<string>([OIDC_PROVIDER_ID]);
+  const revoker = revokerOf(options);
+  const taken = new Set<string>([OIDC_PROVIDER_ID, REVOKER_ID, PROBE_ID, CANARY_GUARD_ID]);
   for (const [arn, entitlements] of [...roles].sort(([a], [b]) => a.localeCompare(b))) {
     const { path, name } = parseRoleArn(arn);
     const id = logicalId(name, taken);
@@ -335,6 +360,7 @@ export function buildTargetTemplate(catalog: Catalog, options: TargetTemplateOpt
     const statements = [
       ...(assume.length ? assumeRoleStatements(assume, options.vendRoleArn as string) : []),
       ...(web.length && provider ? [webIdentityStatement(web, provider.name, options.audience)] : []),
+      ...(revoker ? [canaryStatement()] : []),
     ];
     const ids = entitlements.map((e) => e.id).join(', ');
     resources[id] = {
@@ -353,12 +379,13 @@ export function buildTargetTemplate(catalog: Catalog, options: TargetTemplateOpt
     outputs[`${id}Arn`] = { Description: `The role of ${ids}`, Value: { 'Fn::GetAtt': [id, 'Arn'] } };
   }
 
-  // The revoker: hallpass's revoke functions write the revocation deny policy of these roles as it,
-  // and it may do nothing else (IAM has no condition key for an inline policy's name: the code
-  // writes only hallpass-revocations; see README "Revocation").
-  const revoker = revokerOf(options);
+  // The revoker: hallpass's revoke functions write the revocation deny policy of these roles as it
+  // (IAM has no condition key for an inline policy's name: the code writes only hallpass-revocations;
+  // see README "Revocation"), and make the canaries of the follow-up check. Its policy names the
+  // roles by ARN, not Fn::GetAtt: their trust names the revoker, and CloudFormation allows no cycle.
   if (revoker) {
     const roleIds = Object.keys(resources).filter((id) => id !== OIDC_PROVIDER_ID);
+    const roleArns = [...roles.keys()].sort((a, b) => a.localeCompare(b));
     resources[REVOKER_ID] = {
       Type: 'AWS::IAM::Role',
       Properties: {
@@ -386,7 +413,14 @@ export function buildTargetTemplate(catalog: Catalog, options: TargetTemplateOpt
                   Sid: 'RevocationPolicyOfHallpassRoles',
                   Effect: 'Allow',
                   Action: ['iam:GetRolePolicy', 'iam:PutRolePolicy'],
-                  Resource: roleIds.map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] })),
+                  Resource: roleArns,
+                },
+                {
+                  Sid: 'CanariesOfHallpassRoles',
+                  Effect: 'Allow',
+                  Action: ['sts:AssumeRole', 'sts:TagSession'],
+                  Resource: roleArns,
+                  Condition: { StringEquals: { [`aws:RequestTag/${TAG.principal}`]: CANARY_PRINCIPAL } },
                 },
               ],
             },
@@ -394,9 +428,73 @@ export function buildTargetTemplate(catalog: Catalog, options: TargetTemplateOpt
         ],
       },
     };
+    const probeName = probeRoleName(revoker.name);
+    // The probe: what a canary tries, to see whether its role's deny applies yet. It trusts the
+    // target roles' canary sessions only, and may do nothing.
+    resources[PROBE_ID] = {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        RoleName: probeName,
+        Description:
+          "hallpass's revocation probe: canary sessions of the hallpass roles assume it to see whether a revocation applies yet. No permissions.",
+        MaxSessionDuration: MIN_ROLE_SESSION_SECONDS,
+        AssumeRolePolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Sid: 'HallpassCanaries',
+              Effect: 'Allow',
+              Principal: { AWS: roleIds.map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] })) },
+              Action: 'sts:AssumeRole',
+              Condition: { StringEquals: canaryTagged },
+            },
+          ],
+        },
+      },
+    };
+    // A canary is a session of a target role. The revoker cannot change a managed policy: this one
+    // keeps a canary to assuming the probe role, whatever session policy it was (or was not) made with.
+    resources[CANARY_GUARD_ID] = {
+      Type: 'AWS::IAM::ManagedPolicy',
+      Properties: {
+        Description:
+          "hallpass's revocation canaries (sessions tagged hallpass:principal=hallpass:revocation-canary) may only assume the probe role",
+        Roles: roleIds.map((id) => ({ Ref: id })),
+        PolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Sid: 'CanariesAssumeTheProbe',
+              Effect: 'Allow',
+              Action: 'sts:AssumeRole',
+              Resource: { 'Fn::GetAtt': [PROBE_ID, 'Arn'] },
+              Condition: { StringEquals: canaryTagged },
+            },
+            {
+              Sid: 'CanariesDoNothingElse',
+              Effect: 'Deny',
+              NotAction: 'sts:AssumeRole',
+              Resource: '*',
+              Condition: { StringEquals: canaryTagged },
+            },
+            {
+              Sid: 'CanariesAssumeNoOtherRole',
+              Effect: 'Deny',
+              Action: 'sts:AssumeRole',
+              NotResource: { 'Fn::GetAtt': [PROBE_ID, 'Arn'] },
+              Condition: { StringEquals: canaryTagged },
+            },
+          ],
+        },
+      },
+    };
     outputs.RevokerRoleArn = {
       Description: "hallpass's revoker role (the revoke functions assume it)",
       Value: { 'Fn::GetAtt': [REVOKER_ID, 'Arn'] },
+    };
+    outputs.RevocationProbeRoleArn = {
+      Description: "hallpass's revocation probe role (canaries assume it)",
+      Value: { 'Fn::GetAtt': [PROBE_ID, 'Arn'] },
     };
   }
 

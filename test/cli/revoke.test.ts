@@ -45,7 +45,18 @@ const revoked = (id: string, reason: string) =>
         revocation: { at: '2026-11-28T12:05:00Z', by: { sub: 'carol', name: 'carol' }, reason },
       },
     ],
-    roles: [{ roleArn: session(id).roleArn, scope: 'session', roleWideFallback: false }],
+    roles: [
+      {
+        roleArn: session(id).roleArn,
+        scope: 'session',
+        roleWideFallback: false,
+        propagation: {
+          status: 'pending',
+          observedAt: null,
+          reason: 'the canary was not yet denied after 10 s',
+        },
+      },
+    ],
     propagation: 'pending',
   });
 

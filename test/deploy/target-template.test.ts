@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseCatalog } from '../../lib/core/catalog.ts';
+import { probeRoleName } from '../../lib/core/revocation-canary.ts';
 import {
   buildTargetTemplate,
   maxSessionDuration,
@@ -107,6 +108,19 @@ const HALLPASS_TAGS = {
   'aws:RequestTag/hallpass:principal': '?*',
 };
 
+// The revoker may make canary sessions of every role (the revocation follow-up check), tagged so.
+const CANARY_TRUST = {
+  Sid: 'HallpassRevocationCanary',
+  Effect: 'Allow',
+  Principal: { AWS: { 'Fn::GetAtt': ['HallpassRevoker', 'Arn'] } },
+  Action: ['sts:AssumeRole', 'sts:TagSession'],
+  Condition: {
+    StringEquals: { 'aws:RequestTag/hallpass:principal': 'hallpass:revocation-canary' },
+    'ForAllValues:StringEquals': { 'aws:TagKeys': ['hallpass:principal', 'hallpass:session-id'] },
+    Null: { 'sts:TransitiveTagKeys': 'true', 'sts:SourceIdentity': 'true' },
+  },
+};
+
 describe('npm run target-template', () => {
   it('writes a CloudFormation template: the OIDC provider and one role per catalog role in the account', () => {
     expect(template.AWSTemplateFormatVersion).toBe('2010-09-09');
@@ -117,6 +131,8 @@ describe('npm run target-template', () => {
       RoleHallpassDeploy: 'AWS::IAM::Role',
       RoleHallpassRead: 'AWS::IAM::Role',
       HallpassRevoker: 'AWS::IAM::Role',
+      HallpassRevocationProbe: 'AWS::IAM::Role',
+      HallpassRevocationCanaryGuard: 'AWS::IAM::ManagedPolicy',
     });
   });
 
@@ -171,6 +187,7 @@ describe('npm run target-template', () => {
           Action: 'sts:SetSourceIdentity',
           Condition: { StringLike: { 'sts:SourceIdentity': '*' } },
         },
+        CANARY_TRUST,
       ],
     });
   });
@@ -197,6 +214,7 @@ describe('npm run target-template', () => {
             Null: { 'sts:TransitiveTagKeys': 'true' },
           },
         },
+        CANARY_TRUST,
       ],
     });
   });
@@ -208,6 +226,7 @@ describe('npm run target-template', () => {
       'HallpassTagSession',
       'HallpassSetSourceIdentity',
       'HallpassWebIdentity',
+      'HallpassRevocationCanary',
     ]);
     expect(statements[0].Condition).toEqual({
       StringEquals: { 'sts:ExternalId': 'partner-ext-1234' },
@@ -300,7 +319,12 @@ describe('buildTargetTemplate', () => {
       { maxSessionSeconds: 3600 },
     );
     const built = buildTargetTemplate(only, { audience: 'sts.amazonaws.com', vendRoleArn: VEND_ROLE });
-    expect(Object.keys(built.Resources)).toEqual(['RoleA', 'HallpassRevoker']);
+    expect(Object.keys(built.Resources)).toEqual([
+      'RoleA',
+      'HallpassRevoker',
+      'HallpassRevocationProbe',
+      'HallpassRevocationCanaryGuard',
+    ]);
   });
 
   it('adds a revoker role that hallpass-<stage>-revoke alone may assume, and that may only read and write the revocation policy of these roles', () => {
@@ -323,13 +347,112 @@ describe('buildTargetTemplate', () => {
     expect(revoker?.Policies).toHaveLength(1);
     expect(revoker?.Policies[0].PolicyName).toBe('hallpass-revocations');
     const statements = revoker?.Policies[0].PolicyDocument.Statement;
-    expect(statements).toHaveLength(1);
+    expect(statements).toHaveLength(2);
     expect(statements[0].Effect).toBe('Allow');
     expect(statements[0].Action).toEqual(['iam:GetRolePolicy', 'iam:PutRolePolicy']);
-    // Exactly the catalog's roles of this account, no wildcard.
-    const targets = Object.keys(built.Resources).filter((id) => id.startsWith('Role'));
-    expect(statements[0].Resource).toEqual(targets.map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] })));
+    // Exactly the catalog's roles of this account, no wildcard; by ARN, since their trust names the
+    // revoker (a Fn::GetAtt each way would be a cycle CloudFormation refuses).
+    const targets = Object.values(built.Resources)
+      .filter((r) => r.Type === 'AWS::IAM::Role' && r.Properties.Path)
+      .map((r) => `arn:aws:iam::333333333333:role${r.Properties.Path}${r.Properties.RoleName}`)
+      .sort();
+    expect(statements[0].Resource).toEqual(targets);
+    expect(JSON.stringify(revoker)).not.toContain('Fn::GetAtt');
+    // The canaries of the follow-up check: of these roles only, tagged as canaries.
+    expect(statements[1]).toEqual({
+      Sid: 'CanariesOfHallpassRoles',
+      Effect: 'Allow',
+      Action: ['sts:AssumeRole', 'sts:TagSession'],
+      Resource: targets,
+      Condition: { StringEquals: { 'aws:RequestTag/hallpass:principal': 'hallpass:revocation-canary' } },
+    });
     expect(built.Outputs.RevokerRoleArn?.Value).toEqual({ 'Fn::GetAtt': ['HallpassRevoker', 'Arn'] });
+  });
+
+  describe('the revocation follow-up check (issue 14)', () => {
+    const built = buildTargetTemplate(parseCatalog(CATALOG, { maxSessionSeconds: 3600 }), {
+      account: '333333333333',
+      issuer: ISSUER,
+      audience: 'sts.amazonaws.com',
+      vendRoleArn: VEND_ROLE,
+    });
+    const targetIds = Object.keys(built.Resources).filter((id) => id.startsWith('Role'));
+    const canary = { StringEquals: { 'aws:PrincipalTag/hallpass:principal': 'hallpass:revocation-canary' } };
+
+    it("lets every target role's revoker make canaries of it, tagged as canaries, nothing transitive", () => {
+      for (const id of targetIds) {
+        const statements = built.Resources[id]?.Properties.AssumeRolePolicyDocument.Statement;
+        expect(statements.at(-1), id).toEqual(CANARY_TRUST);
+      }
+    });
+
+    it("makes a probe role, named after the revoker as the revoke functions derive it, that trusts only the roles' canaries and may do nothing", () => {
+      const probe = built.Resources.HallpassRevocationProbe?.Properties;
+      expect(probe?.RoleName).toBe(probeRoleName('hallpass-prod-revoker'));
+      expect(probe?.RoleName).toBe('hallpass-prod-revoker-probe');
+      expect(probe).not.toHaveProperty('Policies');
+      expect(probe).not.toHaveProperty('ManagedPolicyArns');
+      expect(probe?.AssumeRolePolicyDocument.Statement).toEqual([
+        {
+          Sid: 'HallpassCanaries',
+          Effect: 'Allow',
+          Principal: { AWS: targetIds.map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] })) },
+          Action: 'sts:AssumeRole',
+          Condition: canary,
+        },
+      ]);
+    });
+
+    it('keeps canaries, whatever session policy they carry, to assuming the probe role, with a managed policy the revoker cannot change', () => {
+      const guard = built.Resources.HallpassRevocationCanaryGuard?.Properties;
+      expect(guard?.Roles).toEqual(targetIds.map((id) => ({ Ref: id })));
+      const probe = { 'Fn::GetAtt': ['HallpassRevocationProbe', 'Arn'] };
+      expect(guard?.PolicyDocument.Statement).toEqual([
+        {
+          Sid: 'CanariesAssumeTheProbe',
+          Effect: 'Allow',
+          Action: 'sts:AssumeRole',
+          Resource: probe,
+          Condition: canary,
+        },
+        {
+          Sid: 'CanariesDoNothingElse',
+          Effect: 'Deny',
+          NotAction: 'sts:AssumeRole',
+          Resource: '*',
+          Condition: canary,
+        },
+        {
+          Sid: 'CanariesAssumeNoOtherRole',
+          Effect: 'Deny',
+          Action: 'sts:AssumeRole',
+          NotResource: probe,
+          Condition: canary,
+        },
+      ]);
+      // The revoker may write inline policies only (no managed policy action).
+      const revokerActions =
+        built.Resources.HallpassRevoker?.Properties.Policies[0].PolicyDocument.Statement.flatMap(
+          (s: { Action: string[] }) => s.Action,
+        );
+      expect(revokerActions.filter((a: string) => a.startsWith('iam:'))).toEqual([
+        'iam:GetRolePolicy',
+        'iam:PutRolePolicy',
+      ]);
+    });
+
+    it('adds none of it without a revoker', () => {
+      const only = parseCatalog(
+        { entitlements: [entitlement('a', 'arn:aws:iam::111111111111:role/a')] },
+        { maxSessionSeconds: 3600 },
+      );
+      const none = buildTargetTemplate(only, {
+        audience: 'sts.amazonaws.com',
+        vendRoleArn: 'arn:aws:iam::999999999999:role/custom-vender',
+      });
+      expect(Object.keys(none.Resources)).toEqual(['RoleA']);
+      expect(JSON.stringify(none)).not.toContain('Canary');
+    });
   });
 
   it('makes no revoker when the revoke role cannot be known', () => {

@@ -3,6 +3,8 @@
  * handlers, the revoker role assumed through the local STS, the deny policy written through the local
  * IAM with the real SDK, and the local STS refusing a revoked session's AssumeRole while another
  * session of the same role keeps working. GetCallerIdentity is never the proof: AWS never denies it.
+ * The follow-up check runs too: a canary of the role, made as the account's revoker, probes the
+ * account's probe role until the deny refuses it (local/sts-roles.yaml has both trusts).
  */
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -126,15 +128,51 @@ describe('POST /v1/sessions/{id}/revoke', () => {
     answer = await revoke('alice', ['engineers'], first.session.id, "I'm done");
   });
 
-  it('answers 200 with the revoked session, the role and its scope, and propagation pending', () => {
+  it('answers 200 with the revoked session, the role and its scope, and the deny observed', () => {
     expect(answer.status).toBe(200);
     expect(answer.body.revoked).toHaveLength(1);
     expect(answer.body.revoked[0]).toMatchObject({
       id: first.session.id,
       revocation: { by: { sub: 'alice' }, reason: "I'm done" },
     });
-    expect(answer.body.roles).toEqual([{ roleArn: SANDBOX, scope: 'session', roleWideFallback: false }]);
-    expect(answer.body.propagation).toBe('pending');
+    expect(answer.body.roles).toEqual([
+      {
+        roleArn: SANDBOX,
+        scope: 'session',
+        roleWideFallback: false,
+        propagation: { status: 'observed', observedAt: expect.any(String), reason: null },
+      },
+    ]);
+    expect(answer.body.propagation).toBe('observed');
+  });
+
+  it('observes the deny with a canary of the role in the same policy, and records when', async () => {
+    const events = (await allItems('audit')).filter(
+      (item) =>
+        item.event === 'session.revocation-observed' &&
+        (item.details as { sessionId: string }).sessionId === first.session.id,
+    );
+    expect(events).toHaveLength(1);
+    const details = events[0]?.details as Record<string, string>;
+    expect(details).toMatchObject({
+      roleArn: SANDBOX,
+      propagation: 'observed',
+      observedAt: answer.body.roles[0].propagation.observedAt,
+      reason: null,
+    });
+    // The canary is a session of the same role, tagged as a canary, whose id the same document denies.
+    expect(revokedIds(SANDBOX)).toContain(details.canarySessionId);
+    const canaries = sts
+      .issuedAccessKeyIds()
+      .map((id) => sts.session(id))
+      .filter((session) => session?.tags['hallpass:session-id'] === details.canarySessionId);
+    expect(canaries).toHaveLength(1);
+    expect(canaries[0]).toMatchObject({
+      roleArn: SANDBOX,
+      tags: { 'hallpass:principal': 'hallpass:revocation-canary' },
+      chained: true,
+    });
+    expect(canaries[0]?.sourceIdentity).toBeUndefined();
   });
 
   it("denies the revoked session's AssumeRole into another role, and not the other session of the same role", async () => {
@@ -228,7 +266,9 @@ describe('POST /v1/revocations {principal}', () => {
     const answer = await revokeAll('audrey', ['auditors'], { principal: 'carol', reason: 'offboarded' });
     expect(answer.status).toBe(200);
     expect(answer.body.revoked.map((s: Session) => s.id).sort()).toEqual([a.session.id, b.session.id].sort());
-    expect(answer.body.roles).toEqual([{ roleArn: SANDBOX, scope: 'principal', roleWideFallback: false }]);
+    expect(answer.body.roles).toMatchObject([
+      { roleArn: SANDBOX, scope: 'principal', roleWideFallback: false, propagation: { status: 'observed' } },
+    ]);
     expect(await canChain(a)).toBe(false);
     expect(await canChain(b)).toBe(false);
     expect(await canChain(other)).toBe(true);
@@ -266,7 +306,20 @@ describe('POST /v1/revocations {entitlementId}', () => {
       reason: 'key leaked',
     });
     expect(answer.status).toBe(200);
-    expect(answer.body.roles).toEqual([{ roleArn: TEAM, scope: 'entitlement', roleWideFallback: false }]);
+    expect(answer.body.roles).toEqual([
+      {
+        roleArn: TEAM,
+        scope: 'entitlement',
+        roleWideFallback: false,
+        // This test's team role trusts no revoker for canaries (an account on an older template).
+        propagation: {
+          status: 'unverified',
+          observedAt: null,
+          reason: expect.stringMatching(/does not trust the revoker for canaries/),
+        },
+      },
+    ]);
+    expect(answer.body.propagation).toBe('unverified');
     expect(policyOf(TEAM).role).not.toBeNull();
     expect(await canChain(v, 'arn:aws:iam::333333333333:role/team-chained')).toBe(false);
   });
@@ -303,6 +356,73 @@ describe('concurrent revocations on one role', () => {
   });
 });
 
+describe('the follow-up check, while IAM has not applied the deny yet', () => {
+  it('answers pending when the canary is not refused by the end of the wait, and records it', async () => {
+    const { revokeDeps } = await import('../../lib/deps.ts');
+    const { revokeSession } = await import('../../lib/use-cases/revoke-sessions.ts');
+    const v = await vendAs('kate');
+    const owner = { sub: 'kate', name: 'kate', groups: ['engineers'], claims: {} };
+    sts.policies.holdPropagation();
+    try {
+      const answer = await revokeSession({ ...revokeDeps(), propagationWaitMs: 1200 }, owner, v.session.id, {
+        reason: 'done',
+      });
+      expect(answer.propagation).toBe('pending');
+      expect(answer.roles[0]?.propagation).toEqual({
+        status: 'pending',
+        observedAt: null,
+        reason: expect.stringMatching(/not yet denied/),
+      });
+      // Written (IAM answers it) but not applied: the session still works, as on AWS for a few seconds.
+      expect(revokedIds(SANDBOX)).toContain(v.session.id);
+      expect(await canChain(v)).toBe(true);
+      const events = (await allItems('audit')).filter(
+        (item) =>
+          item.event === 'session.revocation-observed' &&
+          (item.details as { sessionId: string }).sessionId === v.session.id,
+      );
+      expect(events.map((e) => (e.details as { propagation: string }).propagation)).toEqual(['pending']);
+    } finally {
+      sts.policies.releasePropagation();
+    }
+    expect(await canChain(v)).toBe(false);
+  });
+});
+
+describe('the follow-up check, when the probe refuses the canary before the deny is written', () => {
+  it('revokes all the same, and says unverified and why', async () => {
+    const v = await vendAs('liam');
+    // As in an account whose probe role is missing: here, an operator's deny of canaries' AssumeRole.
+    const denyCanaries = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Deny',
+          Action: 'sts:AssumeRole',
+          Resource: '*',
+          Condition: {
+            StringEquals: { 'aws:PrincipalTag/hallpass:principal': 'hallpass:revocation-canary' },
+          },
+        },
+      ],
+    });
+    sts.policies.put(SANDBOX, 'operator-deny', denyCanaries);
+    try {
+      const answer = await revoke('liam', ['engineers'], v.session.id, 'done');
+      expect(answer.status).toBe(200);
+      expect(answer.body.propagation).toBe('unverified');
+      expect(answer.body.roles[0].propagation).toEqual({
+        status: 'unverified',
+        observedAt: null,
+        reason: expect.stringMatching(/probe role refused the canary before the deny was written/),
+      });
+      expect(await canChain(v)).toBe(false);
+    } finally {
+      sts.policies.put(SANDBOX, 'operator-deny', JSON.stringify({ Version: '2012-10-17', Statement: [] }));
+    }
+  });
+});
+
 describe('pruning', () => {
   it('keeps the policy under the limit through hundreds of revocations, without folding', async () => {
     const { containerDeps, revokeDeps } = await import('../../lib/deps.ts');
@@ -310,7 +430,8 @@ describe('pruning', () => {
     const role = 'arn:aws:iam::222222222222:role/hallpass-prod-admin';
     const t0 = Date.parse('2030-01-01T00:00:00Z');
     let clock = t0;
-    const deps = { ...revokeDeps(), now: () => new Date(clock) };
+    // No canary: the clock is years ahead of the local STS's, and pruning is what is under test.
+    const deps = { ...revokeDeps(), canaries: undefined, now: () => new Date(clock) };
     const auditor = { sub: 'audrey', name: 'audrey', groups: ['auditors'], claims: {} };
     const { audit } = containerDeps();
     const iso = (ms: number) => `${new Date(ms).toISOString().slice(0, 19)}Z`;
