@@ -114,7 +114,7 @@ function report(outcome: Outcome, nothing: string): void {
   if (typeof answer === 'object' && answer !== null) {
     const { text, response_action: action, errors } = answer as Record<string, unknown>;
     if (action === 'errors') fail(`the modal was refused: ${JSON.stringify(errors)}`);
-    if (typeof text === 'string') out(text);
+    out(typeof text === 'string' ? text : JSON.stringify(answer));
   }
   for (const call of outcome.calls) out(describeCall(call));
   if (outcome.calls.length === 0 && !(typeof answer === 'object' && answer !== null)) out(nothing);
@@ -145,7 +145,9 @@ async function main(): Promise<void> {
         userId: user(),
         ...(flags.reason === undefined ? {} : { reason: flags.reason }),
       });
-      return report(outcome, '(hallpass sent nothing to Slack within 10 s; see the [slack] and [api] lines)');
+      report(outcome, '(hallpass sent nothing to Slack within 10 s; see the [slack] and [api] lines)');
+      if (outcome.submitted) out('The Deny modal was submitted, and hallpass accepted it.');
+      return;
     }
     case 'calls': {
       const all = await recordedCalls(slackUrl(apiUrl()));

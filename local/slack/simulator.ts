@@ -222,7 +222,7 @@ function firstInput(view: Record<string, unknown>): { blockId: string; actionId:
 export async function deny(
   simulator: Simulator,
   click: { requestId: string; userId: string; reason?: string },
-): Promise<Outcome & { modal?: Record<string, unknown> }> {
+): Promise<Outcome & { modal?: Record<string, unknown>; submitted?: boolean }> {
   const triggerId = makeTriggerId();
   const clicked = await clickButton(simulator, { ...click, action: 'deny', triggerId });
   if (clicked.status !== 200) return { status: clicked.status, answer: clicked.answer, calls: [] };
@@ -251,11 +251,11 @@ export async function deny(
   });
   const { status, answer } = await post(simulator, '/v1/slack/interactions', body);
   const refused = typeof answer === 'object' && answer !== null && 'response_action' in answer;
+  // Closing the modal may be all the clicker sees; the message's update or an ephemeral may follow.
+  const feedback = (call: SlackCall) => ephemeralTo(click.userId)(call) || call.method === 'chat.update';
   const calls =
-    status === 200 && !refused
-      ? await callsAfter(simulator, since, (made) => made.some(ephemeralTo(click.userId)))
-      : [];
-  return { status, answer, calls: [...afterClick, ...calls], modal };
+    status === 200 && !refused ? await callsAfter(simulator, since, (made) => made.some(feedback)) : [];
+  return { status, answer, calls: [...afterClick, ...calls], modal, submitted: status === 200 && !refused };
 }
 
 /** One line per call, as the Slack user (or a test's reader) would see it. */

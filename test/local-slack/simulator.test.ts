@@ -222,6 +222,7 @@ describe('the Slack simulator', () => {
     });
     expect(submitted?.view.id).toBe(outcome.modal?.id);
     expect(outcome.calls.at(-1)?.body).toMatchObject({ user: 'U0BOB', text: 'You denied req-deny.' });
+    expect(outcome.submitted).toBe(true);
   });
 
   it("returns the modal's refusal when the reason is left empty", async () => {
@@ -230,6 +231,7 @@ describe('the Slack simulator', () => {
     const outcome = await deny(simulator, { requestId: 'req-empty', userId: 'U0BOB' });
 
     expect(outcome.answer).toEqual({ response_action: 'errors', errors: { reason: 'Say why.' } });
+    expect(outcome.submitted).toBe(false);
   });
 
   it('talks only to local addresses', () => {
