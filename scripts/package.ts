@@ -31,14 +31,13 @@ const catalogParam = options
 const catalogPath =
   catalogParam?.slice('catalog='.length) || process.env.HALLPASS_CATALOG || 'catalog/example.yaml';
 
-const { checkStage } = createRequire(import.meta.url)('../deploy/settings.cjs');
+const { checkStage, checkOperations } = createRequire(import.meta.url)('../deploy/settings.cjs');
+const stage = option('--stage', '-s') ?? 'dev';
 let settings: Record<string, string>;
 try {
-  settings = checkStage({
-    stage: option('--stage', '-s') ?? 'dev',
-    service: 'hallpass',
-    catalog: catalogPath,
-  });
+  settings = checkStage({ stage, service: 'hallpass', catalog: catalogPath });
+  // The file's operations (throttling, alarms, tracing...): a bad one refused here too, in one line.
+  checkOperations({ stage });
 } catch (error) {
   console.error(`refused: ${(error as Error).message}`);
   process.exit(1);

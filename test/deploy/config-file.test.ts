@@ -422,6 +422,16 @@ describe('npm run package and serverless', () => {
     );
   }, 30_000);
 
+  it('refuses a bad operational setting by name, before building anything', async () => {
+    const file = write({ ...GOOD, operations: { tracing: 'yes' } });
+    const packaging = promisify(execFile)('npm', ['run', 'package', '--', '--stage', 'staging'], {
+      env: serverlessEnv({ HALLPASS_CONFIG: file }),
+    });
+    expect(await failureOf(packaging)).toContain(
+      `refused: ${file}: operations.tracing: "yes" must be true or false`,
+    );
+  }, 30_000);
+
   it("resolves a good file into the functions' environment: --param over the environment over the file", async () => {
     const file = write(
       withSettings({
