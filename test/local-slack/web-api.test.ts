@@ -314,6 +314,27 @@ describe('the fault switch', () => {
   });
 });
 
+describe('response_url', () => {
+  it('stands in for the response_url of the payloads it is named in, recording and printing what comes', async () => {
+    const response = await fetch(`${slack.url}/hooks/commands/T0LOCAL/123/abc`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ response_type: 'ephemeral', text: 'Linked.' }),
+    });
+
+    expect(response.status).toBe(200);
+    expect(slack.calls()).toEqual([
+      {
+        method: 'response_url',
+        body: { response_type: 'ephemeral', text: 'Linked.' },
+        at: expect.any(String),
+        response: { ok: true },
+      },
+    ]);
+    expect(printed).toEqual(['response_url: Linked.']);
+  });
+});
+
 describe('printing', () => {
   it('prints a message as one line with its channel', async () => {
     await post({ text: 'alice asks\nfor prod-admin' });
