@@ -14,6 +14,7 @@ export const DetailType = {
   breakGlassIssued: 'hallpass.break-glass.issued',
   breakGlassReminder: 'hallpass.break-glass.review-reminder',
   sessionRevoked: 'hallpass.session.revoked',
+  sessionRevocationRefused: 'hallpass.session.revocation-refused',
 } as const;
 
 export type Audience = 'approvers' | 'requester' | 'approvers-and-auditors' | 'auditors';
@@ -147,6 +148,19 @@ export function notificationFor(item: Item, publicUrl?: string): Notification | 
           `:no_entry: ${person(item.actor)} revoked session ${userText(details.sessionId)} of ` +
           `${userText(item.principalSub)} on ${where} (${userText(details.roleArn)}): ${userText(details.reason)}` +
           `${details.roleWideFallback === true ? "\nThe role's deny policy was full: every session of the role issued before now is denied." : ''}` +
+          `\nAccessKeyId for CloudTrail: ${userText(details.accessKeyId)}`,
+      };
+    case AuditEvent.sessionRevocationRefused:
+      // Only an auditor may now revoke the session (the role's deny policy is full): tell them.
+      return {
+        ...base,
+        detailType: DetailType.sessionRevocationRefused,
+        urgent: true,
+        audience: 'auditors',
+        text:
+          `:warning: ${person(item.actor)} could not revoke session ${userText(details.sessionId)} of ` +
+          `${userText(item.principalSub)} on ${where} (${userText(details.roleArn)}): the role's deny policy is full. ` +
+          'Only an auditor may revoke it now, and that denies every session of the role issued before then.' +
           `\nAccessKeyId for CloudTrail: ${userText(details.accessKeyId)}`,
       };
     case AuditEvent.breakGlassReminder:
