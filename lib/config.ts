@@ -90,6 +90,11 @@ const issuerList = z.pipe(
   ),
 );
 
+// An SSM parameter name: a path of letters, digits and _.-/ (AWS's own rule), at most 2048 characters.
+const ssmParameterName = z.string().check(z.regex(/^\/?[\w.\-/]{1,2047}$/, 'must be an SSM parameter name'));
+// A Slack channel, user or team id: upper-case letters and digits (C0123ABCD, T0123ABCD).
+const slackId = z.string().check(z.regex(/^[A-Z0-9]{2,32}$/, 'must be a Slack id such as C0123ABCD'));
+
 const EnvSchema = z.object({
   HALLPASS_ISSUER: z.url({ protocol: /^https?$/ }),
   HALLPASS_AUDIENCE: z.string().check(z.minLength(1)),
@@ -137,6 +142,17 @@ const EnvSchema = z.object({
   HALLPASS_REVIEW_REMINDER_MINUTES: integer(1, 10080, '60'),
   // Break-glass sessions one person may take in an hour; 0: no limit.
   HALLPASS_BREAK_GLASS_MAX_PER_HOUR: integer(0, 1000, '10'),
+  // Slack approvals (lib/use-cases/slack-*.ts): on when both secrets' SSM parameter names are set (a
+  // Secrets Manager secret as /aws/reference/secretsmanager/<id>); the values are read at run time.
+  HALLPASS_SLACK_TABLE: z.optional(z.string().check(z.minLength(3))),
+  HALLPASS_SLACK_SIGNING_SECRET_PARAMETER: z.optional(ssmParameterName),
+  HALLPASS_SLACK_BOT_TOKEN_PARAMETER: z.optional(ssmParameterName),
+  HALLPASS_SLACK_API_URL: z._default(z.url({ protocol: /^https?$/ }), 'https://slack.com/api/'),
+  HALLPASS_SLACK_DEFAULT_CHANNEL: z.optional(slackId),
+  HALLPASS_SLACK_SECURITY_CHANNEL: z.optional(slackId),
+  HALLPASS_SLACK_TEAM_IDS: list(''),
+  // How old the groups a Slack decision uses may be (refreshed whenever the person calls hallpass).
+  HALLPASS_SLACK_GROUPS_MAX_AGE_SECONDS: integer(300, 30 * 86400, '86400'),
   // Unset: the authenticator's default, 24 h (lib/adapters/auth.ts).
   HALLPASS_MAX_TOKEN_AGE_SECONDS: z.optional(
     z.pipe(z.string(), z.pipe(z.transform(Number), z.int().check(z.gte(300), z.lte(30 * 86400)))),
@@ -185,6 +201,26 @@ export interface Config {
   /** Break-glass sessions one principal may take in any hour; 0: no limit. */
   breakGlassMaxPerHour: number;
   notifications: NotificationSettings;
+  /** Slack approvals and messages; undefined: Slack is off. */
+  slack: SlackSettings | undefined;
+}
+
+export interface SlackSettings {
+  /** The Slack table: link codes, links, the requests' messages, replay markers. */
+  table: string;
+  /** SSM parameter names of the app's signing secret and bot token (values read at run time). */
+  signingSecretParameter: string;
+  botTokenParameter: string;
+  /** The Web API's base URL, methods appended (`https://slack.com/api/chat.postMessage`). */
+  apiUrl: string;
+  /** Where requests are posted when their entitlement names no channel; undefined: not posted. */
+  defaultChannel: string | undefined;
+  /** Where break-glass sessions are posted; undefined: not posted. */
+  securityChannel: string | undefined;
+  /** Workspaces whose users may act; empty: any workspace the app is installed in. */
+  teamIds: string[];
+  /** The oldest groups (seconds since the person last called hallpass) a Slack decision uses. */
+  groupsMaxAgeSeconds: number;
 }
 
 export interface WebIdentitySettings {
@@ -261,6 +297,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       );
     }
   });
+  const slack = slackSettings(e);
   const issuer = e.HALLPASS_WEB_IDENTITY_ISSUER?.replace(/\/$/, '');
   const signingKeyId = e.HALLPASS_SIGNING_KEY_ID;
   if ((issuer === undefined) !== (signingKeyId === undefined)) {
@@ -304,6 +341,36 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       publicUrl: e.HALLPASS_PUBLIC_URL?.replace(/\/$/, ''),
       reviewReminderMinutes: e.HALLPASS_REVIEW_REMINDER_MINUTES,
     },
+    slack,
+  };
+}
+
+/** Slack is on when both secrets' parameters are set; one without the other is a mistake. */
+function slackSettings(e: z.infer<typeof EnvSchema>): SlackSettings | undefined {
+  const secret = e.HALLPASS_SLACK_SIGNING_SECRET_PARAMETER;
+  const token = e.HALLPASS_SLACK_BOT_TOKEN_PARAMETER;
+  if (secret === undefined && token === undefined) return undefined;
+  if (secret === undefined || token === undefined) {
+    const missing =
+      secret === undefined ? 'HALLPASS_SLACK_SIGNING_SECRET_PARAMETER' : 'HALLPASS_SLACK_BOT_TOKEN_PARAMETER';
+    throw new ConfigError(
+      `invalid configuration: ${missing}: Slack needs both HALLPASS_SLACK_SIGNING_SECRET_PARAMETER and HALLPASS_SLACK_BOT_TOKEN_PARAMETER`,
+    );
+  }
+  if (!e.HALLPASS_SLACK_TABLE) {
+    throw new ConfigError('invalid configuration: HALLPASS_SLACK_TABLE: Slack needs its table');
+  }
+  return {
+    table: e.HALLPASS_SLACK_TABLE,
+    signingSecretParameter: secret,
+    botTokenParameter: token,
+    apiUrl: e.HALLPASS_SLACK_API_URL.endsWith('/')
+      ? e.HALLPASS_SLACK_API_URL
+      : `${e.HALLPASS_SLACK_API_URL}/`,
+    defaultChannel: e.HALLPASS_SLACK_DEFAULT_CHANNEL,
+    securityChannel: e.HALLPASS_SLACK_SECURITY_CHANNEL,
+    teamIds: e.HALLPASS_SLACK_TEAM_IDS,
+    groupsMaxAgeSeconds: e.HALLPASS_SLACK_GROUPS_MAX_AGE_SECONDS,
   };
 }
 

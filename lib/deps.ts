@@ -12,21 +12,29 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { AuditTable } from './adapters/audit-table.ts';
 import { type Authenticate, createAuthenticator } from './adapters/auth.ts';
 import { loadCatalog } from './adapters/catalog-file.ts';
 import { type CursorKeys, createCursorKeys } from './adapters/cursor-key.ts';
-import { revokerPolicies } from './adapters/iam.ts';
+import { revokerPolicies, revokerSessions } from './adapters/iam.ts';
+import { revocationCanaries } from './adapters/iam-canary.ts';
 import { createJwksStore } from './adapters/jwks-store.ts';
 import { createJwtSigner, type JwtSigner } from './adapters/kms.ts';
 import { containerMetrics, type Dependency, instrumentClient, type Metrics } from './adapters/metrics.ts';
-import type { NotifyDeps } from './adapters/notify.ts';
 import type { RequestsTable } from './adapters/requests-table.ts';
-import { type Config, config } from './config.ts';
+import { createSlackApi } from './adapters/slack-api.ts';
+import { groupRefresher } from './adapters/slack-links.ts';
+import { secretReader } from './adapters/ssm-secrets.ts';
+import { type Config, config, type SlackSettings } from './config.ts';
 import { type Catalog, usesWebIdentity, workloadIssuers } from './core/catalog.ts';
 import { ConfigError } from './errors.ts';
+import type { NotifyDeps } from './use-cases/notify.ts';
 import type { RevokeDeps } from './use-cases/revoke-sessions.ts';
+import type { SlackCommandDeps } from './use-cases/slack-interactions.ts';
+import type { LinkDeps } from './use-cases/slack-links.ts';
+import { notifySlack, type SlackNotifyDeps } from './use-cases/slack-notify.ts';
 import type { ConsoleDeps, WebIdentityIssuer } from './use-cases/vend-credentials.ts';
 
 export interface Deps {
@@ -149,18 +157,26 @@ let cachedRevokeDeps: RevokeDeps | undefined;
 
 /**
  * What the revoke functions need: the container's deps, and the target accounts' revocation policies
- * through their revoker roles (an STS client for AssumeRole, then an IAM client per account).
+ * through their revoker roles (an STS client for AssumeRole, then an IAM client per account), and
+ * canary sessions made as those revokers for the follow-up check.
  */
 export function revokeDeps(): RevokeDeps {
   if (!cachedRevokeDeps) {
     const deps = containerDeps();
     const sts = measured(new STSClient(CLIENT_OPTIONS), 'sts');
+    const revoker = revokerSessions(sts, { roleName: deps.config.revokerRoleName });
     cachedRevokeDeps = {
       ...deps,
-      policies: revokerPolicies(sts, {
+      policies: revokerPolicies(revoker, {
         roleName: deps.config.revokerRoleName,
         clientOptions: CLIENT_OPTIONS,
         instrument: (client) => measured(client, 'iam'),
+      }),
+      // The follow-up check: a canary of each role, made as its account's revoker.
+      canaries: revocationCanaries(revoker, {
+        revokerRoleName: deps.config.revokerRoleName,
+        clientOptions: CLIENT_OPTIONS,
+        instrument: (client) => measured(client, 'sts'),
       }),
     };
   }
@@ -185,15 +201,107 @@ export function authenticator(): Authenticate {
     const store = cfg.jwksStore ? createJwksStore(containerDeps().requests) : undefined;
     // Every configured issuer, the primary one first; each keeps its own JWKS item in the store.
     const issuers = cfg.issuers.map((issuer) => ({ ...issuer, maxTokenAgeSeconds: cfg.maxTokenAgeSeconds }));
-    cachedAuthenticator = createAuthenticator(issuers, metrics(), { prefetch: true, store });
+    const verify = createAuthenticator(issuers, metrics(), { prefetch: true, store });
+    // With Slack on, every call refreshes the groups a Slack decision of this principal may use.
+    const slack = cfg.slack;
+    cachedAuthenticator = slack
+      ? Object.assign(verify, {
+          onPrincipal: groupRefresher(
+            { client: containerDeps().requests.client, tableName: slack.table },
+            () => new Date(),
+          ),
+        })
+      : verify;
   }
   return cachedAuthenticator;
 }
 
+/**
+ * Slack's parts: its table (on the given DynamoDB client), the Web API with the bot token, and the
+ * reader of both secrets from SSM (kept five minutes).
+ */
+export function slackParts(
+  settings: SlackSettings,
+  dynamodb: DynamoDBClient,
+  ssm: SSMClient,
+  recorder?: Metrics,
+): SlackCommandDeps['slack'] {
+  const readSecret = secretReader(ssm);
+  return {
+    table: { client: dynamodb, tableName: settings.table },
+    settings,
+    readSecret,
+    api: createSlackApi({
+      apiUrl: settings.apiUrl,
+      token: () => readSecret(settings.botTokenParameter),
+      metrics: recorder,
+    }),
+  };
+}
+
+/** What the notify function (and the local notifier) needs to post to Slack. */
+export function slackNotifyDeps(
+  deps: Pick<Deps, 'requests' | 'catalog' | 'config' | 'now'>,
+  settings: SlackSettings,
+  recorder: Metrics = metrics(),
+  // The local notifier's, pointed at the local SSM (npm start); the function's own otherwise.
+  ssm: SSMClient = measured(new SSMClient(CLIENT_OPTIONS), 'ssm'),
+): SlackNotifyDeps {
+  return {
+    slack: slackParts(settings, deps.requests.client, ssm, recorder),
+    requests: deps.requests,
+    catalog: deps.catalog,
+    publicUrl: deps.config.notifications.publicUrl,
+    now: deps.now,
+  };
+}
+
+/** Slack's part of the notifications, as the notify use case calls it. */
+export const slackPoster =
+  (deps: SlackNotifyDeps) =>
+  (item: Record<string, unknown>): Promise<void> =>
+    notifySlack(deps, item);
+
+let cachedSlackDeps: SlackCommandDeps | undefined;
+
+/** What the Slack routes need; Slack must be configured (the functions exist only then). */
+export function slackDeps(): SlackCommandDeps {
+  if (!cachedSlackDeps) {
+    const deps = containerDeps();
+    const settings = deps.config.slack;
+    if (!settings)
+      throw new ConfigError('invalid configuration: the Slack routes need HALLPASS_SLACK_* settings');
+    cachedSlackDeps = {
+      ...deps,
+      publicUrl: deps.config.notifications.publicUrl,
+      slack: slackParts(
+        settings,
+        deps.requests.client,
+        measured(new SSMClient(CLIENT_OPTIONS), 'ssm'),
+        deps.metrics,
+      ),
+    };
+  }
+  return cachedSlackDeps;
+}
+
+/** What the link routes need: Slack's table when Slack is on (else they answer slack_not_configured). */
+export function linkDeps(): LinkDeps {
+  const deps = containerDeps();
+  const settings = deps.config.slack;
+  return {
+    ...deps,
+    slack: settings
+      ? { table: { client: deps.requests.client, tableName: settings.table }, settings }
+      : undefined,
+  };
+}
+
 /** What the notification function needs: the configured channels, an EventBridge client among them. */
 export function notifyDeps(): NotifyDeps {
-  const { notifications } = config();
+  const { notifications, slack } = config();
   cachedNotifyDeps ??= {
+    ...(slack ? { slack: slackPoster(slackNotifyDeps(containerDeps(), slack)) } : {}),
     publicUrl: notifications.publicUrl,
     metrics: metrics(),
     channels: {

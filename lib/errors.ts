@@ -57,6 +57,15 @@ export class ConflictError extends HallpassError {
   override readonly name = 'ConflictError';
 }
 
+/**
+ * A revocation would need the role-wide fallback (the role's deny policy is full, and the fallback
+ * denies every session of the role) and the caller may not cause that: only an auditor's revocation
+ * may. Nothing was changed.
+ */
+export class RevocationPolicyFullError extends HallpassError {
+  override readonly name = 'RevocationPolicyFullError';
+}
+
 /** The body is larger than the API accepts. */
 export class PayloadTooLargeError extends HallpassError {
   override readonly name = 'PayloadTooLargeError';
@@ -92,7 +101,7 @@ export class TooManyRequestsError extends HallpassError {
 export class UpstreamUnavailableError extends HallpassError {
   override readonly name = 'UpstreamUnavailableError';
   constructor(
-    readonly upstream: 'dynamodb' | 'sts' | 'jwks' | 'kms' | 'federation' | 'iam',
+    readonly upstream: 'dynamodb' | 'sts' | 'jwks' | 'kms' | 'federation' | 'iam' | 'ssm' | 'slack',
     message: string,
     options?: { cause?: unknown; retryAfterSeconds?: number },
   ) {

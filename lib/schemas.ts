@@ -62,6 +62,10 @@ export type CreateRequestBody = z.infer<typeof CreateRequestBody>;
 export const ApproveBody = z.strictObject({ comment: z.optional(longText(1, 1000)) });
 export const DenyBody = z.strictObject({ reason: longText(1, 1000) });
 export const CancelBody = z.strictObject({});
+/** POST /v1/slack/links: the one-time code `/hallpass link` showed in Slack. */
+export const SlackLinkBody = z.strictObject({ code: z.string().check(z.minLength(1), z.maxLength(32)) });
+/** POST /v1/slack/links/{id}/unlink: nothing to say. */
+export const UnlinkBody = z.strictObject({});
 /** POST /v1/sessions/{id}/revoke: why the session must stop working. */
 export const RevokeBody = z.strictObject({ reason: longText(1, 1000) });
 /** POST /v1/revocations: every live session of one person, or of one entitlement. */
@@ -178,7 +182,20 @@ export const Entitlement = z.object({
   canApprove: z.boolean(),
 });
 
-export const EntitlementList = z.object({ items: z.array(Entitlement) });
+/**
+ * The caller as the API authenticated them (extension): `sub` and `groups` as the catalog's rules
+ * see them, a further issuer's with its `<name>:` prefix, and that issuer's name (`primary` for
+ * HALLPASS_ISSUER's). Optional for clients: an API before it did not send it.
+ */
+export const Caller = z.object({
+  sub: z.string(),
+  name: z.string(),
+  groups: z.array(z.string()),
+  issuer: z.optional(
+    z.string().check(z.describe("The issuer's name in HALLPASS_ISSUERS; primary for HALLPASS_ISSUER")),
+  ),
+});
+export const EntitlementList = z.object({ items: z.array(Entitlement), caller: z.optional(Caller) });
 
 export const Session = z.object({
   id: z.string(),
@@ -246,6 +263,9 @@ export const ConsoleResponse = z.object({
   session: Session,
 });
 
+/** Whether the deny was seen applied: by a canary session of the role that it denies (docs/api.md). */
+const PropagationStatus = z.enum(['observed', 'pending', 'unverified']);
+
 export const RevocationResponse = z.object({
   revoked: z.array(Session),
   roles: z.array(
@@ -253,9 +273,14 @@ export const RevocationResponse = z.object({
       roleArn: z.string(),
       scope: z.enum(['session', 'principal', 'entitlement']),
       roleWideFallback: z.boolean(),
+      propagation: z.object({
+        status: PropagationStatus,
+        observedAt: z.nullable(Time),
+        reason: z.nullable(z.string()),
+      }),
     }),
   ),
-  propagation: z.literal('pending'),
+  propagation: PropagationStatus,
 });
 
 export const Health = z.object({ status: z.literal('ok') });
@@ -280,5 +305,23 @@ export const ErrorResponse = z.object({
     message: z.string(),
     requestId: z.string(),
     details: z.optional(z.array(z.object({ path: z.string(), message: z.string() }))),
+  }),
+});
+
+/** A link between a Slack user and the caller (issue 13). */
+export const SlackLink = z.object({
+  id: z.string().check(z.describe('<teamId>-<userId>')),
+  teamId: z.string(),
+  userId: z.string(),
+  linkedAt: z.string(),
+});
+export const SlackLinkResponse = z.object({ link: SlackLink });
+export const SlackLinkList = z.object({
+  links: z.array(SlackLink),
+  groups: z.object({
+    refreshedAt: z.nullable(
+      z.string().check(z.describe('when hallpass last recorded your groups; null: no link')),
+    ),
+    maxAgeSeconds: z.int().check(z.describe('Slack decisions use groups at most this old')),
   }),
 });

@@ -4,15 +4,23 @@
  * notifyRecords the notify function runs, retrying failed deliveries with backoff. Also runs the
  * break-glass review reminder. Never used in a deployment.
  */
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { recordsOfDaySince } from '../lib/adapters/audit-query.ts';
 import type { AuditTable } from '../lib/adapters/audit-table.ts';
+import { loadCatalog } from '../lib/adapters/catalog-file.ts';
 import type { Channels } from '../lib/adapters/notify.ts';
+import { type Config, parseConfig } from '../lib/config.ts';
 import { toApiTime } from '../lib/core/time.ts';
+import { slackNotifyDeps, slackPoster } from '../lib/deps.ts';
 import { type NotifyDeps, notifyRecords, remindUnreviewed } from '../lib/use-cases/notify.ts';
+import type { SlackNotifyDeps } from '../lib/use-cases/slack-notify.ts';
+import type { LocalStack } from './stack.ts';
 
 export interface LocalNotifierOptions {
   audit: AuditTable;
   channels: Channels;
+  /** Slack's messages with buttons (the Slack fake, in npm start), as the notify function posts them. */
+  slack?: SlackNotifyDeps | undefined;
   publicUrl?: string;
   intervalMs?: number;
   reminderAfterMinutes: number;
@@ -25,7 +33,11 @@ export interface LocalNotifier {
 }
 
 export function startLocalNotifier(options: LocalNotifierOptions): LocalNotifier {
-  const deps: NotifyDeps = { channels: options.channels, publicUrl: options.publicUrl };
+  const deps: NotifyDeps = {
+    channels: options.channels,
+    publicUrl: options.publicUrl,
+    slack: options.slack ? slackPoster(options.slack) : undefined,
+  };
   const seen = new Set<string>();
   const queue: Array<Record<string, unknown>> = [];
   let since = toApiTime(new Date(Date.now() - 60_000));
@@ -82,4 +94,39 @@ export function startLocalNotifier(options: LocalNotifierOptions): LocalNotifier
       });
   }, options.intervalMs ?? 1000);
   return { tick, stop: () => clearInterval(timer) };
+}
+
+/**
+ * What the local notifier needs to post to the Slack fake as the notify function would: the stack's
+ * Slack settings (parsed by the service's own parser), its tables and catalog, and an SSM client on
+ * the local SSM with the stack's credentials. Undefined when the stack runs no Slack.
+ */
+export function localSlackNotifyDeps(
+  stack: LocalStack,
+  config: Config,
+  publicUrl: string,
+): SlackNotifyDeps | undefined {
+  if (!stack.slack) return undefined;
+  const settings = parseConfig({ ...stack.env, HALLPASS_CATALOG: config.catalogPath }).slack;
+  if (!settings) return undefined;
+  const credentials = {
+    accessKeyId: stack.credentialsEnv.AWS_ACCESS_KEY_ID as string,
+    secretAccessKey: stack.credentialsEnv.AWS_SECRET_ACCESS_KEY as string,
+    ...(stack.credentialsEnv.AWS_SESSION_TOKEN
+      ? { sessionToken: stack.credentialsEnv.AWS_SESSION_TOKEN }
+      : {}),
+  };
+  const ssm = new SSMClient({ region: stack.region, endpoint: stack.env.AWS_ENDPOINT_URL_SSM, credentials });
+  const catalog = loadCatalog(config.catalogPath, { maxSessionSeconds: config.maxSessionSeconds });
+  const requests = {
+    client: stack.dynamodb,
+    tableName: stack.tables.requests,
+    retentionDays: config.auditRetentionDays,
+  };
+  // Nothing reads metrics here: a recorder that keeps none.
+  const metrics = { count: () => {}, latency: () => {}, flush: () => {} };
+  return {
+    ...slackNotifyDeps({ requests, catalog, config, now: () => new Date() }, settings, metrics, ssm),
+    publicUrl,
+  };
 }

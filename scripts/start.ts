@@ -25,7 +25,7 @@ import { usesWebIdentity } from '../lib/core/catalog.ts';
 import type { StackInfo } from '../lib/local-stack-file.ts';
 import { startHeaderJoiningProxy } from '../local/api-gateway-headers.ts';
 import { tableDefinitions, tableNames } from '../local/dynamodb.ts';
-import { startLocalNotifier } from '../local/notifier.ts';
+import { localSlackNotifyDeps, startLocalNotifier } from '../local/notifier.ts';
 import {
   DEFAULT_AUDIENCE,
   DYNAMODB_DIR,
@@ -372,6 +372,8 @@ async function main(): Promise<void> {
       },
       channels: { webhookUrl: stack.urls.webhook },
       publicUrl: `http://127.0.0.1:${port}/v1`,
+      // Slack's messages with buttons, to the Slack fake (printed as [slack] lines).
+      slack: localSlackNotifyDeps(stack, config, `http://127.0.0.1:${port}/v1`),
       reminderAfterMinutes: config.notifications.reviewReminderMinutes,
     });
     stops.push(() => notifier.stop());

@@ -21,7 +21,18 @@ import { metricsService } from '../config.ts';
 export const METRICS_NAMESPACE = 'hallpass';
 
 /** The dependencies whose calls are timed and whose failures are counted. */
-export type Dependency = 'sts' | 'dynamodb' | 'jwks' | 'kms' | 'federation' | 'iam';
+export type Dependency = 'sts' | 'dynamodb' | 'jwks' | 'kms' | 'federation' | 'iam' | 'ssm' | 'slack';
+
+/** What came of one signed Slack request. */
+export type SlackOutcome =
+  | 'approved'
+  | 'denied'
+  | 'refused'
+  | 'unlinked'
+  | 'stale-groups'
+  | 'replayed'
+  | 'bad-signature'
+  | 'command';
 
 /** How a vend was granted, as the `Path` dimension says it. */
 export type VendPath = 'direct' | 'approved' | 'break-glass';
@@ -39,7 +50,9 @@ export interface CountMetrics {
   RequestDecided: { Decision: 'approved' | 'denied' | 'cancelled' };
   AuditWriteFailed: Record<string, never>;
   UpstreamError: { Dependency: Dependency };
-  NotificationFailed: { Channel: 'eventbridge' | 'webhook' };
+  NotificationFailed: { Channel: 'eventbridge' | 'webhook' | 'slack' };
+  /** Slack interactions and commands, by what came of them (README "Slack"). */
+  SlackInteractions: { Outcome: SlackOutcome };
   BreakGlassReminders: Record<string, never>;
 }
 

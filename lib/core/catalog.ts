@@ -5,7 +5,7 @@
  */
 import { ConfigError } from '../errors.ts';
 import * as z from '../zod.ts';
-import { inAnyGroup, type Principal } from './principal.ts';
+import { inAnyGroup, type Principal, WORKLOAD_PRINCIPAL } from './principal.ts';
 import {
   checkExternalId,
   checkPolicyArns,
@@ -21,12 +21,10 @@ import { RESERVED_TAG_PREFIX, TAG } from './tags.ts';
 import { CLAIM_NAME, templateVariables, unknownVariables } from './templates.ts';
 
 const groupList = z.array(z.string().check(z.minLength(1), z.maxLength(256)));
-/**
- * A workload identity, as the principal of a further issuer (HALLPASS_ISSUERS) is named:
- * `<issuer name>:<its principal claim>`, e.g. `github:repo:org/app:ref:refs/heads/main`. Matched
- * exactly: no wildcard, so `*` and `?` are refused rather than taken literally by surprise.
- */
-export const WORKLOAD_PRINCIPAL = /^([a-z][a-z0-9-]{0,31}):[!-)+->@-~]{1,256}$/;
+
+// requesterPrincipals' form (lib/core/principal.ts, where the CLI's doctor reads it too).
+export { WORKLOAD_PRINCIPAL };
+
 const principalList = z._default(
   z.array(
     z
@@ -101,6 +99,18 @@ const EntitlementSchema = z.strictObject({
   approval: ApprovalSchema,
   breakGlass: z.optional(
     z.strictObject({ groups: groupList.check(z.minLength(1)), maxDurationSeconds: seconds }),
+  ),
+  // Where its requests are posted for approval (HALLPASS_SLACK_DEFAULT_CHANNEL when unset).
+  notify: z.optional(
+    z.strictObject({
+      slack: z.optional(
+        z.strictObject({
+          channel: z
+            .string()
+            .check(z.regex(/^[A-Z0-9]{2,32}$/, 'must be a Slack channel id such as C0123ABCD')),
+        }),
+      ),
+    }),
   ),
 });
 

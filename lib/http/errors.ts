@@ -11,6 +11,7 @@ import {
   InvalidRequestError,
   NotFoundError,
   PayloadTooLargeError,
+  RevocationPolicyFullError,
   SelfApprovalError,
   TooManyRequestsError,
   UnauthenticatedError,
@@ -26,11 +27,18 @@ export const ErrorCode = {
   selfApprovalForbidden: 'self_approval_forbidden',
   notFound: 'not_found',
   conflict: 'conflict',
+  revocationPolicyFull: 'revocation_policy_full',
   payloadTooLarge: 'payload_too_large',
   unsupportedMediaType: 'unsupported_media_type',
   tooManyRequests: 'too_many_requests',
   upstreamUnavailable: 'upstream_unavailable',
   internal: 'internal',
+  // The Slack link routes' own codes (an error's `code`, see mapError).
+  linkCodeNotFound: 'link_code_not_found',
+  linkNotFound: 'link_not_found',
+  slackNotConfigured: 'slack_not_configured',
+  slackUserLinked: 'slack_user_linked',
+  tooManyLinks: 'too_many_links',
 } as const;
 
 type ErrorClass = abstract new (...args: never[]) => Error;
@@ -45,6 +53,7 @@ const TABLE: Array<[ErrorClass, number, string]> = [
   [SelfApprovalError, 403, ErrorCode.selfApprovalForbidden],
   [NotFoundError, 404, ErrorCode.notFound],
   [ConflictError, 409, ErrorCode.conflict],
+  [RevocationPolicyFullError, 409, ErrorCode.revocationPolicyFull],
   [PayloadTooLargeError, 413, ErrorCode.payloadTooLarge],
   [UnsupportedMediaTypeError, 415, ErrorCode.unsupportedMediaType],
   [TooManyRequestsError, 429, ErrorCode.tooManyRequests],
@@ -77,7 +86,10 @@ export function mapError(error: unknown, requestId: string): MappedError {
       },
     };
   }
-  const [, status, code] = row;
+  const [, status, tableCode] = row;
+  // A few errors name themselves more precisely (the Slack link routes: `link_code_not_found`, ...).
+  const own = (error as { code?: unknown }).code;
+  const code = typeof own === 'string' && /^[a-z][a-z_]{2,40}$/.test(own) ? own : tableCode;
   const headers: Record<string, string> = {};
   if (error instanceof UnauthenticatedError) headers['WWW-Authenticate'] = 'Bearer error="invalid_token"';
   if (error instanceof UpstreamUnavailableError || error instanceof TooManyRequestsError) {

@@ -24,6 +24,10 @@ import {
   RevokeBody,
   Session,
   SessionList,
+  SlackLinkBody,
+  SlackLinkList,
+  SlackLinkResponse,
+  UnlinkBody,
   VendRequest,
   VendResponse,
 } from '../schemas.ts';
@@ -48,6 +52,8 @@ const BODIES = {
   ReviewBody,
   RevokeBody,
   RevocationsBody,
+  SlackLinkBody,
+  UnlinkBody,
 };
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -89,8 +95,24 @@ const decision = (summary: string): Operation => ({
   },
 });
 
+/** Slack's requests: form-encoded, signed with the app's signing secret. */
+const slackForm = (description: string): Json => ({
+  required: true,
+  content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', description } } },
+});
+
+const slackErrors = {
+  '400': errorResponse('Not a Slack payload'),
+  '401': errorResponse('Missing, stale (over 5 minutes) or wrong X-Slack-Signature: nothing changes'),
+  '413': errorResponse('Body over 64 KiB'),
+  '415': errorResponse('Body is not application/x-www-form-urlencoded'),
+  '503': errorResponse('DynamoDB, SSM (the signing secret) or Slack failed; Retry-After is set'),
+};
+
 interface Operation {
   summary: string;
+  /** A body the table does not describe (Slack's form-encoded requests). */
+  requestBody?: Json;
   /** The route's own statuses; the authentication and body errors are added from the table. */
   responses: Record<string, Json>;
 }
@@ -223,7 +245,7 @@ const OPERATIONS: Record<RouteName, Operation> = {
       "Revoke one live session (auditors, and the session's principal): its role denies it from now on (IAM: within seconds)",
     responses: {
       '200': jsonResponse(
-        'What was revoked, how each role denies it, propagation pending',
+        'What was revoked, how each role denies it, and whether a canary of each role was seen denied',
         'RevocationResponse',
       ),
       '400': errorResponse('Invalid body'),
@@ -239,7 +261,7 @@ const OPERATIONS: Record<RouteName, Operation> = {
       'Revoke every live session of a person (auditors, or that person) or of an entitlement (auditors)',
     responses: {
       '200': jsonResponse(
-        'What was revoked, how each role denies it, propagation pending',
+        'What was revoked, how each role denies it, and whether a canary of each role was seen denied',
         'RevocationResponse',
       ),
       '400': errorResponse('Invalid body: exactly one of principal and entitlementId, and a reason'),
@@ -256,6 +278,57 @@ const OPERATIONS: Record<RouteName, Operation> = {
     responses: {
       '200': jsonResponse('A page of events', 'AuditEventList'),
       '400': errorResponse('Bad parameter or cursor'),
+    },
+  },
+  'slack-links-list': {
+    summary: "The caller's Slack links, and when hallpass last recorded the groups Slack decisions use",
+    responses: {
+      '200': jsonResponse('The links (oldest first) and the groups refresh time', 'SlackLinkList'),
+      '404': errorResponse('slack_not_configured'),
+    },
+  },
+  'slack-links-create': {
+    summary: 'Link the Slack user who ran /hallpass link (its one-time code) to the caller',
+    responses: {
+      '201': jsonResponse('The new link', 'SlackLinkResponse'),
+      '400': errorResponse('Invalid body, or not a link code'),
+      '404': errorResponse(
+        'link_code_not_found (unknown, used or expired: one answer), or slack_not_configured',
+      ),
+      '409': errorResponse(
+        'slack_user_linked (that Slack user is linked to someone else), or too_many_links (5)',
+      ),
+    },
+  },
+  'slack-links-unlink': {
+    summary: "Remove one of the caller's Slack links",
+    responses: {
+      '200': jsonResponse('The removed link', 'SlackLinkResponse'),
+      '404': errorResponse('link_not_found, or slack_not_configured'),
+    },
+  },
+  'slack-commands': {
+    summary: "Slack's slash command (/hallpass link, unlink, whoami, help): Slack's signature, no token",
+    requestBody: slackForm("Slack's slash-command fields (team_id, user_id, command, text, ...)"),
+    responses: {
+      '200': {
+        description:
+          'An answer only the caller sees ({response_type: "ephemeral", text}); empty for a replay',
+        content: { 'application/json': { schema: { type: 'object' } } },
+      },
+      ...slackErrors,
+    },
+  },
+  'slack-interactions': {
+    summary: "Approve and Deny pressed in Slack, and the Deny modal submitted: Slack's signature, no token",
+    requestBody: slackForm('payload: the JSON of a block_actions or view_submission interaction'),
+    responses: {
+      '200': {
+        description:
+          'Acknowledged within Slack\'s 3 s (empty; a modal problem as {response_action: "errors"}); the outcome reaches the clicker as an ephemeral message',
+        content: { 'application/json': { schema: { type: 'object' } } },
+      },
+      ...slackErrors,
     },
   },
   'web-index': {
@@ -285,6 +358,14 @@ const ID = {
   in: 'path',
   required: true,
   schema: { type: 'string', pattern: '^[a-z0-9]{1,64}$' },
+};
+
+/** A Slack link's id: the Slack team and user ids. */
+const LINK_ID = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  schema: { type: 'string', pattern: '^[A-Z0-9]{2,32}-[A-Z0-9]{2,32}$' },
 };
 
 const FILE = {
@@ -322,9 +403,9 @@ function requestBody(spec: RouteSpec): Json {
 
 function operation(name: RouteName): Json {
   const spec: RouteSpec = ROUTES[name];
-  const { summary, responses } = OPERATIONS[name];
+  const { summary, responses, requestBody: form } = OPERATIONS[name];
   const parameters = [
-    ...(spec.path.includes('{id}') ? [ID] : []),
+    ...(spec.path.includes('{id}') ? [spec.path.startsWith('/v1/slack/') ? LINK_ID : ID] : []),
     ...(spec.path.includes('{file}') ? [FILE] : []),
     ...(spec.query ? queryParameters(spec.query) : []),
   ];
@@ -332,7 +413,7 @@ function operation(name: RouteName): Json {
     summary,
     security: spec.auth ? [{ bearer: [] }] : [],
     ...(parameters.length > 0 ? { parameters } : {}),
-    ...(spec.body ? { requestBody: requestBody(spec) } : {}),
+    ...(spec.body ? { requestBody: requestBody(spec) } : form ? { requestBody: form } : {}),
     responses: {
       ...responses,
       ...(spec.body ? bodyErrors : {}),
@@ -375,6 +456,8 @@ export function openApiDocument(): Json {
         RequestList: schema(RequestList),
         SessionList: schema(SessionList),
         AuditEventList: schema(AuditEventList),
+        SlackLinkList: schema(SlackLinkList),
+        SlackLinkResponse: schema(SlackLinkResponse),
         Error: schema(ErrorResponse),
       },
     },

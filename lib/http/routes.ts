@@ -17,6 +17,8 @@ import {
   RevokeBody,
   SessionsExportQuery,
   SessionsQuery,
+  SlackLinkBody,
+  UnlinkBody,
   VendRequest,
 } from '../schemas.ts';
 import type * as z from '../zod.ts';
@@ -25,7 +27,7 @@ export interface RouteSpec {
   method: 'GET' | 'POST';
   /** As API Gateway routes it, path parameters in braces. */
   path: string;
-  /** Whether the route needs a bearer token (all but health, openapi, the OIDC documents and the web console's files). */
+  /** Whether the route needs a bearer token (all but health, openapi, the OIDC documents, the web console's files and Slack's signed requests). */
   auth: boolean;
   /** The strict schema of the body, for routes that take one. */
   body?: z.ZodMiniType;
@@ -71,6 +73,19 @@ export const ROUTES = {
   // Revocation of live sessions (the role's deny policy): one session, or a person's or an entitlement's.
   'sessions-revoke': { method: 'POST', path: '/v1/sessions/{id}/revoke', auth: true, body: RevokeBody },
   revocations: { method: 'POST', path: '/v1/revocations', auth: true, body: RevocationsBody },
+  // Slack approvals: the caller's links (a person ties their Slack user to themselves with a one-time
+  // code), and Slack's own requests, which carry Slack's signature instead of a token.
+  'slack-links-list': { method: 'GET', path: '/v1/slack/links', auth: true },
+  'slack-links-create': { method: 'POST', path: '/v1/slack/links', auth: true, body: SlackLinkBody },
+  'slack-links-unlink': {
+    method: 'POST',
+    path: '/v1/slack/links/{id}/unlink',
+    auth: true,
+    body: UnlinkBody,
+    emptyBody: true,
+  },
+  'slack-commands': { method: 'POST', path: '/v1/slack/commands', auth: false },
+  'slack-interactions': { method: 'POST', path: '/v1/slack/interactions', auth: false },
   // The web console (web/), on the API's own origin: its page and its content-hashed assets.
   'web-index': { method: 'GET', path: '/', auth: false },
   'web-assets': { method: 'GET', path: '/assets/{file}', auth: false },

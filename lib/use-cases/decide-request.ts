@@ -71,7 +71,16 @@ async function decide(
   });
 }
 
-export const approveRequest = (deps: RequestDeps, principal: Principal, id: string, comment: string | null) =>
+/** Where a decision was made, when not through the API itself: the event says so (Slack). */
+export type DecidedVia = { via: 'slack'; slackUser: string };
+
+export const approveRequest = (
+  deps: RequestDeps,
+  principal: Principal,
+  id: string,
+  comment: string | null,
+  via?: DecidedVia,
+) =>
   decide(deps, principal, id, ['approved', (r, e, now) => approve(r, e, principal, comment, now)], (next) => [
     AuditEvent.requestApproved,
     {
@@ -80,13 +89,20 @@ export const approveRequest = (deps: RequestDeps, principal: Principal, id: stri
       quorumReached: next.state === 'approved',
       // The requester's notification shows it.
       comment,
+      ...via,
     },
   ]);
 
-export const denyRequest = (deps: RequestDeps, principal: Principal, id: string, reason: string) =>
+export const denyRequest = (
+  deps: RequestDeps,
+  principal: Principal,
+  id: string,
+  reason: string,
+  via?: DecidedVia,
+) =>
   decide(deps, principal, id, ['denied', (r, e, now) => deny(r, e, principal, reason, now)], () => [
     AuditEvent.requestDenied,
-    { reason },
+    { reason, ...via },
   ]);
 
 export const cancelRequest = (deps: RequestDeps, principal: Principal, id: string) =>

@@ -8,9 +8,15 @@ import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import { findUnreviewedBreakGlass } from '../adapters/audit-query.ts';
 import { type AuditTable, putEvent } from '../adapters/audit-table.ts';
 import { fromItem } from '../adapters/dynamo-item.ts';
-import { deliver, type NotifyDeps } from '../adapters/notify.ts';
+import { type NotifyDeps as ChannelDeps, deliver } from '../adapters/notify.ts';
 
-export type { NotifyDeps } from '../adapters/notify.ts';
+/**
+ * The channels, and Slack's messages with buttons when Slack is configured (slack-notify.ts, which
+ * deps.ts wires in: use cases do not call each other).
+ */
+export type NotifyDeps = ChannelDeps & {
+  slack?: ((item: Record<string, unknown>) => Promise<void>) | undefined;
+};
 
 import { AuditEvent, LogEvent } from '../audit-events.ts';
 import { notificationFor } from '../core/notifications.ts';
@@ -29,14 +35,29 @@ export async function notifyRecords(
 ): Promise<{ failedAt: number | null }> {
   for (const [position, item] of items.entries()) {
     const notification = notificationFor(item, deps.publicUrl);
-    if (!notification) continue;
+    if (notification) {
+      try {
+        await deliver(notification, deps.channels, deps.metrics);
+        log.info(LogEvent.notificationSent, { id: notification.id, detailType: notification.detailType });
+      } catch (error) {
+        log.error(LogEvent.notificationFailed, {
+          id: notification.id,
+          detailType: notification.detailType,
+          ...describeError(error),
+        });
+        return { failedAt: position };
+      }
+    }
+    if (!deps.slack) continue;
+    // After the other channels: a retry of a failed Slack post may repeat their delivery (receivers
+    // drop duplicates by id), while Slack's own posts happen once per record (slack-notify.ts).
     try {
-      await deliver(notification, deps.channels, deps.metrics);
-      log.info(LogEvent.notificationSent, { id: notification.id, detailType: notification.detailType });
+      await deps.slack(item);
     } catch (error) {
+      deps.metrics?.count('NotificationFailed', { Channel: 'slack' });
       log.error(LogEvent.notificationFailed, {
-        id: notification.id,
-        detailType: notification.detailType,
+        id: String(item.pk),
+        channel: 'slack',
         ...describeError(error),
       });
       return { failedAt: position };

@@ -279,6 +279,8 @@ describe('audit records cannot be overwritten (issue 19, item 3)', () => {
       ReviewFunctionRole: ['event#*'],
       RevokeFunctionRole: ['event#*'],
       RequestsFunctionRole: ['event#*'],
+      SlackFunctionRole: ['event#*'],
+      SlackLinksFunctionRole: ['event#*'],
     });
     for (const { statement } of puts) expect(actions(statement)).toEqual(['dynamodb:PutItem']);
   });
@@ -301,8 +303,10 @@ describe('audit records cannot be overwritten (issue 19, item 3)', () => {
       ({ id, statement }) =>
         id === 'RevokeFunctionRole' && actions(statement).includes('dynamodb:UpdateItem'),
     );
-    expect(update.map(({ statement }) => statement.Condition)).toEqual([
+    // ArnLike (calls from inside the revoke functions only) has its own test below.
+    expect(update.map(({ statement }) => ({ ...statement.Condition, ArnLike: undefined }))).toEqual([
       {
+        ArnLike: undefined,
         'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['session#*'] },
         'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'revocation'] },
         StringEqualsIfExists: { 'dynamodb:ReturnValues': ['NONE'] },
@@ -413,6 +417,27 @@ describe('who can act as the vend function (issue 19, item 12)', () => {
     expect(guarded).toHaveLength(4);
     for (const statement of guarded) {
       expect(render(statement.Condition?.ArnLike?.['lambda:SourceFunctionArn'])).toEqual(VEND_ARNS);
+    }
+  });
+
+  it('lets the revoke role assume the revoker roles and use DynamoDB only from inside the revoke functions', () => {
+    const revoke = statementsOf(resources.RevokeFunctionRole as Resource);
+    const guarded = revoke.filter((s) => actions(s).some((a) => !a.startsWith('logs:')));
+    // AssumeRole of the revoker roles, the index queries, the revocation mark, the events, the lock.
+    expect(guarded.flatMap(actions).sort()).toEqual([
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+      'dynamodb:UpdateItem',
+      'sts:AssumeRole',
+    ]);
+    for (const statement of guarded) {
+      expect(render(statement.Condition?.ArnLike?.['lambda:SourceFunctionArn'])).toEqual(
+        ['sessionsRevoke', 'revocations'].flatMap((name) => [
+          `arn:aws:lambda:\${AWS::Region}:\${AWS::AccountId}:function:hallpass-prod-${name}`,
+          `arn:aws:lambda:\${AWS::Region}:\${AWS::AccountId}:function:hallpass-prod-${name}:*`,
+        ]),
+      );
     }
   });
 });
@@ -1068,4 +1093,75 @@ describe('the catalog decides what the vend role may assume (issue 11)', () => {
     ]);
     expect(config.provider.environment.HALLPASS_PUBLISHED_KEY_IDS).toBe(previous);
   }, 60_000);
+});
+
+describe('Slack approvals (issue 13)', () => {
+  const policy = (id: string) => resources[id] as Resource;
+  const policyStatements = (id: string): Statement[] => policy(id).Properties.PolicyDocument.Statement;
+  const sub = (value: unknown) => (value as { 'Fn::Sub'?: string })['Fn::Sub'];
+
+  it('names the two secrets in the functions environment, never their values', () => {
+    const fn = ofType('AWS::Lambda::Function').find(([id]) =>
+      id.startsWith('SlackInteractions'),
+    )?.[1] as Resource;
+    const env = fn.Properties.Environment.Variables;
+    expect(env.HALLPASS_SLACK_SIGNING_SECRET_PARAMETER).toBe('/hallpass/prod/slack-signing-secret');
+    expect(env.HALLPASS_SLACK_BOT_TOKEN_PARAMETER).toBe(
+      '/aws/reference/secretsmanager/hallpass/prod/slack-bot-token',
+    );
+    expect(env.HALLPASS_SLACK_TABLE).toBe('hallpass-prod-slack');
+    expect(JSON.stringify(resources)).not.toMatch(
+      /xoxb-|resolve:ssm-secure|resolve:secretsmanager:hallpass\/prod\/slack/,
+    );
+  });
+
+  it('lets the Slack functions read exactly those two secrets, and the notify function the bot token alone', () => {
+    const both = policyStatements('SlackSecretsPolicy');
+    expect(policy('SlackSecretsPolicy').Properties.Roles).toEqual([{ Ref: 'SlackFunctionRole' }]);
+    expect(both.map((s) => actions(s))).toEqual([['ssm:GetParameter'], ['secretsmanager:GetSecretValue']]);
+    expect([both[0]?.Resource].flat().map(sub)).toEqual([
+      'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/hallpass/prod/slack-signing-secret',
+      'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/aws/reference/secretsmanager/hallpass/prod/slack-bot-token',
+    ]);
+    expect([both[1]?.Resource].flat().map(sub)).toEqual([
+      'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:hallpass/prod/slack-bot-token-??????',
+    ]);
+    const token = policyStatements('NotifySlackTokenPolicy');
+    expect(policy('NotifySlackTokenPolicy').Properties.Roles).toEqual([{ Ref: 'NotifyFunctionRole' }]);
+    expect(JSON.stringify(token)).not.toContain('signing-secret');
+    expect(JSON.stringify(token)).toContain('slack-bot-token');
+  });
+
+  it('lets every function behind a token refresh principal items of the Slack table, and nothing else', () => {
+    const refresh = policyStatements('SlackGroupRefreshPolicy');
+    expect(refresh).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:UpdateItem'],
+        Resource: [{ 'Fn::GetAtt': ['SlackTable', 'Arn'] }],
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['principal#*'] } },
+      },
+    ]);
+    const tokenRoutes = ROUTE_NAMES.filter((name) => ROUTES[name].auth);
+    const functions = ofType('AWS::Lambda::Function');
+    const roles = new Set(
+      tokenRoutes.map((name) => {
+        const logical = `${name.replace(/-(\w)/g, (_m, c: string) => c.toUpperCase())}LambdaFunction`;
+        const fn = functions.find(([id]) => id.toLowerCase() === logical.toLowerCase())?.[1] as Resource;
+        return fn.Properties.Role['Fn::GetAtt'][0];
+      }),
+    );
+    expect(
+      policy('SlackGroupRefreshPolicy')
+        .Properties.Roles.map((r: { Ref: string }) => r.Ref)
+        .sort(),
+    ).toEqual([...roles].sort());
+  });
+
+  it('keeps the Slack table, protected like the others', () => {
+    const table = resources.SlackTable as Resource;
+    expect(table.DeletionPolicy).toBe('Retain');
+    expect(table.Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'ttl', Enabled: true });
+    expect(table.Properties.SSESpecification).toEqual({ SSEEnabled: true });
+  });
 });

@@ -20,6 +20,7 @@ export async function useIsolatedTables(): Promise<{ audit: string; requests: st
   const names = await ensureTables(dynamodb(), `t${randomBytes(4).toString('hex')}`);
   process.env.HALLPASS_AUDIT_TABLE = names.AuditTable;
   process.env.HALLPASS_REQUESTS_TABLE = names.RequestsTable;
+  process.env.HALLPASS_SLACK_TABLE = names.SlackTable;
   return { audit: names.AuditTable as string, requests: names.RequestsTable as string };
 }
 

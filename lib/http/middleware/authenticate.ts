@@ -1,14 +1,32 @@
 /** Middleware: the bearer token of the request becomes `event.hallpass.principal`, or a 401/503. */
 import type { MiddlewareObj } from '@middy/core';
 import type { Authenticate, TokenRefusedError } from '../../adapters/auth.ts';
+import type { Principal } from '../../core/principal.ts';
 import { UnauthenticatedError } from '../../errors.ts';
 import type { HttpEvent, HttpResult } from '../types.ts';
 
-export function authenticate(verify: Authenticate): MiddlewareObj<HttpEvent<unknown>, HttpResult> {
+/**
+ * A verifier may carry `onPrincipal`, work to do for every verified caller (Slack's group refresh):
+ * it runs beside the handler and is awaited before the answer, and never fails the call.
+ */
+export type AuthenticateWithHook = Authenticate & { onPrincipal?: (principal: Principal) => Promise<void> };
+
+export function authenticate(verify: AuthenticateWithHook): MiddlewareObj<HttpEvent<unknown>, HttpResult> {
+  // Kept on the invocation (request.internal), never in this closure: invocations may overlap locally.
+  const settle = async (request: { internal: object }) => {
+    await ((request.internal as Record<string, unknown>).onPrincipal as Promise<void> | undefined)?.catch(
+      () => undefined,
+    );
+  };
   return {
-    before: async ({ event }) => {
-      event.hallpass.principal = await verify(event.headers?.authorization);
+    before: async (request) => {
+      const principal = await verify(request.event.headers?.authorization);
+      request.event.hallpass.principal = principal;
+      if (verify.onPrincipal)
+        (request.internal as Record<string, unknown>).onPrincipal = verify.onPrincipal(principal);
     },
+    after: settle,
+    onError: settle,
   };
 }
 
