@@ -134,6 +134,11 @@ const ACTIVITY: Record<string, { id: number; name: string; entity: 'Access Reque
   [AuditEvent.sessionReviewed]: { id: 3, name: 'Update', entity: 'Session' },
   // OCSF's "Other": the activity is named by the source.
   [AuditEvent.breakGlassReminder]: { id: 99, name: 'Remind', entity: 'Session' },
+  // Revocation (issue 14): the session's revocation is set; a person's own was refused (an auditor
+  // must act); the follow-up check saw the deny applied, or could not.
+  [AuditEvent.sessionRevoked]: { id: 3, name: 'Update', entity: 'Session' },
+  [AuditEvent.sessionRevocationRefused]: { id: 99, name: 'Refuse', entity: 'Session' },
+  [AuditEvent.sessionRevocationObserved]: { id: 99, name: 'Observe', entity: 'Session' },
 };
 
 const textOf = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
@@ -144,7 +149,7 @@ export function eventToOcsf(e: WorkflowEvent): OcsfRecord {
   const sessionId = textOf(e.details.sessionId);
   const onSession = activity.entity === 'Session' && sessionId !== undefined;
   const severity =
-    e.event === AuditEvent.breakGlassReminder
+    e.event === AuditEvent.breakGlassReminder || e.event === AuditEvent.sessionRevocationRefused
       ? 3
       : e.event === AuditEvent.sessionReviewed && e.details.status === 'unjustified'
         ? 4

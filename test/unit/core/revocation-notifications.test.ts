@@ -1,6 +1,7 @@
-/** What auditors are told about revocations that only they may make now, and what nobody is told. */
+/** What auditors are told of revocations that only they may make now, and how revocation events read as OCSF. */
 import { describe, expect, it } from 'vitest';
 import { notificationFor } from '../../../lib/core/notifications.ts';
+import { eventToOcsf } from '../../../lib/core/ocsf.ts';
 
 const URL = 'https://hallpass.example.com/v1';
 
@@ -44,5 +45,33 @@ describe('revocation notifications', () => {
   it('tells nobody of the follow-up check', () => {
     const details = { sessionId: 'abcdefghabcdefgh', propagation: 'observed' };
     expect(notificationFor(event('session.revocation-observed', details), URL)).toBeNull();
+  });
+});
+
+describe('revocation events as OCSF', () => {
+  const record = (event: string, details: Record<string, unknown>) => ({
+    id: `${event}#x`,
+    event,
+    at: '2030-01-01T12:00:00Z',
+    actor: { sub: 'yusuf', name: 'Yusuf' },
+    principal: 'yusuf',
+    requestId: null,
+    entitlementId: 'sandbox-readonly',
+    details: { sessionId: 'abcdefghabcdefgh', ...details },
+  });
+
+  it.each([
+    ['session.revoked', 3, 'Update', 1],
+    ['session.revocation-refused', 99, 'Refuse', 3],
+    ['session.revocation-observed', 99, 'Observe', 1],
+  ])('maps %s to an Entity Management activity on the session', (event, activityId, activity, severityId) => {
+    const ocsf = eventToOcsf(record(event, { propagation: 'observed' }));
+    expect(ocsf).toMatchObject({
+      class_uid: 3004,
+      activity_id: activityId,
+      activity_name: activity,
+      severity_id: severityId,
+      entity: { type: 'Session', uid: 'abcdefghabcdefgh' },
+    });
   });
 });
