@@ -389,6 +389,35 @@ describe('the follow-up check, while IAM has not applied the deny yet', () => {
   });
 });
 
+describe('the follow-up check, when IAM applies the deny while it probes', () => {
+  it('retries until the canary is refused, then answers observed', async () => {
+    const { revokeDeps } = await import('../../lib/deps.ts');
+    const { revokeSession } = await import('../../lib/use-cases/revoke-sessions.ts');
+    const v = await vendAs('mona');
+    const owner = { sub: 'mona', name: 'mona', groups: ['engineers'], claims: {} };
+    const probe = 'arn:aws:iam::111111111111:role/hallpass-local-revoker-probe';
+    const probesBefore = sts.issuedAccessKeyIds().filter((id) => sts.session(id)?.roleArn === probe).length;
+    sts.policies.holdPropagation();
+    let sleeps = 0;
+    // IAM "applies" the deny during the second wait between probes.
+    const sleep = async () => {
+      if (++sleeps === 2) sts.policies.releasePropagation();
+    };
+    try {
+      const answer = await revokeSession({ ...revokeDeps(), sleep }, owner, v.session.id, { reason: 'done' });
+      expect(answer.propagation).toBe('observed');
+      expect(answer.roles[0]?.propagation.status).toBe('observed');
+    } finally {
+      sts.policies.releasePropagation();
+    }
+    expect(sleeps).toBe(2);
+    // The baseline before the write, and the two probes the deny did not refuse yet.
+    const probes = sts.issuedAccessKeyIds().filter((id) => sts.session(id)?.roleArn === probe).length;
+    expect(probes - probesBefore).toBe(3);
+    expect(await canChain(v)).toBe(false);
+  });
+});
+
 describe('the follow-up check, when the probe refuses the canary before the deny is written', () => {
   it('revokes all the same, and says unverified and why', async () => {
     const v = await vendAs('liam');
