@@ -5,12 +5,12 @@
  * token, so Slack decisions use the groups your last call to hallpass gave it, up to an age the
  * listing shows.
  */
-import type { Api } from '../api.ts';
+import { SlackLinkBody, SlackLinkList, SlackLinkResponse, UnlinkBody } from '../../lib/schemas.ts';
+import { type Api, checkBody } from '../api.ts';
 import { noPositionals, onePositional, parseCommand } from '../args.ts';
 import { apiContext, type Command, type Io, usage } from '../context.ts';
 import { ApiError, UsageError } from '../errors.ts';
 import { details, formatDuration, json, relative, shortTime, table } from '../output.ts';
-import { SlackLinkAnswer, SlackLinkList } from './link-schemas.ts';
 
 const LINK_USAGE = `usage: hallpass link <code> [--profile <name>] [--json]
        hallpass link --list [--profile <name>] [--json]
@@ -137,7 +137,9 @@ export const link: Command = {
     }
     const code = normaliseCode(onePositional(positionals, '<code> (or --list)', LINK_USAGE));
     const { api } = apiContext(values.profile, io);
-    const answer = await withHints(api.call('POST', '/slack/links', SlackLinkAnswer, { body: { code } }));
+    const answer = await withHints(
+      api.call('POST', '/slack/links', SlackLinkResponse, { body: checkBody(SlackLinkBody, { code }) }),
+    );
     if (values.json) io.output.out(json(answer));
     else {
       const l = answer.link;
@@ -160,7 +162,9 @@ export const unlink: Command = {
     const id = onePositional(positionals, '<link id>', UNLINK_USAGE);
     const { api } = apiContext(values.profile, io);
     const answer = await withHints(
-      api.call('POST', `/slack/links/${encodeURIComponent(id)}/unlink`, SlackLinkAnswer, { body: {} }),
+      api.call('POST', `/slack/links/${encodeURIComponent(id)}/unlink`, SlackLinkResponse, {
+        body: checkBody(UnlinkBody, {}),
+      }),
     );
     if (values.json) io.output.out(json(answer));
     else

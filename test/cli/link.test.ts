@@ -2,15 +2,15 @@
  * FAKE SERVER. `hallpass link` and `hallpass unlink` against a small fake of the Slack link routes of
  * issue 13's design (GET/POST /v1/slack/links, POST /v1/slack/links/{id}/unlink): what the CLI sends,
  * what it prints, and how it reports each of the routes' error codes. The CLI runs in process with a
- * fixed clock; the fake's answers pass the CLI's schemas of those routes.
+ * fixed clock; the fake's answers pass the API's own schemas of those routes (lib/schemas.ts).
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { run } from '../../cli/app.ts';
 import { normaliseCode } from '../../cli/commands/link.ts';
-import { SlackLinkAnswer, SlackLinkList } from '../../cli/commands/link-schemas.ts';
 import type { Io } from '../../cli/context.ts';
 import { UsageError } from '../../cli/errors.ts';
+import { SlackLinkList, SlackLinkResponse } from '../../lib/schemas.ts';
 
 const NOW = Date.parse('2026-12-03T10:00:00Z');
 const HOUR = 3_600_000;
@@ -66,14 +66,14 @@ function answer(method: string, url: string, body: unknown): { status: number; b
     state.codes.delete(serverNormalise(code));
     const link = { id, ...user, linkedAt: '2026-12-03T09:59:00Z' };
     state.links.push(link);
-    return { status: 201, body: SlackLinkAnswer.parse({ link }) };
+    return { status: 201, body: SlackLinkResponse.parse({ link }) };
   }
   const unlink = /^\/v1\/slack\/links\/([^/]+)\/unlink$/.exec(url);
   if (method === 'POST' && unlink) {
     const link = state.links.find((l) => l.id === decodeURIComponent(unlink[1] as string));
     if (!link) return refuse(404, 'link_not_found', 'no such link of yours');
     state.links = state.links.filter((l) => l !== link);
-    return { status: 200, body: SlackLinkAnswer.parse({ link }) };
+    return { status: 200, body: SlackLinkResponse.parse({ link }) };
   }
   return refuse(404, 'not_found', 'no route');
 }
