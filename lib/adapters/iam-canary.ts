@@ -26,7 +26,11 @@ export interface CanaryOptions {
   /** The revoker role's name in every target account; the probe role is named after it. */
   revokerRoleName: string;
   clientOptions: ConstructorParameters<typeof STSClient>[0];
-  /** Wraps each STS client made (deps.ts: timed and counted in the container's metrics). */
+  /**
+   * Wraps the STS client that makes canaries (deps.ts: timed and counted in the container's
+   * metrics). Not the probe's: its AccessDenied is the answer the check waits for, not a failure,
+   * and would count as one (UpstreamError, which an alarm watches).
+   */
   instrument?: (client: STSClient) => STSClient;
 }
 
@@ -35,10 +39,8 @@ const errorName = (error: unknown) =>
 
 /** Canaries made through each account's revoker session. */
 export function revocationCanaries(session: RevokerSession, options: CanaryOptions): StartCanary {
-  const client = (credentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string }) => {
-    const made = new STSClient({ ...options.clientOptions, credentials });
-    return options.instrument ? options.instrument(made) : made;
-  };
+  const client = (credentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string }) =>
+    new STSClient({ ...options.clientOptions, credentials });
   return async (roleArn) => {
     let revoker: Awaited<ReturnType<RevokerSession>>;
     try {
@@ -48,7 +50,8 @@ export function revocationCanaries(session: RevokerSession, options: CanaryOptio
     }
     const probe = `arn:${revoker.partition}:iam::${revoker.account}:role/${probeRoleName(options.revokerRoleName)}`;
     const id = newSessionId();
-    const asRevoker = client(revoker.credentials);
+    const made = client(revoker.credentials);
+    const asRevoker = options.instrument ? options.instrument(made) : made;
     let credentials: { AccessKeyId?: string; SecretAccessKey?: string; SessionToken?: string } | undefined;
     try {
       const out = await asRevoker.send(

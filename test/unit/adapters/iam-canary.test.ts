@@ -81,6 +81,24 @@ describe('a revocation canary', () => {
     await expect(made.canary.denied()).rejects.toThrow('slow');
   });
 
+  it("measures the client that makes canaries, not the probe's, whose AccessDenied is the expected answer", async () => {
+    const instrumented: STSClient[] = [];
+    const measuredStart = revocationCanaries(revoker, {
+      revokerRoleName: 'hallpass-prod-revoker',
+      clientOptions: { region: 'us-east-1' },
+      instrument: (client) => {
+        instrumented.push(client);
+        return client;
+      },
+    });
+    sts.on(AssumeRoleCommand, { RoleArn: PROBE }).rejects(denied('explicit deny'));
+    const made = await measuredStart(ROLE);
+    if (!('canary' in made)) throw new Error(made.unavailable);
+    expect(await made.canary.denied()).toBe(true);
+    expect(instrumented).toHaveLength(1);
+    made.canary.close();
+  });
+
   it('says why there is none when the role does not trust the revoker for canaries', async () => {
     sts.on(AssumeRoleCommand, { RoleArn: ROLE }).rejects(denied('not authorized'));
     expect(await start(ROLE)).toEqual({
