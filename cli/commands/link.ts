@@ -113,7 +113,7 @@ async function list(api: Api, io: Io, asJson: boolean, now: number): Promise<num
   o.out('');
   o.out(
     `Slack approvals use the groups from your last sign-in to hallpass, for up to ${age(maxAgeSeconds)}: each call to\n` +
-      'hallpass refreshes them (this one did), and once they are older Slack asks you to open hallpass first.\n' +
+      'hallpass refreshes them, and once they are older Slack asks you to open hallpass first.\n' +
       `Removed from an approvers group, you can approve from Slack until then, or until your next call to hallpass.`,
   );
   return 0;
