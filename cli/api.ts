@@ -30,6 +30,8 @@ import { reason } from './oidc.ts';
 export const CLI_VERSION = '0.1.0';
 
 export type Entitlement = z.infer<typeof EntitlementList>['items'][number];
+/** The caller as the API authenticated them (GET /entitlements; absent from older APIs). */
+export type Caller = NonNullable<z.infer<typeof EntitlementList>['caller']>;
 export type AccessRequest = z.infer<typeof Request>;
 export type RequestPage = z.infer<typeof RequestList>;
 export type SessionRecord = z.infer<typeof Session>;

@@ -1,40 +1,29 @@
 /**
  * `doctor`: checks, in order, what a working `hallpass` needs, and says what to fix: the profile, the
- * API (GET /v1/health), the clock (the API's Date header), the issuer (its discovery document), the
- * token (present, unexpired, from that issuer), its audience (against the profile's, the API's
- * HALLPASS_AUDIENCE: the API's 401 says only that a token was refused, never why), whether the API
- * accepts it, its groups claim, and whether it grants any entitlement. Exit 1 when a check fails.
+ * API (GET /v1/health), the clock (the API's Date header), the issuer (its discovery document), then
+ * the token and what the API makes of it (./doctor-token.ts): present, unexpired, its issuer, its
+ * audience, its groups, whether the API accepts it and whether it grants any entitlement. Exit 1
+ * when a check fails.
  */
 import { noPositionals, parseCommand } from '../args.ts';
 import { loadSettings, normaliseIssuer, type Settings } from '../config.ts';
-import { apiContext, type Command, type Io, profileHint, usage } from '../context.ts';
-import { ApiError, CliError } from '../errors.ts';
-import { discover, loadTokens, readClaims, reason } from '../oidc.ts';
+import { type Command, type Io, profileHint, usage } from '../context.ts';
+import { discover, reason } from '../oidc.ts';
 import { json, paint, type Style } from '../output.ts';
+import { askApi, type Check, checkEntitlements, checkToken, findToken, type Status } from './doctor-token.ts';
 
 const DOCTOR_USAGE = `usage: hallpass doctor [--profile <name>] [--json]
 Checks the profile's API URL (GET /health), the clock against the API's, the issuer's discovery
 document, the token (present, unexpired, its issuer and audience), that the API accepts it, its
 groups claim, and that it grants an entitlement. Prints one line per check with what to fix; exits 1
-when a check fails. The audience is checked against the profile's (\`hallpass configure --audience\`).`;
-
-type Status = 'ok' | 'warn' | 'fail' | 'skip';
-
-interface Check {
-  name: string;
-  status: Status;
-  detail: string;
-  fix?: string;
-}
+when a check fails. The audience is checked against the profile's (\`hallpass configure --audience\`).
+A workload's token (HALLPASS_TOKEN from another issuer the API trusts, e.g. a CI job's) is judged as
+the API judges it: by that issuer, and by its principal (\`<issuer name>:<sub>\`), which doctor names
+when the catalog grants it nothing.`;
 
 /** Beyond this much, the API's own checks (60 s tolerance) and AWS's request signing (5 min) fail. */
 const SKEW_WARN_SECONDS = 30;
 const SKEW_FAIL_SECONDS = 60;
-
-const audiences = (aud: unknown): string[] =>
-  typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud.filter((a) => typeof a === 'string') : [];
-
-const list = (values: string[]) => values.map((v) => `'${v}'`).join(', ');
 
 async function checkApi(settings: Settings, io: Io, checks: Check[]): Promise<boolean> {
   const url = `${settings.url}/health`;
@@ -134,129 +123,6 @@ async function checkIssuer(settings: Settings, checks: Check[]): Promise<void> {
   }
 }
 
-/** The token's own checks; its claims, or undefined when there is no token to go on with. */
-function checkToken(settings: Settings, io: Io, checks: Check[]): Record<string, unknown> | undefined {
-  const fromEnv = Boolean(io.env.HALLPASS_TOKEN?.trim());
-  const stored = loadTokens(settings);
-  const token = fromEnv ? io.env.HALLPASS_TOKEN?.trim() : stored?.accessToken;
-  const source = fromEnv ? 'HALLPASS_TOKEN' : 'the token hallpass login stored';
-  if (!token) {
-    checks.push({
-      name: 'token',
-      status: 'fail',
-      detail: `not signed in (profile '${settings.profile}')`,
-      fix: `hallpass login${profileHint(settings)}, or set HALLPASS_TOKEN`,
-    });
-    return undefined;
-  }
-  const claims = readClaims(token);
-  if (!claims) {
-    checks.push({
-      name: 'token',
-      status: 'fail',
-      detail: `${source} is not a JWT: hallpass accepts JWT access tokens only`,
-      fix: 'configure the issuer to issue JWT access tokens for the API (a custom authorization server, an API audience)',
-    });
-    return undefined;
-  }
-  const exp = typeof claims.exp === 'number' ? claims.exp : undefined;
-  const left = exp === undefined ? undefined : Math.round(exp - io.now() / 1000);
-  if (left !== undefined && left <= 0 && (fromEnv || !stored?.refreshToken))
-    checks.push({
-      name: 'token',
-      status: 'fail',
-      detail: `${source} expired ${-left} s ago`,
-      fix: fromEnv ? 'set HALLPASS_TOKEN to a fresh token' : `hallpass login${profileHint(settings)}`,
-    });
-  else if (
-    typeof claims.iss === 'string' &&
-    settings.issuer &&
-    claims.iss.replace(/\/+$/, '') !== settings.issuer
-  )
-    checks.push({
-      name: 'token',
-      status: 'warn',
-      detail: `${source} was issued by '${claims.iss}', not by the profile's issuer '${settings.issuer}'`,
-      fix: `hallpass login${profileHint(settings)} again, or configure the issuer the API trusts`,
-    });
-  else
-    checks.push({
-      name: 'token',
-      status: 'ok',
-      detail: `${source}, for '${String(claims.sub ?? '?')}'${left === undefined ? '' : left > 0 ? `, valid ${left} s more` : ', expired: refreshed on the next call'}`,
-    });
-
-  const aud = audiences(claims.aud);
-  if (!settings.audience)
-    checks.push({
-      name: 'audience',
-      status: 'skip',
-      detail: `the token's aud is ${aud.length ? list(aud) : 'missing'}; the profile does not say what the API expects`,
-      fix: `hallpass configure --audience <the API's HALLPASS_AUDIENCE>${profileHint(settings)}`,
-    });
-  else if (!aud.includes(settings.audience))
-    checks.push({
-      name: 'audience',
-      status: 'fail',
-      detail: `the token's aud is ${aud.length ? list(aud) : 'missing'}, but the API expects '${settings.audience}': it refuses this token`,
-      fix: `have the issuer put '${settings.audience}' in the access token's aud (Okta: the authorization server's audience; Entra ID: the exposed API's Application ID URI; Auth0: the API identifier), or correct the profile: hallpass configure --audience <aud>${profileHint(settings)}`,
-    });
-  else
-    checks.push({
-      name: 'audience',
-      status: 'ok',
-      detail: `the token's aud includes '${settings.audience}'`,
-    });
-
-  if (!Array.isArray(claims.groups))
-    checks.push({
-      name: 'groups',
-      status: 'warn',
-      detail: "the token has no 'groups' claim: entitlements are granted to groups",
-      fix: "have the issuer add the user's groups to the access token (or set HALLPASS_GROUPS_CLAIM on the API to the claim it uses)",
-    });
-  else
-    checks.push({
-      name: 'groups',
-      status: 'ok',
-      detail: `groups: ${claims.groups.length ? claims.groups.join(', ') : '(none)'}`,
-    });
-  return claims;
-}
-
-async function checkEntitlements(profileFlag: string | undefined, io: Io, checks: Check[]): Promise<void> {
-  const { api, settings } = apiContext(profileFlag, io);
-  try {
-    const { items } = await api.entitlements();
-    checks.push({ name: 'api token', status: 'ok', detail: 'the API accepts the token (GET /entitlements)' });
-    const usable = items.filter((e) => e.canRequest || e.breakGlass.allowed).map((e) => e.id);
-    checks.push(
-      usable.length
-        ? { name: 'entitlements', status: 'ok', detail: `you may use ${usable.join(', ')}` }
-        : {
-            name: 'entitlements',
-            status: 'fail',
-            detail: `your groups grant no entitlement${items.length ? ` (you may only approve: ${items.map((e) => e.id).join(', ')})` : ''}`,
-            fix: "ask for membership of a group in an entitlement's requesterGroups, or check that the token carries your groups",
-          },
-    );
-  } catch (error) {
-    const refused = error instanceof ApiError && error.status === 401;
-    checks.push({
-      name: 'api token',
-      status: 'fail',
-      detail: refused
-        ? `the API refuses the token: ${error.message}`
-        : error instanceof CliError
-          ? error.message
-          : String(error),
-      fix: refused
-        ? `the API checks the issuer, audience, signature and expiry (its access.denied log line says which failed); hallpass login${profileHint(settings)} again`
-        : ((error as CliError).hint ?? ''),
-    });
-  }
-}
-
 const STYLE: Record<Status, Style> = { ok: 'green', warn: 'yellow', fail: 'red', skip: 'dim' };
 
 export const doctor: Command = {
@@ -279,8 +145,12 @@ export const doctor: Command = {
       });
     else apiUp = await checkApi(settings, io, checks);
     await checkIssuer(settings, checks);
-    const claims = checkToken(settings, io, checks);
-    if (apiUp && claims) await checkEntitlements(values.profile, io, checks);
+    const token = findToken(settings, io, checks);
+    // The API first: its answer (the catalog as the server applies it to this token) says which
+    // issuer it took the token for, which the token's own checks depend on.
+    const answer = apiUp && token ? await askApi(values.profile, io) : undefined;
+    if (token) checkToken(settings, io, token, answer, checks);
+    if (answer) checkEntitlements(answer, checks);
 
     const failed = checks.some((c) => c.status === 'fail');
     const o = io.output;
