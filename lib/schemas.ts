@@ -301,6 +301,12 @@ export const ErrorResponse = z.object({
       'too_many_requests',
       'upstream_unavailable',
       'internal',
+      // The Slack link routes' own codes.
+      'link_code_not_found',
+      'link_not_found',
+      'slack_not_configured',
+      'slack_user_linked',
+      'too_many_links',
     ]),
     message: z.string(),
     requestId: z.string(),

@@ -15,6 +15,7 @@ import {
 import { type SlackCall, startLocalSlack } from '../../local/slack/server.ts';
 import { startLocalSsm } from '../../local/ssm/server.ts';
 import { type Answer, invoke } from '../support/api.ts';
+import { captureEmf } from '../support/emf.ts';
 import { useLocalSts } from '../support/local-sts.ts';
 import { allItems, snapshot, useIsolatedTables } from '../support/tables.ts';
 import { tokenFor } from '../support/tokens.ts';
@@ -87,6 +88,7 @@ beforeAll(async () => {
 
 afterEach(() => {
   vi.useRealTimers();
+  vi.restoreAllMocks();
 });
 
 /** Feeds the audit table's records not fed yet to the notifier, oldest first, as the stream would. */
@@ -589,5 +591,34 @@ describe('break glass', () => {
     const everything = JSON.stringify(slack.calls());
     expect(everything).not.toContain(vend.body.credentials.SecretAccessKey);
     expect(everything).not.toContain(vend.body.credentials.SessionToken);
+  });
+});
+
+describe('metrics and logs', () => {
+  it('counts SlackInteractions by outcome, and logs neither the secrets nor a link code', async () => {
+    await link('U0METRIC', 'metric-mo', APPROVERS);
+    const id = await newRequest('requester-mia');
+    const emf = captureEmf();
+    await signed('slack-interactions', click('U0METRIC', id, 'hallpass.approve'));
+    const body = click('U0METRIC', id, 'hallpass.approve');
+    await signed('slack-interactions', body, slackHeaders('wrong-secret', body));
+    const command = await signed(
+      'slack-commands',
+      slashCommandBody({ teamId: TEAM, userId: 'U0METRIC', text: 'link' }),
+    );
+    const outcomes = emf
+      .values('SlackInteractions')
+      .map((v) => [v.dimensions.Outcome, v.value, v.unit, v.dimensionSet.join(',')]);
+    expect(outcomes).toEqual([
+      ['approved', 1, 'Count', 'service,Outcome'],
+      ['bad-signature', 1, 'Count', 'service,Outcome'],
+      ['command', 1, 'Count', 'service,Outcome'],
+    ]);
+    const code = /\*([0-9A-Z]{5}-[0-9A-Z]{5})\*/.exec(command.body.text)?.[1] as string;
+    const everything = emf.lines.join('\n');
+    expect(everything).not.toContain(SECRET);
+    expect(everything).not.toContain(BOT);
+    expect(everything).not.toContain(code);
+    expect(everything).not.toContain(code.replace('-', ''));
   });
 });

@@ -106,3 +106,13 @@ describe('free text', () => {
     expect(DenyBody.parse({ reason: text }).reason).toBe(text);
   });
 });
+
+describe('ErrorResponse', () => {
+  it('names exactly the error codes the API answers (lib/http/errors.ts), so clients can rely on it', async () => {
+    const { ErrorResponse } = await import('../../lib/schemas.ts');
+    const { ErrorCode } = await import('../../lib/http/errors.ts');
+    const options = (ErrorResponse.shape.error as unknown as { shape: { code: { options: string[] } } }).shape
+      .code.options;
+    expect([...options].sort()).toEqual(Object.values(ErrorCode).sort());
+  });
+});
