@@ -106,6 +106,8 @@ function parseRoleArn(arn: string): RoleArnParts {
   return { partition, account, path, name };
 }
 
+const partitionOf = (arn: string): string => /^arn:([\w-]+):/.exec(arn)?.[1] ?? 'aws';
+
 /** The accounts the catalog's roles are in, sorted. */
 export const catalogAccounts = (catalog: Catalog): string[] =>
   [...new Set(catalog.entitlements.map((e) => parseRoleArn(e.roleArn).account))].sort();
@@ -429,8 +431,10 @@ export function buildTargetTemplate(catalog: Catalog, options: TargetTemplateOpt
       },
     };
     const probeName = probeRoleName(revoker.name);
-    // The probe: what a canary tries, to see whether its role's deny applies yet. It trusts the
-    // target roles' canary sessions only, and may do nothing.
+    // The probe: what a canary tries, to see whether its role's deny applies yet. It may do nothing.
+    // It trusts the account's canary sessions, which the guard below lets the target roles' assume,
+    // rather than every target role by ARN: a trust policy has 2,048 characters by default, and an
+    // account may hold many roles.
     resources[PROBE_ID] = {
       Type: 'AWS::IAM::Role',
       Properties: {
@@ -444,7 +448,7 @@ export function buildTargetTemplate(catalog: Catalog, options: TargetTemplateOpt
             {
               Sid: 'HallpassCanaries',
               Effect: 'Allow',
-              Principal: { AWS: roleIds.map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] })) },
+              Principal: { AWS: `arn:${partitionOf(roleArns[0] ?? '')}:iam::${account}:root` },
               Action: 'sts:AssumeRole',
               Condition: { StringEquals: canaryTagged },
             },
