@@ -19,6 +19,12 @@ export const REVOCATION_POLICY_NAME = 'hallpass-revocations';
  */
 export const ROLE_INLINE_POLICY_LIMIT = 10_240;
 export const REVOCATION_POLICY_BUDGET = 8_192;
+/**
+ * How full a person's own revocation may make the policy: three quarters of the budget, so that
+ * however many people revoke their own sessions, auditors keep room for exact denies before theirs
+ * would fold into the role-wide one.
+ */
+export const SELF_REVOCATION_BUDGET = 6_144;
 
 const SESSION_TAG_KEY = `aws:PrincipalTag/${TAG.sessionId}`;
 

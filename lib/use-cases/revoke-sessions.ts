@@ -42,6 +42,7 @@ import {
   revocationInstant,
   roleLifetimeSeconds,
   roleServesOnly,
+  SELF_REVOCATION_BUDGET,
 } from '../core/revocation.ts';
 import {
   CANARY_SECONDS,
@@ -110,8 +111,8 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
  * Merges `change` into a role's revocation policy without losing anyone else's: take the role's lock
  * (retrying with jittered backoff while another revocation holds it), read the policy from IAM and
  * the lock's copy of the last one written, merge both with the change, prune, fit (or fold into one
- * role-wide deny, when `mayFallBack`; else give the lock back unwritten and throw
- * RevocationPolicyFullError), write, and give the lock back. If the lease passed to someone else
+ * role-wide deny, when `mayFallBack`; else, past SELF_REVOCATION_BUDGET, give the lock back unwritten
+ * and throw RevocationPolicyFullError), write, and give the lock back. If the lease passed to someone else
  * meanwhile, do it all again: they may have written without this change.
  */
 export async function updateRolePolicy(
@@ -135,7 +136,8 @@ export async function updateRolePolicy(
       const state = mergeStates(parsePolicy(lock.lastDocument), parsePolicy(await policies.read(role)));
       change(state);
       const now = deps.now();
-      const fitted = fitPolicy(state, now);
+      // Anyone else's revocation must leave auditors room: it may fill the policy only so far.
+      const fitted = fitPolicy(state, now, options.mayFallBack ? undefined : SELF_REVOCATION_BUDGET);
       if (fitted.roleWideFallback && !options.mayFallBack) throw policyFull(roleArn);
       roleWideFallback = fitted.roleWideFallback;
       written = fitted.document;

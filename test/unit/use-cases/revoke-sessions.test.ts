@@ -7,7 +7,15 @@ import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { RolePolicies } from '../../../lib/adapters/iam.ts';
-import { addSessions, emptyState, parsePolicy, renderPolicy } from '../../../lib/core/revocation.ts';
+import {
+  addSessions,
+  emptyState,
+  parsePolicy,
+  policySize,
+  REVOCATION_POLICY_BUDGET,
+  renderPolicy,
+  SELF_REVOCATION_BUDGET,
+} from '../../../lib/core/revocation.ts';
 import { RevocationPolicyFullError } from '../../../lib/errors.ts';
 import { type RevokeDeps, updateRolePolicy } from '../../../lib/use-cases/revoke-sessions.ts';
 import { SANDBOX_ROLE, testCatalog } from '../fixtures.ts';
@@ -16,12 +24,12 @@ const dynamodb = mockClient(DynamoDBClient);
 const NOW = new Date('2030-01-01T12:00:00Z');
 const tables = new DynamoDBClient({ region: 'us-east-1' });
 
-/** A policy over the budget: hundreds of live session ids. */
-function fullPolicy(): string {
+/** A policy of `count` live session ids (500: over the budget). */
+function fullPolicy(count = 500): string {
   const state = emptyState();
   addSessions(
     state,
-    Array.from({ length: 500 }, (_, i) => ({
+    Array.from({ length: count }, (_, i) => ({
       id: `full${String(i).padStart(12, '0')}`,
       expiresAt: '2030-01-01T12:30:00Z',
     })),
@@ -102,6 +110,24 @@ describe('updating a full revocation policy', () => {
     // IAM refused the one write; no role-wide deny was attempted.
     expect(writes).toHaveLength(1);
     expect(parsePolicy(writes[0]).role).toBeNull();
+  });
+
+  it("keeps the last quarter of the budget for auditors: a person's own revocation is refused there, an auditor's is exact", async () => {
+    // Between the two budgets: past what a person's own revocation may fill, within an auditor's.
+    const document = fullPolicy(360);
+    expect(policySize(document)).toBeGreaterThan(SELF_REVOCATION_BUDGET);
+    expect(policySize(document)).toBeLessThan(REVOCATION_POLICY_BUDGET - 100);
+    const owner = fakeIam(document);
+    await expect(
+      updateRolePolicy(depsWith(owner.policies), SANDBOX_ROLE, addOne, { mayFallBack: false }),
+    ).rejects.toBeInstanceOf(RevocationPolicyFullError);
+    expect(owner.writes).toEqual([]);
+    const auditor = fakeIam(document);
+    const outcome = await updateRolePolicy(depsWith(auditor.policies), SANDBOX_ROLE, addOne, {
+      mayFallBack: true,
+    });
+    expect(outcome.roleWideFallback).toBe(false);
+    expect(parsePolicy(auditor.writes[0]).role).toBeNull();
   });
 
   it('lets anyone add to a policy with room', async () => {
