@@ -264,13 +264,12 @@ export const slackPoster =
 
 let cachedSlackDeps: SlackCommandDeps | undefined;
 
-/** What the Slack routes need; Slack must be configured (the functions exist only then). */
-export function slackDeps(): SlackCommandDeps {
+/** What Slack's routes need; undefined when Slack is off (they answer `slack_not_configured`). */
+export function slackDeps(): SlackCommandDeps | undefined {
   if (!cachedSlackDeps) {
     const deps = containerDeps();
     const settings = deps.config.slack;
-    if (!settings)
-      throw new ConfigError('invalid configuration: the Slack routes need HALLPASS_SLACK_* settings');
+    if (!settings) return undefined;
     cachedSlackDeps = {
       ...deps,
       publicUrl: deps.config.notifications.publicUrl,
