@@ -231,6 +231,9 @@ export function requestMessage(
       ],
     });
   }
-  const plain = `${person(r.requester)} asks for ${r.entitlementId} for ${duration(r.durationSeconds)}: ${status}`;
+  // The fallback Slack shows in notifications and screen readers read: the same facts, one line.
+  const plain =
+    `${person(r.requester)} asks for ${r.entitlementId} for ${duration(r.durationSeconds)} (${status}): ` +
+    `${userText(r.justification)}${r.ticket ? ` [${userText(r.ticket)}]` : ''}`;
   return { text: plain, blocks };
 }

@@ -120,6 +120,10 @@ describe('the request message', () => {
     expect(shown).toContain('hallpass.approve');
     expect(shown).toContain('hallpass.deny');
     expect(text).toContain('alice');
+    expect(text).toContain('(pending)');
+    expect(text).toContain('[CHG-1]');
+    // The fallback is user text too: no link.
+    expect(text).not.toContain('<https://evil.example');
   });
 
   it('lets no user text mention, link or format', () => {
