@@ -1,9 +1,11 @@
 /**
  * `revoke` and `done`: end live sessions (POST /v1/sessions/{id}/revoke, POST /v1/revocations). The
- * role then denies them; IAM takes a few seconds to apply it everywhere (propagation pending).
+ * role then denies them; the answer says, per role, whether a canary saw the deny applied (observed),
+ * not yet (pending), or could not tell (unverified, and why).
  */
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { overallPropagation } from '../../lib/core/revocation-canary.ts';
 import type { Api } from '../api.ts';
 import { onePositional, parseCommand } from '../args.ts';
 import { apiContext, type Command, type Io, usage } from '../context.ts';
@@ -30,7 +32,17 @@ function report(io: Io, answer: Revocation, asJson: boolean) {
     io.output.err(
       `hallpass: the deny policy of ${role.roleArn} was full: every session of that role issued before now is denied`,
     );
-  io.output.err('IAM applies the deny within seconds (propagation pending).');
+  for (const { roleArn, propagation: p } of answer.roles) {
+    if (p.status === 'observed') io.output.err(`${roleArn}: the deny was seen applied at ${p.observedAt}.`);
+    else if (p.status === 'pending')
+      io.output.err(
+        `${roleArn}: the deny is written; IAM had not applied it yet when hallpass last checked (within seconds).`,
+      );
+    else
+      io.output.err(
+        `${roleArn}: the deny is written; hallpass could not check it is applied${p.reason ? `: ${p.reason}` : ''}.`,
+      );
+  }
 }
 
 export const revoke: Command = {
@@ -93,10 +105,11 @@ export const done: Command = {
           cleared++;
         }
     } catch {}
-    if (values.json) io.output.out(json({ revoked, roles, propagation: 'pending', cleared }));
+    const propagation = overallPropagation(roles.map((r) => r.propagation));
+    if (values.json) io.output.out(json({ revoked, roles, propagation, cleared }));
     else {
       if (revoked.length === 0) io.output.out(`No live session of ${entitlementId} to revoke.`);
-      else report(io, { revoked, roles, propagation: 'pending' }, false);
+      else report(io, { revoked, roles, propagation }, false);
       io.output.out(`Deleted ${cleared} cached credential(s) of ${entitlementId}.`);
     }
     return 0;

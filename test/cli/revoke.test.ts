@@ -50,14 +50,13 @@ const revoked = (id: string, reason: string) =>
         roleArn: session(id).roleArn,
         scope: 'session',
         roleWideFallback: false,
-        propagation: {
-          status: 'pending',
-          observedAt: null,
-          reason: 'the canary was not yet denied after 10 s',
-        },
+        // A reason naming it makes the fake answer as when the canary saw the deny applied.
+        propagation: reason.includes('observed')
+          ? { status: 'observed', observedAt: '2026-11-28T12:05:02Z', reason: null }
+          : { status: 'pending', observedAt: null, reason: 'the canary was not yet denied after 10 s' },
       },
     ],
-    propagation: 'pending',
+    propagation: reason.includes('observed') ? 'observed' : 'pending',
   });
 
 let server: Server;
@@ -112,7 +111,13 @@ describe('hallpass revoke', () => {
       { method: 'POST', url: '/v1/sessions/s1/revoke', body: { reason: 'laptop stolen' } },
     ]);
     expect(result.stdout).toContain('Revoked session s1');
-    expect(result.stderr).toContain('propagation pending');
+    expect(result.stderr).toContain('IAM had not applied it yet');
+  });
+
+  it('says when the deny was seen applied', async () => {
+    const result = await hallpass(['revoke', 's1', '--reason', 'observed now'], env());
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('the deny was seen applied at 2026-11-28T12:05:02Z');
   });
 
   it('revokes a person with --principal', async () => {
