@@ -23,12 +23,13 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type BuildOptions, build } from 'esbuild';
+import { type BuildOptions, build, type Plugin } from 'esbuild';
 import { parse } from 'yaml';
 import { refreshIssuerKeys } from '../lib/use-cases/refresh-issuer-keys.ts';
 import { difference, snapshot, type Tally } from './counters.ts';
@@ -48,7 +49,15 @@ const CHILD = join(HERE, 'cold-child.mjs');
  */
 const PACKAGING_ENV: NodeJS.ProcessEnv = { ...process.env };
 /** What the deployed package is built from: newer than the package means the package is stale. */
-const SOURCES = ['lib', 'functions', 'catalog', 'serverless.yml', 'package-lock.json', 'scripts/package.ts'];
+const SOURCES = [
+  'lib',
+  'functions',
+  'catalog',
+  'deploy',
+  'serverless.yml',
+  'package-lock.json',
+  'scripts/package.ts',
+];
 
 export interface ColdStartOptions {
   runs: number;
@@ -178,6 +187,10 @@ export function packagingBuildOptions(): { options: BuildOptions; external: stri
   const options: BuildOptions = {};
   for (const key of passThrough) {
     if (settings[key] !== undefined) (options as Record<string, unknown>)[key] = settings[key];
+  }
+  // serverless-esbuild's `plugins` names a module, relative to the service, exporting the plugins.
+  if (typeof settings.plugins === 'string') {
+    options.plugins = createRequire(import.meta.url)(join(ROOT, settings.plugins)) as Plugin[];
   }
   // serverless-esbuild's `exclude` (and esbuild's `external`) leave packages to the Lambda runtime.
   const external = [
