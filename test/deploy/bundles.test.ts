@@ -1,0 +1,144 @@
+/**
+ * The functions' bundles, built with serverless.yml's own esbuild settings: what they leave out is
+ * code no function can reach. Then a bundled vend, run against the local stack, answers as the
+ * source does.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { NormalizedSchema } from '@smithy/core/schema';
+import { build, type Metafile } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { packagingBuildOptions } from '../../bench/cold-start.ts';
+import { type Answer, invoke } from '../support/api.ts';
+import { useLocalSts } from '../support/local-sts.ts';
+import { useIsolatedTables } from '../support/tables.ts';
+import { tokenFor } from '../support/tokens.ts';
+
+/** Every function's handler module, from serverless.yml. */
+const HANDLERS = Object.values(
+  (parse(readFileSync('serverless.yml', 'utf8')) as { functions: Record<string, { handler: string }> })
+    .functions,
+).map(({ handler }) => `${handler.slice(0, handler.lastIndexOf('.'))}.ts`);
+
+let dir: string;
+let metafile: Metafile;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'hallpass-bundles-'));
+  const { options, external } = packagingBuildOptions();
+  ({ metafile } = await build({
+    ...options,
+    entryPoints: HANDLERS,
+    outdir: dir,
+    outbase: '.',
+    outExtension: { '.js': '.mjs' },
+    external,
+    metafile: true,
+    logLevel: 'error',
+  }));
+});
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** The files bundled into at least one function. */
+const bundledInputs = () => new Set(Object.values(metafile.outputs).flatMap((o) => Object.keys(o.inputs)));
+
+describe('what the bundles leave out', () => {
+  it('bundles every function', () => {
+    expect(HANDLERS.length).toBeGreaterThanOrEqual(26);
+    expect(Object.keys(metafile.outputs).filter((o) => o.endsWith('.mjs'))).toHaveLength(HANDLERS.length);
+  });
+
+  it("carries none of the SDK's event-stream code, in any function", () => {
+    const inputs = [...bundledInputs()];
+    expect(inputs.filter((input) => /event-?streams?[\\/]/i.test(input))).toEqual([]);
+    // What a function that calls AWS bundles in its place.
+    expect(inputs).toContain('lib/adapters/no-event-streams.ts');
+  });
+
+  it('calls no operation that streams events, so none needs that code', async () => {
+    // Every command any bundle carries, from the bundled command modules themselves.
+    const commands = [...bundledInputs()].flatMap((input) => {
+      const found = /node_modules\/(@aws-sdk\/client-[a-z0-9-]+)\/dist-es\/commands\/(\w+)Command\.js$/.exec(
+        input,
+      );
+      return found ? [{ client: found[1] as string, operation: found[2] as string }] : [];
+    });
+    expect(commands.map((c) => c.operation)).toEqual(
+      expect.arrayContaining(['AssumeRole', 'PutItem', 'GetParameter']),
+    );
+
+    const streaming: string[] = [];
+    for (const { client, operation } of commands) {
+      const schemas = (await import(client)) as Record<string, unknown>;
+      const schema = schemas[`${operation}$`] as unknown[];
+      expect(schema, `${client} ${operation}`).toBeDefined();
+      const [, , , , input, output] = schema;
+      for (const [side, shape] of [
+        ['input', input],
+        ['output', output],
+      ] as const) {
+        // biome-ignore lint/suspicious/noExplicitAny: a static schema, as the SDK's protocols read it.
+        if (NormalizedSchema.of(shape as any).getEventStreamMember()) streaming.push(`${operation} ${side}`);
+      }
+    }
+    expect(streaming).toEqual([]);
+  });
+});
+
+describe('a bundled vend against the local stack', () => {
+  type Handler = Parameters<typeof invoke>[0];
+  let vend: Handler;
+  let lines: string[];
+
+  beforeAll(async () => {
+    await useLocalSts();
+    await useIsolatedTables();
+    // A deployed function reads the catalog as JSON (deploy/catalog-json.cjs): no YAML parser is bundled.
+    const catalog = join(dir, 'catalog.json');
+    writeFileSync(
+      catalog,
+      JSON.stringify(parse(readFileSync(process.env.HALLPASS_CATALOG as string, 'utf8'))),
+    );
+    process.env.HALLPASS_CATALOG = catalog;
+    const module = join(dir, 'functions', 'credentials.mjs');
+    vend = (await import(pathToFileURL(module).href)).handler as Handler;
+  });
+
+  const vendWith = async (token: string): Promise<Answer> => {
+    lines = [];
+    const log = console.log;
+    const error = console.error;
+    console.log = console.error = (line: unknown) => void lines.push(String(line));
+    try {
+      return await invoke(vend, {
+        path: '/v1/credentials',
+        token,
+        body: { entitlementId: 'sandbox-readonly', durationSeconds: 900 },
+      });
+    } finally {
+      console.log = log;
+      console.error = error;
+    }
+  };
+
+  it('vends: STS, DynamoDB and the issuer keys, through the bundled SDK and jose', async () => {
+    const answer = await vendWith(await tokenFor('alice', { groups: ['engineers'] }));
+    expect(answer.status).toBe(200);
+    expect(answer.body.credentials.accessKeyId).toMatch(/^ASIA/);
+  });
+
+  it('refuses an expired token, and logs why as the source does', async () => {
+    const answer = await vendWith(await tokenFor('alice', { groups: ['engineers'], expiresIn: -3600 }));
+    expect(answer.status).toBe(401);
+    const denied = lines.map((line) => JSON.parse(line)).find((entry) => entry.event === 'access.denied');
+    expect(denied).toMatchObject({ status: 401, reason: 'expired', issuer: 'primary' });
+    // No name anywhere in the lines is a minified one (`Xe`).
+    expect(lines.join('\n')).not.toMatch(/"(error|cause)":"[A-Za-z$_]{1,3}\b/);
+  });
+});
