@@ -1,9 +1,12 @@
 /**
- * The functions' bundles, built with serverless.yml's own esbuild settings: what they leave out is
- * code no function can reach. Then a bundled vend, run against the local stack, answers as the
- * source does.
+ * The functions' bundles, built with serverless.yml's own esbuild settings (alias, plugins, no
+ * keepNames): what they leave out is code no function can reach, and what they rename is never read
+ * by name. Then a bundled vend, run against the local stack, answers as the source does.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -16,6 +19,10 @@ import { type Answer, invoke } from '../support/api.ts';
 import { useLocalSts } from '../support/local-sts.ts';
 import { useIsolatedTables } from '../support/tables.ts';
 import { tokenFor } from '../support/tokens.ts';
+
+const { KEEP_NAMES_IN } = createRequire(import.meta.url)('../../deploy/esbuild-plugins.cjs') as {
+  KEEP_NAMES_IN: string[];
+};
 
 /** Every function's handler module, from serverless.yml. */
 const HANDLERS = Object.values(
@@ -88,6 +95,54 @@ describe('what the bundles leave out', () => {
       }
     }
     expect(streaming).toEqual([]);
+  });
+});
+
+describe('names in bundles minified without keepNames', () => {
+  it("reads a class's own name only in files whose names are kept, or where no log or answer shows it", () => {
+    // Each file, and why its minified names never show (beyond those whose names the plugin keeps).
+    const harmless: Record<string, string> = {
+      // An error for a protocol class missing a method: a bug of the SDK, never a request's outcome.
+      'node_modules/@smithy/core/dist-es/submodules/protocols/HttpProtocol.js': 'missing implementation',
+      // Describes a key of the wrong type: jose is handed CryptoKeys, whose names are the runtime's.
+      'node_modules/jose/dist/webapi/lib/key.js': "the runtime's key classes",
+      // zod's classes name themselves ($constructor defines `name`); getParsedType names a class
+      // instance's type, and the functions parse JSON and strings only.
+      'node_modules/zod/v4/core/util.js': 'parsed JSON holds no class instances',
+      'node_modules/zod/v4/core/schemas.js': "zod's classes name themselves",
+    };
+    const readers = [...bundledInputs()]
+      .filter((input) =>
+        readFileSync(input, 'utf8')
+          .split('\n')
+          .some(
+            (line) => /constructor\.name|new\.target\.name/.test(line) && !/^\s*(\*|\/\/|\/\*)/.test(line),
+          ),
+      )
+      .filter((input) => !KEEP_NAMES_IN.some((kept) => input.endsWith(`node_modules/${kept}`)))
+      .sort();
+    expect(readers).toEqual(Object.keys(harmless).sort());
+  });
+
+  it("keeps jose's error names, which jose takes from their classes", async () => {
+    const { options, external } = packagingBuildOptions();
+    const result = await build({
+      ...options,
+      stdin: { contents: "export * from 'jose/errors';", resolveDir: process.cwd(), loader: 'js' },
+      outfile: join(dir, 'jose-errors.mjs'),
+      external,
+      logLevel: 'error',
+    });
+    expect(result.errors).toEqual([]);
+    const errors = (await import(pathToFileURL(join(dir, 'jose-errors.mjs')).href)) as Record<
+      string,
+      new (
+        message: string,
+      ) => Error
+    >;
+    const named = Object.entries(errors).filter(([, type]) => typeof type === 'function');
+    expect(named.length).toBeGreaterThan(10);
+    for (const [name, type] of named) expect(new type('refused').name).toBe(name);
   });
 });
 
