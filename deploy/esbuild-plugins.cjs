@@ -1,7 +1,9 @@
 // esbuild plugins for the functions' bundles (serverless.yml `custom.esbuild.plugins`; the bench
-// bundles its baseline with them too). test/deploy/bundles.test.ts holds each to what it claims
-// (README "Performance" has the bytes).
+// bundles its baseline with them too). Each leaves out or trims code no function runs, and
+// test/deploy/bundles.test.ts holds each to what it claims (README "Performance" has the bytes).
+const { readFileSync } = require('node:fs');
 const { readFile } = require('node:fs/promises');
+const path = require('node:path');
 const { transform } = require('esbuild');
 
 const SEP = '[\\\\/]';
@@ -30,4 +32,95 @@ const keepNamesWhereRead = {
   },
 };
 
-module.exports = Object.assign([keepNamesWhereRead], { KEEP_NAMES_IN });
+// The AWS SDK's error classes, for the operations the functions call. Each client registers a class
+// for every error of every one of its operations when it loads (SSM: 141 of them, 70 KB of the
+// Slack functions), which keeps them all in the bundle. Only the errors of the operations below stay
+// registered: those each operation's model declares (its command's `@throws`, as the SDK generated
+// them), the service's base exception, and the errors any AWS operation may answer. An error outside
+// those, which the service would not send for these operations, would still arrive with its own
+// `name`, message, fault and metadata, as the service's base exception (the SDK's path for an error
+// code it does not know): hallpass reads SDK errors by `name`, and the one class it tests with
+// instanceof (ConditionalCheckFailedException) is declared by the operations that raise it. The test
+// fails when a bundle calls an operation missing here.
+/** The operations the functions call, by client package. */
+const OPERATIONS = {
+  // DescribeEndpoints: the client's endpoint discovery (off unless configured) calls it.
+  '@aws-sdk/client-dynamodb': ['GetItem', 'PutItem', 'UpdateItem', 'Query', 'DescribeEndpoints'],
+  '@aws-sdk/client-eventbridge': ['PutEvents'],
+  '@aws-sdk/client-iam': ['GetRolePolicy', 'PutRolePolicy'],
+  '@aws-sdk/client-kms': ['GetPublicKey', 'Sign'],
+  '@aws-sdk/client-ssm': ['GetParameter'],
+  '@aws-sdk/client-sts': ['AssumeRole', 'AssumeRoleWithWebIdentity'],
+};
+/** Errors any operation of a service may answer, kept wherever the client models them. */
+const ANY_OPERATION_ERRORS = [
+  'AccessDeniedException',
+  'InternalServerError',
+  'InternalServerException',
+  'ServiceUnavailableException',
+  'ThrottlingException',
+  'ValidationException',
+];
+
+/** The errors kept registered for a client: its operations' declared errors and the common ones. */
+function keptErrors(clientDir, operations) {
+  const kept = new Set(ANY_OPERATION_ERRORS);
+  for (const operation of operations) {
+    const types = readFileSync(
+      path.join(clientDir, 'dist-types', 'commands', `${operation}Command.d.ts`),
+      'utf8',
+    );
+    const declared = [...types.matchAll(/@throws \{@link (\w+)\}/g)].map(([, name]) => name);
+    // Every operation declares at least the service's base exception: none found means the SDK
+    // no longer documents its errors there, and pruning would guess. Refuse instead.
+    if (!declared.some((name) => name.endsWith('ServiceException')))
+      throw new Error(
+        `${clientDir}: ${operation}Command.d.ts declares no errors; update deploy/esbuild-plugins.cjs`,
+      );
+    for (const name of declared) kept.add(name);
+  }
+  return kept;
+}
+
+const REGISTRATION = /^(\w+)_registry\.registerError\((\w+)\$, (\w+)\);$/gm;
+
+const onlyCalledOperationsErrors = {
+  name: 'hallpass-only-called-operations-errors',
+  setup(build) {
+    const filter = new RegExp(
+      `${SEP}node_modules${SEP}(@aws-sdk${SEP}client-[a-z0-9-]+)${SEP}dist-es${SEP}schemas${SEP}schemas_0\\.js$`,
+    );
+    build.onLoad({ filter }, async ({ path: file }) => {
+      const clientDir = path.resolve(path.dirname(file), '..', '..');
+      const client = `@aws-sdk/${path.basename(clientDir)}`;
+      const operations = OPERATIONS[client];
+      const source = await readFile(file, 'utf8');
+      // A client not listed keeps every error: nothing is assumed about what it calls.
+      if (!operations) return { contents: source, loader: 'js' };
+      const kept = keptErrors(clientDir, operations);
+      const contents = source.replace(REGISTRATION, (line, registry, _schema, type) =>
+        registry === '_s' || kept.has(type) ? line : '',
+      );
+      return { contents, loader: 'js' };
+    });
+  },
+};
+
+// The clients' package.json, of which they read the version alone (for the User-Agent header):
+// about 2 KB of each client's bundle otherwise.
+const clientVersionOnly = {
+  name: 'hallpass-client-version-only',
+  setup(build) {
+    const filter = new RegExp(`${SEP}node_modules${SEP}@aws-sdk${SEP}client-[a-z0-9-]+${SEP}package\\.json$`);
+    build.onLoad({ filter }, async ({ path: file }) => {
+      const { version } = JSON.parse(await readFile(file, 'utf8'));
+      return { contents: JSON.stringify({ version }), loader: 'json' };
+    });
+  },
+};
+
+module.exports = Object.assign([keepNamesWhereRead, onlyCalledOperationsErrors, clientVersionOnly], {
+  KEEP_NAMES_IN,
+  OPERATIONS,
+  ANY_OPERATION_ERRORS,
+});

@@ -20,8 +20,9 @@ import { useLocalSts } from '../support/local-sts.ts';
 import { useIsolatedTables } from '../support/tables.ts';
 import { tokenFor } from '../support/tokens.ts';
 
-const { KEEP_NAMES_IN } = createRequire(import.meta.url)('../../deploy/esbuild-plugins.cjs') as {
+const { KEEP_NAMES_IN, OPERATIONS } = createRequire(import.meta.url)('../../deploy/esbuild-plugins.cjs') as {
   KEEP_NAMES_IN: string[];
+  OPERATIONS: Record<string, string[]>;
 };
 
 /** Every function's handler module, from serverless.yml. */
@@ -195,5 +196,150 @@ describe('a bundled vend against the local stack', () => {
     expect(denied).toMatchObject({ status: 401, reason: 'expired', issuer: 'primary' });
     // No name anywhere in the lines is a minified one (`Xe`).
     expect(lines.join('\n')).not.toMatch(/"(error|cause)":"[A-Za-z$_]{1,3}\b/);
+  });
+});
+
+describe("the SDK's errors in the bundles", () => {
+  /** What the fake service answers next. */
+  let answer: { status: number; type: string; body: string; headers?: Record<string, string> };
+  let server: Server;
+  let endpoint: string;
+  // biome-ignore lint/suspicious/noExplicitAny: the SDK's clients and classes, from two copies of it.
+  let bundled: Record<string, any>;
+  // biome-ignore lint/suspicious/noExplicitAny: as above.
+  let source: Record<string, any>;
+  const CLIENTS = `
+    export { SSMClient, GetParameterCommand, ParameterNotFound } from '@aws-sdk/client-ssm';
+    export { DynamoDBClient, PutItemCommand, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+    export { STSClient, AssumeRoleCommand, ExpiredTokenException } from '@aws-sdk/client-sts';
+    export { KMSClient, SignCommand, KMSInvalidStateException } from '@aws-sdk/client-kms';
+  `;
+
+  beforeAll(async () => {
+    server = createServer((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        response.writeHead(answer.status, { 'content-type': answer.type, ...answer.headers });
+        response.end(answer.body);
+      });
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { options, external } = packagingBuildOptions();
+    await build({
+      ...options,
+      stdin: { contents: CLIENTS, resolveDir: process.cwd(), loader: 'js' },
+      outfile: join(dir, 'clients.mjs'),
+      external,
+      logLevel: 'error',
+    });
+    bundled = await import(pathToFileURL(join(dir, 'clients.mjs')).href);
+    source = {
+      ...(await import('@aws-sdk/client-ssm')),
+      ...(await import('@aws-sdk/client-dynamodb')),
+      ...(await import('@aws-sdk/client-sts')),
+      ...(await import('@aws-sdk/client-kms')),
+    };
+  });
+
+  afterAll(() => {
+    server?.close();
+  });
+
+  const clientConfig = () => ({
+    endpoint,
+    region: 'us-east-1',
+    maxAttempts: 1,
+    credentials: { accessKeyId: 'AKIDBUNDLETEST', secretAccessKey: 'bundle-test' },
+  });
+
+  /** The error a call raises, as hallpass sees it: name, message, fault, status, class. */
+  // biome-ignore lint/suspicious/noExplicitAny: either copy of the SDK.
+  async function failure(sdk: Record<string, any>, call: string, kept?: string) {
+    const [client, command, input] = {
+      ssm: ['SSMClient', 'GetParameterCommand', { Name: '/hallpass/slack/signing-secret' }],
+      dynamodb: ['DynamoDBClient', 'PutItemCommand', { TableName: 't', Item: { pk: { S: 'x' } } }],
+      sts: [
+        'STSClient',
+        'AssumeRoleCommand',
+        { RoleArn: 'arn:aws:iam::123456789012:role/r', RoleSessionName: 's' },
+      ],
+      kms: [
+        'KMSClient',
+        'SignCommand',
+        { KeyId: 'k', Message: new Uint8Array(1), SigningAlgorithm: 'RSASSA_PKCS1_V1_5_SHA_256' },
+      ],
+    }[call] as [string, string, unknown];
+    try {
+      await new sdk[client](clientConfig()).send(new sdk[command](input));
+    } catch (error) {
+      const e = error as Error & { $fault?: string; $metadata?: { httpStatusCode?: number } };
+      return {
+        name: e.name,
+        message: e.message,
+        fault: e.$fault,
+        status: e.$metadata?.httpStatusCode,
+        ...(kept && { instanceOfKept: e instanceof sdk[kept] }),
+      };
+    }
+    throw new Error('the call succeeded');
+  }
+
+  const json = (code: string, version: '1.0' | '1.1') => ({
+    status: 400,
+    type: `application/x-amz-json-${version}`,
+    body: JSON.stringify({ __type: code, message: `about ${code}` }),
+  });
+  const query = (code: string) => ({
+    status: 400,
+    type: 'text/xml',
+    body: `<ErrorResponse><Error><Type>Sender</Type><Code>${code}</Code><Message>about ${code}</Message></Error><RequestId>r</RequestId></ErrorResponse>`,
+  });
+
+  it.each([
+    // Declared by the operation: the same class (STS's query protocol names this one by its code).
+    ['ssm', json('ParameterNotFound', '1.1'), 'ParameterNotFound'],
+    [
+      'dynamodb',
+      json('com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException', '1.0'),
+      'ConditionalCheckFailedException',
+    ],
+    ['sts', query('ExpiredToken'), 'ExpiredTokenException'],
+    ['kms', json('KMSInvalidStateException', '1.1'), 'KMSInvalidStateException'],
+    // Any operation may answer these.
+    ['ssm', json('ThrottlingException', '1.1'), undefined],
+    ['kms', json('AccessDeniedException', '1.1'), undefined],
+    // Registered for other operations only, then unknown to both: the same name, message and fault.
+    ['ssm', json('AssociationDoesNotExist', '1.1'), undefined],
+    ['dynamodb', json('BackupNotFoundException', '1.0'), undefined],
+    ['sts', query('InvalidAuthorizationMessageException'), undefined],
+    ['kms', json('CloudHsmClusterNotFoundException', '1.1'), undefined],
+    ['ssm', json('NoSuchErrorAnywhere', '1.1'), undefined],
+  ])('%s answering %j raises the same error, bundled or not', async (call, response, kept) => {
+    answer = response;
+    const fromSource = await failure(source, call, kept);
+    answer = response;
+    const fromBundle = await failure(bundled, call, kept);
+    expect(fromBundle).toEqual(fromSource);
+  });
+
+  it('keeps the errors of every operation a bundle calls: each is listed for its client', () => {
+    const called = [...bundledInputs()].flatMap((input) => {
+      const found = /node_modules\/(@aws-sdk\/client-[a-z0-9-]+)\/dist-es\/commands\/(\w+)Command\.js$/.exec(
+        input,
+      );
+      return found ? [`${found[1]} ${found[2]}`] : [];
+    });
+    const listed = Object.entries(OPERATIONS).flatMap(([client, operations]) =>
+      operations.map((operation) => `${client} ${operation}`),
+    );
+    expect(called.filter((operation) => !listed.includes(operation))).toEqual([]);
+  });
+
+  it('gives each client the version from its package.json, the one field the clients read', () => {
+    const reads = [...bundledInputs()]
+      .filter((input) => /node_modules\/@aws-sdk\/client-[a-z0-9-]+\/dist-es\//.test(input))
+      .flatMap((input) => readFileSync(input, 'utf8').match(/packageInfo\.\w+/g) ?? []);
+    expect(new Set(reads)).toEqual(new Set(['packageInfo.version']));
   });
 });
