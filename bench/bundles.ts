@@ -4,8 +4,12 @@
  * `npx tsx bench/bundles.ts --by-package <function> [<path part>]`: what one function's bundle is
  * made of, by package (and by file for the files whose path holds <path part>), from the metafile of
  * a build with serverless.yml's own esbuild settings: where to look before cutting.
+ * `npx tsx bench/bundles.ts --steps`: every function built, in one run, without the size measures
+ * (keepNames on, no event-stream alias, no plugins), then with each added in turn: what each saves.
  */
-import { build } from 'esbuild';
+import { readFileSync } from 'node:fs';
+import { type BuildOptions, build, type Plugin } from 'esbuild';
+import { parse } from 'yaml';
 import { bundleBytes, packagingBuildOptions } from './cold-start.ts';
 
 // 300 KB read strictly, as 300,000 bytes.
@@ -36,11 +40,80 @@ export async function bundleComposition(handlerModule: string) {
   return { bytes: output.bytes, byPackage, byFile };
 }
 
+/** Every function's handler module, by function name, from serverless.yml. */
+function handlerModules(): Record<string, string> {
+  const { functions } = parse(readFileSync('serverless.yml', 'utf8')) as {
+    functions: Record<string, { handler: string }>;
+  };
+  return Object.fromEntries(
+    Object.entries(functions).map(([name, { handler }]) => [
+      name,
+      `${handler.slice(0, handler.lastIndexOf('.'))}.ts`,
+    ]),
+  );
+}
+
+/**
+ * The size measures, cumulatively: each step's esbuild options from serverless.yml's, with the
+ * measures of the later steps taken out.
+ */
+function steps(): Array<{ step: string; options: BuildOptions }> {
+  const { options } = packagingBuildOptions();
+  const plugins = (options.plugins ?? []) as Plugin[];
+  const named = (...names: string[]) => plugins.filter((p) => names.some((n) => p.name.endsWith(n)));
+  const { '@smithy/core/event-streams': _eventStreams, ...otherAliases } = options.alias ?? {};
+  const before = { ...options, keepNames: true, alias: otherAliases, plugins: [] };
+  return [
+    { step: 'before', options: before },
+    { step: 'eventStreams', options: { ...before, alias: options.alias } },
+    {
+      step: 'keepNames',
+      options: { ...before, alias: options.alias, keepNames: false, plugins: named('keep-names-where-read') },
+    },
+    {
+      step: 'sdkErrors',
+      options: { ...options, plugins: plugins.filter((p) => !p.name.endsWith('version-only')) },
+    },
+    { step: 'clientVersion', options },
+  ];
+}
+
+/** Each function's bundle bytes at each step, built side by side in one run. */
+export async function bundleSteps(): Promise<Record<string, Record<string, number>>> {
+  const { external } = packagingBuildOptions();
+  const modules = handlerModules();
+  const sizes: Record<string, Record<string, number>> = {};
+  for (const { step, options } of steps()) {
+    const result = await build({
+      ...options,
+      entryPoints: Object.values(modules),
+      outdir: 'out',
+      outbase: '.',
+      write: false,
+      external,
+      metafile: true,
+      logLevel: 'error',
+    });
+    for (const [name, module] of Object.entries(modules)) {
+      const output = Object.values(result.metafile.outputs).find((o) => o.entryPoint === module);
+      if (!output) throw new Error(`no output for ${module}`);
+      sizes[name] = { ...sizes[name], [step]: output.bytes };
+    }
+  }
+  return sizes;
+}
+
 const sorted = (sizes: Record<string, number>) => Object.entries(sizes).sort(([, a], [, b]) => b - a);
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const [flag, name, part] = process.argv.slice(2);
-  if (flag === '--by-package' && name) {
+  if (flag === '--steps') {
+    const sizes = await bundleSteps();
+    const names = Object.keys(Object.values(sizes)[0] ?? {});
+    console.log(['function', ...names].join('\t'));
+    for (const [fn, bySteps] of Object.entries(sizes).sort(([a], [b]) => a.localeCompare(b)))
+      console.log([fn, ...names.map((n) => bySteps[n])].join('\t'));
+  } else if (flag === '--by-package' && name) {
     const { bytes, byPackage, byFile } = await bundleComposition(`functions/${name}.ts`);
     console.log(`${name}: ${bytes} bytes`);
     for (const [owner, size] of sorted(byPackage)) console.log(`${String(size).padStart(8)}  ${owner}`);
