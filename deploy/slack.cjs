@@ -40,7 +40,9 @@ module.exports = async (context) => {
       : []),
   ];
   return {
-    // The interactions and commands: both secrets. The notify function: the bot token only.
+    // The slash command answers in its HTTP response: the signing secret only. The interactions
+    // post too: both. The slackNotify function: the bot token only.
+    signingSecret: statement([signing]),
     bothSecrets: statement([signing, token]),
     botToken: statement([token]),
   };

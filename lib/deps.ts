@@ -62,8 +62,21 @@ export const CLIENT_OPTIONS = {
   requestHandler: { connectionTimeout: 1000, requestTimeout: 3000, throwOnRequestTimeout: true },
 } as const;
 
-export function buildDeps(cfg: Config, recorder: Metrics = metrics()): Deps {
-  const dynamodb = instrumentClient(new DynamoDBClient(CLIENT_OPTIONS), 'dynamodb', recorder);
+/**
+ * The Slack routes' clients: Slack gives a request 3 s, so each call gets less time and one retry
+ * (a slow DynamoDB call fails the click, which the person may press again, rather than Slack's wait).
+ */
+export const SLACK_CLIENT_OPTIONS = {
+  maxAttempts: 2,
+  requestHandler: { connectionTimeout: 500, requestTimeout: 800, throwOnRequestTimeout: true },
+} as const;
+
+export function buildDeps(
+  cfg: Config,
+  recorder: Metrics = metrics(),
+  clientOptions: typeof CLIENT_OPTIONS | typeof SLACK_CLIENT_OPTIONS = CLIENT_OPTIONS,
+): Deps {
+  const dynamodb = instrumentClient(new DynamoDBClient(clientOptions), 'dynamodb', recorder);
   const retentionDays = cfg.auditRetentionDays;
   const requests = { client: dynamodb, tableName: cfg.tables.requests, retentionDays };
   return {
@@ -262,24 +275,44 @@ export const slackPoster =
   (item: Record<string, unknown>): Promise<void> =>
     notifySlack(deps, item);
 
+let cachedSlackNotifyDeps: NotifyDeps | undefined;
+
+/**
+ * What the slackNotify function needs: Slack alone, as a second consumer of the audit stream with
+ * its own retries and dead letters, so that Slack failing never holds back the other channels (and
+ * theirs never Slack). Undefined when Slack is off.
+ */
+export function slackStreamDeps(): NotifyDeps | undefined {
+  const cfg = config();
+  if (!cfg.slack) return undefined;
+  cachedSlackNotifyDeps ??= {
+    channels: {},
+    publicUrl: cfg.notifications.publicUrl,
+    metrics: metrics(),
+    slack: slackPoster(slackNotifyDeps(containerDeps(), cfg.slack)),
+  };
+  return cachedSlackNotifyDeps;
+}
+
 let cachedSlackDeps: SlackCommandDeps | undefined;
 
 /** What Slack's routes need; undefined when Slack is off (they answer `slack_not_configured`). */
 export function slackDeps(): SlackCommandDeps | undefined {
   if (!cachedSlackDeps) {
-    const deps = containerDeps();
-    const settings = deps.config.slack;
+    const cfg = config();
+    const settings = cfg.slack;
     if (!settings) return undefined;
-    cachedSlackDeps = {
-      ...deps,
-      publicUrl: deps.config.notifications.publicUrl,
-      slack: slackParts(
-        settings,
-        deps.requests.client,
-        measured(new SSMClient(CLIENT_OPTIONS), 'ssm'),
-        deps.metrics,
-      ),
-    };
+    const deps = buildDeps(cfg, metrics(), SLACK_CLIENT_OPTIONS);
+    const slack = slackParts(
+      settings,
+      deps.requests.client,
+      measured(new SSMClient(SLACK_CLIENT_OPTIONS), 'ssm'),
+      deps.metrics,
+    );
+    // Both secrets are read during the init phase, side by side, not on the first click's 3 s.
+    for (const name of [settings.signingSecretParameter, settings.botTokenParameter])
+      slack.readSecret(name).catch(() => undefined);
+    cachedSlackDeps = { ...deps, publicUrl: cfg.notifications.publicUrl, slack };
   }
   return cachedSlackDeps;
 }
@@ -298,9 +331,8 @@ export function linkDeps(): LinkDeps {
 
 /** What the notification function needs: the configured channels, an EventBridge client among them. */
 export function notifyDeps(): NotifyDeps {
-  const { notifications, slack } = config();
+  const { notifications } = config();
   cachedNotifyDeps ??= {
-    ...(slack ? { slack: slackPoster(slackNotifyDeps(containerDeps(), slack)) } : {}),
     publicUrl: notifications.publicUrl,
     metrics: metrics(),
     channels: {

@@ -13,6 +13,8 @@ export interface Call {
   body?: unknown;
   /** A raw body string, sent as is (for malformed JSON, other media types, sizes). */
   rawBody?: string;
+  /** Whether `rawBody` is base64 (as API Gateway hands over bodies it treats as binary). */
+  isBase64Encoded?: boolean;
   token?: string;
   pathParameters?: Record<string, string>;
   query?: Record<string, string>;
@@ -73,6 +75,7 @@ export function apiEvent(call: Call): APIGatewayProxyEventV2 {
       http: { ...BASE_EVENT.requestContext.http, method, path: call.path },
     },
     ...(body === undefined ? {} : { body }),
+    ...(call.isBase64Encoded ? { isBase64Encoded: true } : {}),
     ...(call.pathParameters ? { pathParameters: call.pathParameters } : {}),
     ...(call.query
       ? { queryStringParameters: call.query, rawQueryString: new URLSearchParams(call.query).toString() }

@@ -1,8 +1,8 @@
 /**
  * Local mode's stand-in for the audit table's stream (dynalite has no streams): polls today's and
  * yesterday's partitions of the per-day index for new records and hands them to the same
- * notifyRecords the notify function runs, retrying failed deliveries with backoff. Also runs the
- * break-glass review reminder. Never used in a deployment.
+ * notifyRecords the notify function (and, for Slack, the slackNotify function) runs, retrying failed
+ * deliveries with backoff. Also runs the break-glass review reminder. Never used in a deployment.
  */
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { recordsOfDaySince } from '../lib/adapters/audit-query.ts';
@@ -32,17 +32,39 @@ export interface LocalNotifier {
   stop(): void;
 }
 
-export function startLocalNotifier(options: LocalNotifierOptions): LocalNotifier {
-  const deps: NotifyDeps = {
-    channels: options.channels,
-    publicUrl: options.publicUrl,
-    slack: options.slack ? slackPoster(options.slack) : undefined,
-  };
-  const seen = new Set<string>();
+/**
+ * One consumer of the records, as on AWS each stream consumer is: its own queue, retries and backoff,
+ * so that one channel failing holds back only its own deliveries.
+ */
+function lane(deps: NotifyDeps) {
   const queue: Array<Record<string, unknown>> = [];
-  let since = toApiTime(new Date(Date.now() - 60_000));
   let backoffUntil = 0;
   let failures = 0;
+  return {
+    queue,
+    async deliver(): Promise<void> {
+      if (queue.length === 0 || Date.now() < backoffUntil) return;
+      const { failedAt } = await notifyRecords(deps, queue);
+      if (failedAt === null) {
+        queue.length = 0;
+        failures = 0;
+        return;
+      }
+      // Delivered ones leave the queue; the failed one is retried, with backoff, and never dropped.
+      queue.splice(0, failedAt);
+      failures += 1;
+      backoffUntil = Date.now() + Math.min(30_000, 250 * 2 ** failures);
+    },
+  };
+}
+
+export function startLocalNotifier(options: LocalNotifierOptions): LocalNotifier {
+  // The notify function's channels, and (as the slackNotify function, on AWS) Slack on its own.
+  const lanes = [lane({ channels: options.channels, publicUrl: options.publicUrl })];
+  if (options.slack)
+    lanes.push(lane({ channels: {}, publicUrl: options.publicUrl, slack: slackPoster(options.slack) }));
+  const seen = new Set<string>();
+  let since = toApiTime(new Date(Date.now() - 60_000));
   let lastReminder = 0;
 
   async function poll(): Promise<void> {
@@ -58,7 +80,7 @@ export function startLocalNotifier(options: LocalNotifierOptions): LocalNotifier
     fresh.sort((a, b) => String(a.issuedAt).localeCompare(String(b.issuedAt)));
     for (const item of fresh) {
       seen.add(String(item.pk));
-      queue.push(item);
+      for (const l of lanes) l.queue.push(item);
     }
     // Keep a minute of overlap: records of the same second may still arrive.
     since = toApiTime(new Date(now.getTime() - 60_000));
@@ -70,17 +92,7 @@ export function startLocalNotifier(options: LocalNotifierOptions): LocalNotifier
       lastReminder = Date.now();
       await remindUnreviewed(options.audit, new Date(), options.reminderAfterMinutes);
     }
-    if (queue.length === 0 || Date.now() < backoffUntil) return;
-    const { failedAt } = await notifyRecords(deps, queue);
-    if (failedAt === null) {
-      queue.length = 0;
-      failures = 0;
-      return;
-    }
-    // Delivered ones leave the queue; the failed one is retried, with backoff, and never dropped.
-    queue.splice(0, failedAt);
-    failures += 1;
-    backoffUntil = Date.now() + Math.min(30_000, 250 * 2 ** failures);
+    await Promise.all(lanes.map((l) => l.deliver()));
   }
 
   let running = false;

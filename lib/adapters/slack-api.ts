@@ -22,7 +22,12 @@ export class SlackApiError extends Error {
 }
 
 export interface SlackApi {
-  call(method: SlackMethod, body: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /** `timeoutMs`: this call's own budget (Slack's 3 s leave little to a call made while answering). */
+  call(
+    method: SlackMethod,
+    body: Record<string, unknown>,
+    options?: { timeoutMs?: number },
+  ): Promise<Record<string, unknown>>;
 }
 
 export interface SlackApiOptions {
@@ -36,7 +41,7 @@ export interface SlackApiOptions {
 
 export function createSlackApi(options: SlackApiOptions): SlackApi {
   return {
-    async call(method, body) {
+    async call(method, body, callOptions) {
       const token = await options.token();
       const started = performance.now();
       let response: Response;
@@ -45,7 +50,7 @@ export function createSlackApi(options: SlackApiOptions): SlackApi {
           method: 'POST',
           headers: { 'content-type': 'application/json; charset=utf-8', authorization: `Bearer ${token}` },
           body: JSON.stringify(body),
-          signal: AbortSignal.timeout(options.timeoutMs ?? 2500),
+          signal: AbortSignal.timeout(callOptions?.timeoutMs ?? options.timeoutMs ?? 2500),
         });
       } catch (error) {
         options.metrics?.count('UpstreamError', { Dependency: 'slack' });

@@ -5,7 +5,7 @@
  */
 
 import type { Principal } from '../core/principal.ts';
-import { groupsHash } from '../core/slack.ts';
+import { groupsHash, groupsSeenAt } from '../core/slack.ts';
 import { toApiTime } from '../core/time.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { describeError, log } from '../log.ts';
@@ -105,7 +105,7 @@ export function groupRefresher(table: SlackTable, now: () => Date): (p: Principa
         table,
         { sub: p.sub, name: p.name, groups: p.groups, issuer: p.issuer ?? null },
         groupsHash(p.groups),
-        now(),
+        groupsSeenAt(p.claims, now()),
         REFRESH_THROTTLE_MS,
       );
     } catch (error) {

@@ -16,6 +16,7 @@ import {
   PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { toApiTime } from '../core/time.ts';
 import { UpstreamUnavailableError } from '../errors.ts';
 import { fromItem, toAttribute, toItem } from './dynamo-item.ts';
 
@@ -211,15 +212,17 @@ export async function replaceLinkedPrincipal(
 }
 
 /**
- * Records the groups of a principal's latest token, if the principal has a Slack link and the groups
- * changed or were recorded more than `throttleMs` ago: one conditional write, which fails (cheaply,
- * and is ignored) for everyone else. Returns whether it wrote.
+ * Records the groups of a principal's token issued at `seenAt`, if the principal has a Slack link,
+ * the token is not older than the one recorded, and the groups changed or the recorded ones are more
+ * than `throttleMs` older: one conditional write, which fails (cheaply, and is ignored) for everyone
+ * else. It bumps `version`, so a read-modify-write of the links begun before it cannot bring the old
+ * groups back. Returns whether it wrote.
  */
 export async function refreshLinkedGroups(
   t: SlackTable,
   p: { sub: string; name: string; groups: string[]; issuer: string | null },
   hash: string,
-  now: Date,
+  seenAt: Date,
   throttleMs: number,
 ): Promise<boolean> {
   return conditional('refresh groups', () =>
@@ -227,17 +230,19 @@ export async function refreshLinkedGroups(
       new UpdateItemCommand({
         TableName: t.tableName,
         Key: { pk: { S: `principal#${p.sub}` } },
-        UpdateExpression: 'SET groups = :g, groupsHash = :h, groupsAt = :at, groupsAtMs = :ms, #name = :name',
+        UpdateExpression:
+          'SET groups = :g, groupsHash = :h, groupsAt = :at, groupsAtMs = :ms, #name = :name ADD version :one',
         ConditionExpression:
-          'attribute_exists(pk) AND (groupsHash <> :h OR groupsAtMs < :stale OR #name <> :name)',
+          'attribute_exists(pk) AND groupsAtMs <= :ms AND (groupsHash <> :h OR groupsAtMs < :stale OR #name <> :name)',
         ExpressionAttributeNames: { '#name': 'name' },
         ExpressionAttributeValues: {
           ':g': toAttribute(p.groups),
           ':h': { S: hash },
-          ':at': { S: now.toISOString() },
-          ':ms': { N: String(now.getTime()) },
-          ':stale': { N: String(now.getTime() - throttleMs) },
+          ':at': { S: toApiTime(seenAt) },
+          ':ms': { N: String(seenAt.getTime()) },
+          ':stale': { N: String(seenAt.getTime() - throttleMs) },
           ':name': { S: p.name },
+          ':one': { N: '1' },
         },
       }),
     ),

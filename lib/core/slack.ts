@@ -81,6 +81,17 @@ export function parseLinkId(id: string): { teamId: string; userId: string } | nu
   return match ? { teamId: match[1] as string, userId: match[2] as string } : null;
 }
 
+/**
+ * When the issuer told hallpass a principal's groups: their token's issue time (never later than
+ * now). A Slack decision measures the groups' age from it, so a day-old token's groups are a day old
+ * however recently it was presented.
+ */
+export function groupsSeenAt(claims: Readonly<Record<string, unknown>>, now: Date): Date {
+  const iat = claims.iat;
+  if (typeof iat !== 'number' || !Number.isFinite(iat)) return now;
+  return new Date(Math.min(now.getTime(), iat * 1000));
+}
+
 /** A hash of a principal's groups: a refresh writes only when they changed (or are getting old). */
 export const groupsHash = (groups: readonly string[]): string =>
   createHash('sha256')
@@ -99,8 +110,21 @@ export const SlashCommand = z.object({
 });
 export type SlashCommand = z.infer<typeof SlashCommand>;
 
-const team = z.object({ id: slackId });
-const user = z.object({ id: slackId });
+// Enterprise Grid org-wide installs send `team: null`; the user's own workspace is `user.team_id`.
+const team = z.nullable(z.object({ id: slackId }));
+const user = z.object({ id: slackId, team_id: z.optional(slackId) });
+
+/**
+ * The workspace a Slack user acts from, for their link's key: the payload's team, else the user's own
+ * (Enterprise Grid). Both, where given, are what HALLPASS_SLACK_TEAM_IDS must allow.
+ */
+export function actingTeams(p: { team: { id: string } | null; user: { team_id?: string | undefined } }): {
+  teamId: string | undefined;
+  all: string[];
+} {
+  const all = [p.team?.id, p.user.team_id].filter((t): t is string => typeof t === 'string');
+  return { teamId: p.team?.id ?? p.user.team_id, all: [...new Set(all)] };
+}
 
 /** A button press on a message (Slack's `block_actions` payload); only what hallpass reads. */
 export const BlockActions = z.object({

@@ -10,18 +10,25 @@ import type { HttpEvent, HttpResult } from './types.ts';
 /** Slack's payloads (a message's blocks, a modal's state) are larger than the API's JSON bodies. */
 export const SLACK_BODY_LIMIT = 64 * 1024;
 
+/** A header by name, whatever its case (HTTP APIs lower-case them; other front doors may not). */
+function header(event: HttpEvent<unknown>, name: string): string | undefined {
+  for (const [key, value] of Object.entries(event.headers ?? {}))
+    if (key.toLowerCase() === name) return value;
+  return undefined;
+}
+
 export function slackRequest(event: HttpEvent<unknown>): SlackHttpRequest {
   const raw = event.body ?? '';
   const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
   if (bytes.length > SLACK_BODY_LIMIT)
     throw new PayloadTooLargeError(`the body is over ${SLACK_BODY_LIMIT} bytes`);
-  const type = (event.headers?.['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  const type = (header(event, 'content-type') ?? '').split(';')[0]?.trim().toLowerCase();
   if (type !== 'application/x-www-form-urlencoded') {
     throw new UnsupportedMediaTypeError('Slack sends application/x-www-form-urlencoded');
   }
   return {
-    timestamp: event.headers?.['x-slack-request-timestamp'],
-    signature: event.headers?.['x-slack-signature'],
+    timestamp: header(event, 'x-slack-request-timestamp'),
+    signature: header(event, 'x-slack-signature'),
     rawBody: bytes.toString('utf8'),
   };
 }

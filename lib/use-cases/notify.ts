@@ -73,6 +73,7 @@ export async function notifyRecords(
 export async function notifyStreamRecords(
   deps: NotifyDeps,
   records: DynamoDBRecord[],
+  options: { reportTampering: boolean } = { reportTampering: true },
 ): Promise<DynamoDBBatchResponse> {
   const inserts = records.filter((r) => r.eventName === 'INSERT' && r.dynamodb?.NewImage);
   // The stream's attribute values have the same shape as the SDK's.
@@ -82,7 +83,8 @@ export async function notifyStreamRecords(
   // Changes and removals of session records (the stream's filter passes no others): logged up to
   // the failed record only, since the stream redelivers from there and they would count twice.
   const end = failed ? records.indexOf(failed) : records.length;
-  for (const r of records.slice(0, end)) reportTampering(r);
+  // Only the notify function's log group is watched for tampering: one report, not one per consumer.
+  if (options.reportTampering) for (const r of records.slice(0, end)) reportTampering(r);
   return { batchItemFailures: failed ? [{ itemIdentifier: failed.dynamodb?.SequenceNumber ?? '' }] : [] };
 }
 

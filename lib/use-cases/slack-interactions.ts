@@ -24,10 +24,12 @@ import type { ReadSecret } from '../adapters/ssm-secrets.ts';
 import type { SlackSettings } from '../config.ts';
 import { type ApiRequest, isEligibleApprover, requestNotFound } from '../core/approval.ts';
 import { type Catalog, findEntitlement } from '../core/catalog.ts';
+import { userText } from '../core/notifications.ts';
 import type { Principal } from '../core/principal.ts';
 import {
   ACTION_APPROVE,
   ACTION_DENY,
+  actingTeams,
   BlockActions,
   checkSlackSignature,
   DENY_CALLBACK,
@@ -52,6 +54,7 @@ import {
   UnauthenticatedError,
 } from '../errors.ts';
 import { describeError, log } from '../log.ts';
+import { DenyBody } from '../schemas.ts';
 
 /** A decision made as the linked principal, through the API's own decision code (deps.ts wires it). */
 export type DecidedVia = { via: 'slack'; slackUser: string };
@@ -137,11 +140,12 @@ export type Approver =
  */
 export async function resolveApprover(
   deps: SlackCommandDeps,
-  teamId: string,
-  userId: string,
+  payload: { team: { id: string } | null; user: { id: string; team_id?: string | undefined } },
 ): Promise<Approver> {
   const { table, settings } = deps.slack;
-  if (settings.teamIds.length > 0 && !settings.teamIds.includes(teamId)) {
+  const { teamId, all } = actingTeams(payload);
+  const userId = payload.user.id;
+  if (!teamId || (settings.teamIds.length > 0 && !all.every((t) => settings.teamIds.includes(t)))) {
     return { problem: 'team', text: 'This Slack workspace may not act on hallpass requests.' };
   }
   const unlinked = {
@@ -154,8 +158,9 @@ export async function resolveApprover(
   if (!user) return unlinked;
   const p = await getLinkedPrincipal(table, user.sub);
   if (!p?.links[linkId(teamId, userId)]) return unlinked;
+  // A minute of slack for clocks: groups recorded by a function whose clock runs a little ahead.
   const age = deps.now().getTime() - p.groupsAtMs;
-  if (!(age >= 0 && age <= settings.groupsMaxAgeSeconds * 1000)) {
+  if (!(age >= -60_000 && age <= settings.groupsMaxAgeSeconds * 1000)) {
     return {
       problem: 'stale-groups',
       text:
@@ -250,7 +255,7 @@ export async function handleSlashCommand(
     const user = await getSlackUser(deps.slack.table, teamId, userId);
     return ephemeralAnswer(
       user
-        ? `Your Slack account is linked to hallpass user *${user.sub}* since ${user.linkedAt}.`
+        ? `Your Slack account is linked to hallpass user *${userText(user.sub)}* since ${user.linkedAt}.`
         : 'Your Slack account is not linked to hallpass. Type `/hallpass link` to link it.',
     );
   }
@@ -290,7 +295,7 @@ async function onButton(deps: SlackDeps, p: BlockActions): Promise<SlackAnswer> 
   const channel = p.channel?.id ?? p.container?.channel_id;
   const tell = (text: string) => ephemeral(deps, channel, p.user.id, text);
   if (action?.action_id !== ACTION_APPROVE && action?.action_id !== ACTION_DENY) return EMPTY;
-  const approver = await resolveApprover(deps, p.team.id, p.user.id);
+  const approver = await resolveApprover(deps, p);
   if ('problem' in approver) {
     deps.metrics?.count('SlackInteractions', {
       Outcome: approver.problem === 'stale-groups' ? 'stale-groups' : 'unlinked',
@@ -298,6 +303,7 @@ async function onButton(deps: SlackDeps, p: BlockActions): Promise<SlackAnswer> 
     await tell(approver.text);
     return EMPTY;
   }
+  const slackUser = `${actingTeams(p).teamId}/${p.user.id}`;
   if (action.action_id === ACTION_DENY) {
     // Only someone who could deny gets the modal: read the request under the API's visibility rule.
     const r = await getRequest(deps.requests, requestId);
@@ -312,17 +318,23 @@ async function onButton(deps: SlackDeps, p: BlockActions): Promise<SlackAnswer> 
       return EMPTY;
     }
     if (!p.trigger_id) throw new InvalidRequestError('a button press without a trigger_id');
-    await deps.slack.api.call('views.open', {
-      trigger_id: p.trigger_id,
-      view: denyModal(r.id, r.entitlementId),
-    });
+    try {
+      // Slack's trigger lasts 3 s from the click: a short budget, and a clear word if it passed.
+      await deps.slack.api.call(
+        'views.open',
+        { trigger_id: p.trigger_id, view: denyModal(r.id, r.entitlementId) },
+        { timeoutMs: 1500 },
+      );
+    } catch (error) {
+      log.warn('slack.modal_failed', describeError(error));
+      await tell(
+        'hallpass could not open the Deny form in time. Press Deny again, or deny the request in hallpass (the web console or `hallpass deny`).',
+      );
+    }
     return EMPTY;
   }
   try {
-    const decided = await deps.decisions.approve(approver.principal, requestId, {
-      via: 'slack',
-      slackUser: `${p.team.id}/${p.user.id}`,
-    });
+    const decided = await deps.decisions.approve(approver.principal, requestId, { via: 'slack', slackUser });
     deps.metrics?.count('SlackInteractions', { Outcome: 'approved' });
     await tell(approvedText(decided));
   } catch (error) {
@@ -343,10 +355,15 @@ async function onDenySubmitted(deps: SlackDeps, p: ViewSubmission): Promise<Slac
   } catch {
     throw new InvalidRequestError('the modal carries no request');
   }
-  const reason = (p.view.state.values.reason?.reason?.value ?? '').trim();
-  if (!reason) return modalError('Say why: the requester sees the reason.');
-  if (reason.length > REASON_MAX) return modalError(`At most ${REASON_MAX} characters.`);
-  const approver = await resolveApprover(deps, p.team.id, p.user.id);
+  // The API's own rule for a reason: trimmed, 1 to 1000 characters, no control or bidi character.
+  const checked = DenyBody.safeParse({ reason: p.view.state.values.reason?.reason?.value ?? '' });
+  if (!checked.success) {
+    return modalError(
+      `Say why, in at most ${REASON_MAX} characters of plain text (no control or direction-changing characters): the requester sees the reason.`,
+    );
+  }
+  const { reason } = checked.data;
+  const approver = await resolveApprover(deps, p);
   if ('problem' in approver) {
     deps.metrics?.count('SlackInteractions', {
       Outcome: approver.problem === 'stale-groups' ? 'stale-groups' : 'unlinked',
@@ -356,7 +373,7 @@ async function onDenySubmitted(deps: SlackDeps, p: ViewSubmission): Promise<Slac
   try {
     await deps.decisions.deny(approver.principal, requestId, reason, {
       via: 'slack',
-      slackUser: `${p.team.id}/${p.user.id}`,
+      slackUser: `${actingTeams(p).teamId}/${p.user.id}`,
     });
     deps.metrics?.count('SlackInteractions', { Outcome: 'denied' });
     return EMPTY;
@@ -368,8 +385,8 @@ async function onDenySubmitted(deps: SlackDeps, p: ViewSubmission): Promise<Slac
 
 function approvedText(r: ApiRequest): string {
   return r.status === 'approved'
-    ? `You approved the request for *${r.entitlementId}* by ${r.requester.sub}: it is approved.`
-    : `You approved the request for *${r.entitlementId}* by ${r.requester.sub} (${r.approvals.length} of ${r.minApprovals} approvals).`;
+    ? `You approved the request for *${r.entitlementId}* by ${userText(r.requester.sub)}: it is approved.`
+    : `You approved the request for *${r.entitlementId}* by ${userText(r.requester.sub)} (${r.approvals.length} of ${r.minApprovals} approvals).`;
 }
 
 /** What the clicker is told when the API's rules refuse them: the same reasons, in words. */
@@ -394,7 +411,7 @@ async function ephemeral(
 ): Promise<void> {
   if (!channel) return;
   try {
-    await deps.slack.api.call('chat.postEphemeral', { channel, user, text });
+    await deps.slack.api.call('chat.postEphemeral', { channel, user, text }, { timeoutMs: 1200 });
   } catch (error) {
     log.warn('slack.ephemeral_failed', describeError(error));
   }

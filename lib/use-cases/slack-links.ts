@@ -24,6 +24,7 @@ import { type Catalog, isAuditor } from '../core/catalog.ts';
 import type { Principal } from '../core/principal.ts';
 import {
   coded,
+  groupsSeenAt,
   linkCodeKey,
   linkId,
   normaliseLinkCode,
@@ -103,6 +104,7 @@ export async function linkSlackUser(deps: LinkDeps, principal: Principal, input:
   }
   if (!(await takeLinkCode(slack.table, key, now))) throw notFound();
   const link: SlackLink = { teamId: code.teamId, userId: code.userId, linkedAt: toApiTime(now) };
+  const seenAt = groupsSeenAt(principal.claims, now);
   if (!(await putSlackUser(slack.table, link, principal.sub))) {
     throw coded(
       new ConflictError(
@@ -127,8 +129,8 @@ export async function linkSlackUser(deps: LinkDeps, principal: Principal, input:
       name: principal.name,
       issuer: principal.issuer ?? null,
       groups: principal.groups,
-      groupsAt: toApiTime(now),
-      groupsAtMs: now.getTime(),
+      groupsAt: toApiTime(seenAt),
+      groupsAtMs: seenAt.getTime(),
       links,
     };
   });

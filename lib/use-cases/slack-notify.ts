@@ -6,7 +6,8 @@
  *   approved (quorum) or denied    a direct message to the requester, if they linked Slack
  *   a break-glass session          the security channel, with a Review link
  *   session.revoked                the security channel
- * Each post happens once per audit record, however often the stream redelivers it.
+ * A redelivered record posts nothing again (the table remembers what was posted); only a crash
+ * between a post and its note could repeat one.
  */
 import { getRequest, type RequestsTable } from '../adapters/requests-table.ts';
 import type { SlackApi } from '../adapters/slack-api.ts';
@@ -81,14 +82,17 @@ async function postRequest(deps: SlackNotifyDeps, requestId: string): Promise<vo
   const channel = entitlement?.notify?.slack?.channel ?? settings.defaultChannel;
   if (!channel) return;
   const status = statusOf(r, deps.now(), entitlement !== undefined);
-  const message = requestMessage(r, status, consoleUrl(deps.publicUrl, '#/approvals'));
+  const link = consoleUrl(deps.publicUrl, '#/approvals');
+  const message = requestMessage(r, status, link);
   const posted = await api.call('chat.postMessage', { channel, ...message, unfurl_links: false });
-  await putMessage(
-    table,
-    requestId,
-    { channel: String(posted.channel ?? channel), ts: String(posted.ts) },
-    deps.now().getTime() + REMEMBER_MS,
-  );
+  const where = { channel: String(posted.channel ?? channel), ts: String(posted.ts) };
+  await putMessage(table, requestId, where, deps.now().getTime() + REMEMBER_MS);
+  // A decision recorded while this was posting found no message to update: show it now.
+  const after = await getRequest(deps.requests, requestId);
+  if (after && after.version !== r.version) {
+    const latest = requestMessage(after, statusOf(after, deps.now(), entitlement !== undefined), link);
+    await api.call('chat.update', { ...where, ...latest });
+  }
 }
 
 /** The message shows the request as it is now, whichever decision this record was: updates commute. */

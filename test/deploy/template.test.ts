@@ -115,6 +115,11 @@ const statementsOf = (role: Resource, named: Record<string, any> = conditions): 
     }),
   );
 const actions = (s: Statement) => [s.Action].flat();
+/** The stream mapping of one function (notify, slackNotify: two consumers of the audit stream). */
+const mappingOf = (fn: string) =>
+  ofType('AWS::Lambda::EventSourceMapping').find(([, m]) =>
+    JSON.stringify(m.Properties.FunctionName).includes(`"${fn}LambdaFunction"`),
+  )?.[1] as Resource;
 
 describe('the packaged template', () => {
   it('routes every API.md route of this version to its function', () => {
@@ -229,7 +234,7 @@ describe('the packaged template', () => {
   });
 
   it('streams new audit records to the notify function, with retries and a dead-letter queue', () => {
-    const mapping = ofType('AWS::Lambda::EventSourceMapping')[0]?.[1] as Resource;
+    const mapping = mappingOf('Notify');
     expect(mapping.Properties).toMatchObject({
       MaximumRetryAttempts: 20,
       BisectBatchOnFunctionError: true,
@@ -279,7 +284,8 @@ describe('audit records cannot be overwritten (issue 19, item 3)', () => {
       ReviewFunctionRole: ['event#*'],
       RevokeFunctionRole: ['event#*'],
       RequestsFunctionRole: ['event#*'],
-      SlackFunctionRole: ['event#*'],
+      SlackCommandsFunctionRole: ['event#*'],
+      SlackInteractionsFunctionRole: ['event#*'],
       SlackLinksFunctionRole: ['event#*'],
     });
     for (const { statement } of puts) expect(actions(statement)).toEqual(['dynamodb:PutItem']);
@@ -324,7 +330,7 @@ describe('audit records cannot be overwritten (issue 19, item 3)', () => {
   });
 
   it('streams changes and removals of session items to the notify function, next to new records', () => {
-    const mapping = ofType('AWS::Lambda::EventSourceMapping')[0]?.[1] as Resource;
+    const mapping = mappingOf('Notify');
     const patterns = mapping.Properties.FilterCriteria.Filters.map((f: { Pattern: string }) =>
       JSON.parse(f.Pattern),
     );
@@ -1115,21 +1121,73 @@ describe('Slack approvals (issue 13)', () => {
     );
   });
 
-  it('lets the Slack functions read exactly those two secrets, and the notify function the bot token alone', () => {
-    const both = policyStatements('SlackSecretsPolicy');
-    expect(policy('SlackSecretsPolicy').Properties.Roles).toEqual([{ Ref: 'SlackFunctionRole' }]);
-    expect(both.map((s) => actions(s))).toEqual([['ssm:GetParameter'], ['secretsmanager:GetSecretValue']]);
-    expect([both[0]?.Resource].flat().map(sub)).toEqual([
-      'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/hallpass/prod/slack-signing-secret',
-      'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/aws/reference/secretsmanager/hallpass/prod/slack-bot-token',
+  it('lets each Slack function read only the secrets it uses: command the signing secret, interactions both, slackNotify the bot token', () => {
+    const resourcesOf = (id: string) =>
+      policyStatements(id).map((st) => [actions(st), [st.Resource].flat().map(sub)] as const);
+    const signing =
+      'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/hallpass/prod/slack-signing-secret';
+    const token =
+      'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/aws/reference/secretsmanager/hallpass/prod/slack-bot-token';
+    const secret =
+      'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:hallpass/prod/slack-bot-token-??????';
+    expect(policy('SlackCommandsSecretsPolicy').Properties.Roles).toEqual([
+      { Ref: 'SlackCommandsFunctionRole' },
     ]);
-    expect([both[1]?.Resource].flat().map(sub)).toEqual([
-      'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:hallpass/prod/slack-bot-token-??????',
+    expect(resourcesOf('SlackCommandsSecretsPolicy')).toEqual([[['ssm:GetParameter'], [signing]]]);
+    expect(policy('SlackInteractionsSecretsPolicy').Properties.Roles).toEqual([
+      { Ref: 'SlackInteractionsFunctionRole' },
     ]);
-    const token = policyStatements('NotifySlackTokenPolicy');
-    expect(policy('NotifySlackTokenPolicy').Properties.Roles).toEqual([{ Ref: 'NotifyFunctionRole' }]);
-    expect(JSON.stringify(token)).not.toContain('signing-secret');
-    expect(JSON.stringify(token)).toContain('slack-bot-token');
+    expect(resourcesOf('SlackInteractionsSecretsPolicy')).toEqual([
+      [['ssm:GetParameter'], [signing, token]],
+      [['secretsmanager:GetSecretValue'], [secret]],
+    ]);
+    expect(policy('SlackNotifySecretsPolicy').Properties.Roles).toEqual([{ Ref: 'SlackNotifyFunctionRole' }]);
+    expect(resourcesOf('SlackNotifySecretsPolicy')).toEqual([
+      [['ssm:GetParameter'], [token]],
+      [['secretsmanager:GetSecretValue'], [secret]],
+    ]);
+    // No other role reads any secret.
+    for (const [id, r] of ofType('AWS::IAM::Role')) {
+      const reads = statementsOf(r as Resource)
+        .flatMap(actions)
+        .filter((a) => /ssm:|secretsmanager:/.test(a));
+      expect(reads, id).toEqual([]);
+    }
+  });
+
+  it("limits each Slack role's writes to the Slack table to the item kinds it writes", () => {
+    const writes = (role: string) =>
+      statementsOf(resources[role] as Resource)
+        .filter((st) => JSON.stringify(st.Resource).includes('SlackTable'))
+        .filter((st) => actions(st).some((a) => a !== 'dynamodb:GetItem'))
+        .map((st) => [actions(st), st.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys']]);
+    expect(writes('SlackCommandsFunctionRole')).toEqual([
+      [['dynamodb:PutItem'], ['code#*', 'seen#*', 'principal#*']],
+      [['dynamodb:UpdateItem'], ['user#*']],
+    ]);
+    // The route anyone on the internet can reach (with Slack's signature) writes replay marks alone.
+    expect(writes('SlackInteractionsFunctionRole')).toEqual([[['dynamodb:PutItem'], ['seen#*']]]);
+    expect(writes('SlackLinksFunctionRole')).toEqual([
+      [['dynamodb:PutItem'], ['user#*', 'principal#*']],
+      [['dynamodb:UpdateItem'], ['code#*', 'user#*']],
+    ]);
+    expect(writes('SlackNotifyFunctionRole')).toEqual([[['dynamodb:PutItem'], ['message#*', 'sent#*']]]);
+    // The notify function itself has nothing of Slack.
+    expect(JSON.stringify(statementsOf(resources.NotifyFunctionRole as Resource))).not.toContain(
+      'SlackTable',
+    );
+  });
+
+  it('gives Slack its own consumer of the audit stream, with its own retries and the dead-letter queue', () => {
+    expect(mappingOf('SlackNotify').Properties).toMatchObject({
+      MaximumRetryAttempts: 20,
+      BisectBatchOnFunctionError: true,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['NotificationDeadLetters', 'Arn'] } } },
+    });
+    expect(JSON.parse(mappingOf('SlackNotify').Properties.FilterCriteria.Filters[0].Pattern)).toEqual({
+      eventName: ['INSERT'],
+    });
   });
 
   it('lets every function behind a token refresh principal items of the Slack table, and nothing else', () => {

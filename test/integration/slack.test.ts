@@ -81,9 +81,12 @@ beforeAll(async () => {
   ]) {
     h[name] = (await import(`../../functions/${name}.ts`)).handler as Handler;
   }
-  const { notifyDeps } = await import('../../lib/deps.ts');
+  // Slack's own consumer of the stream (the slackNotify function), as on AWS.
+  const { slackStreamDeps } = await import('../../lib/deps.ts');
   const { notifyRecords } = await import('../../lib/use-cases/notify.ts');
-  notify = (items) => notifyRecords(notifyDeps(), items);
+  const deps = slackStreamDeps();
+  if (!deps) throw new Error('Slack is configured in this file');
+  notify = (items) => notifyRecords(deps, items);
 });
 
 afterEach(() => {
@@ -620,5 +623,84 @@ describe('metrics and logs', () => {
     expect(everything).not.toContain(BOT);
     expect(everything).not.toContain(code);
     expect(everything).not.toContain(code.replace('-', ''));
+  });
+});
+
+describe('what Slack sends, as Slack sends it', () => {
+  it('reads a body API Gateway hands over base64-encoded, and checks the signature on its bytes', async () => {
+    await link('U0B64', 'b64-bea', APPROVERS);
+    const id = await newRequest('requester-bo');
+    const body = click('U0B64', id, 'hallpass.approve');
+    const answer = await invoke(h['slack-interactions'] as Handler, {
+      method: 'POST',
+      path: '/v1/slack/interactions',
+      rawBody: Buffer.from(body).toString('base64'),
+      headers: slackHeaders(SECRET, body),
+      isBase64Encoded: true,
+    });
+    expect(answer.status).toBe(200);
+    expect((await readRequest(id)).body.status).toBe('approved');
+  });
+
+  it('acts for an Enterprise Grid user (team null, the user carries their workspace)', async () => {
+    await link('U0GRID', 'grid-gil', APPROVERS);
+    const id = await newRequest('requester-gia');
+    const payload = JSON.parse(
+      new URLSearchParams(click('U0GRID', id, 'hallpass.approve')).get('payload') as string,
+    );
+    payload.team = null;
+    payload.user.team_id = TEAM;
+    const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+    await signed('slack-interactions', body);
+    expect((await readRequest(id)).body.status).toBe('approved');
+  });
+
+  it('refuses a deny reason the API would refuse, and changes nothing', async () => {
+    await link('U0BIDI', 'bidi-bea', APPROVERS);
+    const id = await newRequest('requester-bex');
+    const answer = await signed(
+      'slack-interactions',
+      viewSubmissionBody({
+        teamId: TEAM,
+        userId: 'U0BIDI',
+        callbackId: 'hallpass.deny',
+        privateMetadata: JSON.stringify({ requestId: id }),
+        values: { reason: { reason: 'looks fine \u202e sdrawkcab' } },
+      }),
+    );
+    expect(answer.body.response_action).toBe('errors');
+    expect((await readRequest(id)).body.status).toBe('pending');
+  });
+
+  it('tells the clicker when the Deny form cannot be opened, instead of failing', async () => {
+    await link('U0MODAL', 'modal-max', APPROVERS);
+    const id = await newRequest('requester-mae');
+    slack.fail({ method: 'views.open', times: 1, error: 'expired_trigger_id' });
+    const answer = await signed('slack-interactions', click('U0MODAL', id, 'hallpass.deny'));
+    expect(answer.status).toBe(200);
+    expect(ephemeralTo('U0MODAL').at(-1)).toContain('could not open the Deny form');
+    expect((await readRequest(id)).body.status).toBe('pending');
+  });
+
+  it("measures the groups' age from the token's issue time, not from when it was last presented", async () => {
+    const token = await tokenFor('aged-ada', { groups: APPROVERS, name: 'aged-ada name', expiresIn: 86400 });
+    const command = await signed(
+      'slack-commands',
+      slashCommandBody({ teamId: TEAM, userId: 'U0AGED', text: 'link' }),
+    );
+    const code = /\*([0-9A-Z]{5}-[0-9A-Z]{5})\*/.exec(command.body.text)?.[1] as string;
+    expect(
+      (await invoke(h['slack-links-create'] as Handler, { path: '/v1/slack/links', token, body: { code } }))
+        .status,
+    ).toBe(201);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    // The same token, 20 h later: still valid, but its groups are 20 h old, not fresh.
+    vi.setSystemTime(Date.now() + 20 * 3600_000);
+    await invoke(h.entitlements as Handler, { path: '/v1/entitlements', token });
+    vi.setSystemTime(Date.now() + 5 * 3600_000);
+    const id = await newRequest('requester-amy');
+    await signed('slack-interactions', click('U0AGED', id, 'hallpass.approve'));
+    expect(ephemeralTo('U0AGED').at(-1)).toContain('Open hallpass once');
+    expect((await readRequest(id)).body.status).toBe('pending');
   });
 });
