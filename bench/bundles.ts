@@ -6,11 +6,19 @@
  * a build with serverless.yml's own esbuild settings: where to look before cutting.
  * `npx tsx bench/bundles.ts --steps`: every function built, in one run, without the size measures
  * (keepNames on, no event-stream alias, no plugins), then with each added in turn: what each saves.
+ * `npx tsx bench/bundles.ts --import-time <function> [runs]`: the median time a fresh Node process
+ * takes to import that function's bundle built without the measures and with them, alternating,
+ * against the bench's local stack (its settings; nothing is invoked).
  */
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type BuildOptions, build, type Plugin } from 'esbuild';
 import { parse } from 'yaml';
 import { bundleBytes, packagingBuildOptions } from './cold-start.ts';
+import { startStack } from './stack.ts';
+import { median, round } from './stats.ts';
 
 // 300 KB read strictly, as 300,000 bytes.
 const GOAL_BYTES = 300_000;
@@ -57,7 +65,7 @@ function handlerModules(): Record<string, string> {
  * The size measures, cumulatively: each step's esbuild options from serverless.yml's, with the
  * measures of the later steps taken out.
  */
-function steps(): Array<{ step: string; options: BuildOptions }> {
+export function steps(): Array<{ step: string; options: BuildOptions }> {
   const { options } = packagingBuildOptions();
   const plugins = (options.plugins ?? []) as Plugin[];
   const named = (...names: string[]) => plugins.filter((p) => names.some((n) => p.name.endsWith(n)));
@@ -103,11 +111,60 @@ export async function bundleSteps(): Promise<Record<string, Record<string, numbe
   return sizes;
 }
 
+/** Median import time of one function's bundle without the size measures and with them. */
+export async function importTimes(
+  name: string,
+  runs: number,
+): Promise<{ before: number | null; now: number | null }> {
+  const stack = await startStack();
+  const dir = mkdtempSync(join(tmpdir(), 'hallpass-bench-import-'));
+  try {
+    // The catalog as JSON, as the functions are handed it (deploy/catalog-json.cjs).
+    const catalog = join(dir, 'catalog.json');
+    writeFileSync(catalog, JSON.stringify(parse(readFileSync(stack.env.HALLPASS_CATALOG as string, 'utf8'))));
+    const { external } = packagingBuildOptions();
+    const variants = steps().filter(({ step }) => step === 'before' || step === 'clientVersion');
+    for (const { step, options } of variants) {
+      await build({
+        ...options,
+        entryPoints: [`functions/${name}.ts`],
+        outfile: join(dir, `${step}.mjs`),
+        external,
+        logLevel: 'error',
+      });
+    }
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', ...stack.env, HALLPASS_CATALOG: catalog };
+    const times: Record<string, number[]> = { before: [], clientVersion: [] };
+    const importOnce = (step: string) => {
+      const file = JSON.stringify(join(dir, `${step}.mjs`));
+      const code = `const t = performance.now(); await import(${file}); console.log('ms', performance.now() - t); process.exit(0);`;
+      const child = spawnSync(process.execPath, ['--input-type=module', '-e', code], {
+        env,
+        encoding: 'utf8',
+      });
+      const ms = /ms ([\d.]+)/.exec(child.stdout)?.[1];
+      if (!ms) throw new Error(`importing the ${step} bundle of ${name} failed: ${child.stderr}`);
+      times[step]?.push(Number(ms));
+    };
+    for (let i = 0; i < runs; i++) {
+      for (const step of i % 2 ? ['before', 'clientVersion'] : ['clientVersion', 'before']) importOnce(step);
+    }
+    return { before: round(median(times.before ?? []), 1), now: round(median(times.clientVersion ?? []), 1) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await stack.close();
+  }
+}
+
 const sorted = (sizes: Record<string, number>) => Object.entries(sizes).sort(([, a], [, b]) => b - a);
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const [flag, name, part] = process.argv.slice(2);
-  if (flag === '--steps') {
+  if (flag === '--import-time' && name) {
+    const { before, now } = await importTimes(name, Number(part ?? 21));
+    console.log(`${name}: import ${before} ms without the size measures, ${now} ms with them (medians)`);
+    process.exit(0);
+  } else if (flag === '--steps') {
     const sizes = await bundleSteps();
     const names = Object.keys(Object.values(sizes)[0] ?? {});
     console.log(['function', ...names].join('\t'));
