@@ -324,7 +324,7 @@ describe('npm start, configured', () => {
       });
       const { TableNames } = await client.send(new ListTablesCommand({}));
       client.destroy();
-      expect(TableNames).toEqual(['hallpass-local-audit', 'hallpass-local-requests']);
+      expect(TableNames).toEqual(['hallpass-local-audit', 'hallpass-local-requests', 'hallpass-local-slack']);
     } finally {
       const exited = new Promise((resolve) => child.on('exit', resolve));
       process.kill(-(child.pid as number), 'SIGINT');
