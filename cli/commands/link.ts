@@ -53,7 +53,8 @@ async function withHints<T>(call: Promise<T>): Promise<T> {
  */
 export function normaliseCode(text: string): string {
   const chars = text.toUpperCase().replace(/[\s-]/g, '').replace(/[IL]/g, '1').replace(/O/g, '0');
-  if (!/^[0-9A-Z]{10}$/.test(chars))
+  // Crockford's alphabet: no U (and I, L, O were read as digits above).
+  if (!/^[0-9A-HJKMNP-TV-Z]{10}$/.test(chars))
     throw new UsageError(
       `a link code is 10 letters and digits, such as ABCDE-12345 (from \`/hallpass link\` in Slack), got '${text}'\n${LINK_USAGE}`,
     );

@@ -145,6 +145,8 @@ describe('link codes', () => {
     expect(() => normaliseCode('ABCDE-123456')).toThrow(UsageError);
     expect(() => normaliseCode('ABCDE_12345')).toThrow(UsageError);
     expect(() => normaliseCode('')).toThrow(UsageError);
+    // U is not in Crockford's alphabet: the API would refuse it too.
+    expect(() => normaliseCode('ABCDU-12345')).toThrow(UsageError);
   });
 });
 

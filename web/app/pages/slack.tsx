@@ -28,7 +28,8 @@ interface SlackLinks {
  */
 export function normaliseCode(text: string): string | null {
   const chars = text.toUpperCase().replace(/[\s-]/g, '').replace(/[IL]/g, '1').replace(/O/g, '0');
-  return /^[0-9A-Z]{10}$/.test(chars) ? `${chars.slice(0, 5)}-${chars.slice(5)}` : null;
+  // Crockford's alphabet: no U (and I, L, O were read as digits above).
+  return /^[0-9A-HJKMNP-TV-Z]{10}$/.test(chars) ? `${chars.slice(0, 5)}-${chars.slice(5)}` : null;
 }
 
 const BAD_CODE =
