@@ -259,9 +259,10 @@ export async function handleSlashCommand(
         : 'Your Slack account is not linked to hallpass. Type `/hallpass link` to link it.',
     );
   }
+  const name = userText(command);
   return ephemeralAnswer(
-    `${command} link: get a one-time code to link your Slack account to hallpass\n` +
-      `${command} unlink: remove the link\n${command} whoami: show the link`,
+    `${name} link: get a one-time code to link your Slack account to hallpass\n` +
+      `${name} unlink: remove the link\n${name} whoami: show the link`,
   );
 }
 
