@@ -15,6 +15,7 @@ import {
 import type { RequestRecord } from '../core/approval.ts';
 import { UpstreamUnavailableError } from '../errors.ts';
 import { fromItem, toAttribute, toItem } from './dynamo-item.ts';
+import { tableCalls } from './table-call.ts';
 
 export interface RequestsTable {
   client: DynamoDBClient;
@@ -43,18 +44,7 @@ function fromStored(item: Record<string, AttributeValue>): RequestRecord {
   return record as unknown as RequestRecord;
 }
 
-async function send<T>(what: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) throw error;
-    const name = (error as { name?: string }).name ?? 'Error';
-    throw new UpstreamUnavailableError('dynamodb', `the requests table could not ${what} (${name})`, {
-      cause: error,
-      retryAfterSeconds: 1,
-    });
-  }
-}
+const send = tableCalls('the requests table');
 
 export async function createRequest(table: RequestsTable, r: RequestRecord): Promise<void> {
   try {

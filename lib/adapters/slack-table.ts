@@ -17,8 +17,8 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { toApiTime } from '../core/time.ts';
-import { UpstreamUnavailableError } from '../errors.ts';
 import { fromItem, toAttribute, toItem } from './dynamo-item.ts';
+import { tableCalls } from './table-call.ts';
 
 export interface SlackTable {
   client: DynamoDBClient;
@@ -50,18 +50,7 @@ export interface LinkedPrincipal {
 
 const ttlOf = (ms: number) => Math.floor(ms / 1000);
 
-async function send<T>(what: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) throw error;
-    const name = (error as { name?: string }).name ?? 'Error';
-    throw new UpstreamUnavailableError('dynamodb', `the Slack table could not ${what} (${name})`, {
-      cause: error,
-      retryAfterSeconds: 1,
-    });
-  }
-}
+const send = tableCalls('the Slack table');
 
 /** Runs a conditional write; false when its condition failed. */
 async function conditional(what: string, call: () => Promise<unknown>): Promise<boolean> {
