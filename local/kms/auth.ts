@@ -1,10 +1,11 @@
-// Who may call the local KMS: SigV4 checked by the local STS's verifier (scoped to the `kms` service),
-// with its refusals renamed to the codes AWS's JSON-protocol services answer with.
+// Who may call the local KMS (and the local SSM, which shares this): SigV4 checked by the local STS's
+// verifier (scoped to the service), with its refusals renamed to the codes AWS's JSON-protocol
+// services answer with; and the JSON body those services take.
 import type { IncomingMessage } from 'node:http';
 import { StsError, type StsErrorCode } from '../sts/errors.ts';
 import type { Identity } from '../sts/keys.ts';
 import { authenticate, type SignedRequest } from '../sts/sigv4.ts';
-import { KmsError, type KmsErrorCode } from './errors.ts';
+import { KmsError } from './errors.ts';
 
 export interface Caller {
   accessKeyId: string;
@@ -12,7 +13,15 @@ export interface Caller {
   sessionToken?: string;
 }
 
-const KMS_CODES: Partial<Record<StsErrorCode, KmsErrorCode>> = {
+/** The refusals of SigV4 as every AWS JSON-protocol service names them. */
+export type JsonAuthCode =
+  | 'MissingAuthenticationTokenException'
+  | 'UnrecognizedClientException'
+  | 'InvalidSignatureException'
+  | 'IncompleteSignatureException'
+  | 'ExpiredTokenException';
+
+const JSON_AUTH_CODES: Partial<Record<StsErrorCode, JsonAuthCode>> = {
   MissingAuthenticationToken: 'MissingAuthenticationTokenException',
   InvalidClientTokenId: 'UnrecognizedClientException',
   SignatureDoesNotMatch: 'InvalidSignatureException',
@@ -61,15 +70,42 @@ export async function signedRequest(req: IncomingMessage): Promise<SignedRequest
   };
 }
 
-export function authenticateCaller(
+/**
+ * The verified caller of a JSON-protocol service (`service` scopes the signature), or the service's
+ * own error, made by `refuse`, with the code AWS answers.
+ */
+export function authenticateJsonCaller(
   request: SignedRequest,
   now: Date,
   lookup: (accessKeyId: string) => Identity | undefined,
+  service: string,
+  refuse: (code: JsonAuthCode, message: string) => Error,
 ): Identity {
   try {
-    return authenticate(request, now, lookup, 'kms');
+    return authenticate(request, now, lookup, service);
   } catch (error) {
     if (!(error instanceof StsError)) throw error;
-    throw new KmsError(KMS_CODES[error.code] ?? 'InvalidSignatureException', error.message);
+    throw refuse(JSON_AUTH_CODES[error.code] ?? 'InvalidSignatureException', error.message);
   }
 }
+
+/** A JSON-protocol body: a JSON object (empty text is `{}`), else `refuse`'s SerializationException. */
+export function parseJsonObject(text: string, refuse: (message: string) => Error): Record<string, unknown> {
+  let body: unknown;
+  try {
+    body = text === '' ? {} : JSON.parse(text);
+  } catch {
+    throw refuse('The request body is not valid JSON');
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw refuse('The request body must be a JSON object');
+  }
+  return body as Record<string, unknown>;
+}
+
+export const authenticateCaller = (
+  request: SignedRequest,
+  now: Date,
+  lookup: (accessKeyId: string) => Identity | undefined,
+): Identity =>
+  authenticateJsonCaller(request, now, lookup, 'kms', (code, message) => new KmsError(code, message));

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { listenOnLoopback } from '../loopback.ts';
-import { authenticateCaller, type Caller, callerLookup, signedRequest } from './auth.ts';
+import { authenticateCaller, type Caller, callerLookup, parseJsonObject, signedRequest } from './auth.ts';
 import { KmsError } from './errors.ts';
 import { loadKeyRing } from './keys.ts';
 import { type Body, describeKey, getPublicKey, sign } from './operations.ts';
@@ -44,18 +44,8 @@ export interface LocalKms {
 const TARGET_PREFIX = 'TrentService.';
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
 
-function parseBody(text: string): Body {
-  let body: unknown;
-  try {
-    body = text === '' ? {} : JSON.parse(text);
-  } catch {
-    throw new KmsError('SerializationException', 'The request body is not valid JSON');
-  }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new KmsError('SerializationException', 'The request body must be a JSON object');
-  }
-  return body as Body;
-}
+const parseBody = (text: string): Body =>
+  parseJsonObject(text, (message) => new KmsError('SerializationException', message));
 
 export async function startLocalKms(options: LocalKmsOptions): Promise<LocalKms> {
   const region = options.region ?? 'us-east-1';

@@ -8,7 +8,7 @@
 import { createCipheriv, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { listenOnLoopback } from '../loopback.ts';
-import { authenticateCaller, type Caller, callerLookup, signedRequest } from './auth.ts';
+import { authenticateCaller, type Caller, callerLookup, parseJsonObject, signedRequest } from './auth.ts';
 import { SsmError } from './errors.ts';
 
 export type { Caller } from './auth.ts';
@@ -48,18 +48,8 @@ const CONTENT_TYPE = 'application/x-amz-json-1.1';
 
 type Body = Record<string, unknown>;
 
-function parseBody(text: string): Body {
-  let body: unknown;
-  try {
-    body = text === '' ? {} : JSON.parse(text);
-  } catch {
-    throw new SsmError('SerializationException', 'The request body is not valid JSON');
-  }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new SsmError('SerializationException', 'The request body must be a JSON object');
-  }
-  return body as Body;
-}
+const parseBody = (text: string): Body =>
+  parseJsonObject(text, (message) => new SsmError('SerializationException', message));
 
 /** `name` or `name:<version>`, as GetParameter takes them. */
 function parseName(body: Body): { name: string; version?: number } {
