@@ -11,7 +11,7 @@ import type { AuditTable } from '../adapters/audit-table.ts';
 import type { Metrics } from '../adapters/metrics.ts';
 import { getRequest, type RequestsTable } from '../adapters/requests-table.ts';
 import type { SlackApi } from '../adapters/slack-api.ts';
-import { type LinkTrail, recordLinkEvent, removeLink } from '../adapters/slack-links.ts';
+import { recordLinkEvent, removeLink } from '../adapters/slack-links.ts';
 import {
   deleteSlackUser,
   getLinkedPrincipal,
@@ -80,12 +80,6 @@ export interface SlackDeps {
 /** What the slash command needs: all but the decisions. */
 export type SlackCommandDeps = Omit<SlackDeps, 'decisions'>;
 
-const trail = (deps: SlackCommandDeps): LinkTrail => ({
-  audit: deps.audit,
-  now: deps.now,
-  metrics: deps.metrics,
-});
-
 /** A new one-time code for a Slack user (`/hallpass link`); shown only to them. */
 export async function createLinkCode(
   deps: SlackCommandDeps,
@@ -119,7 +113,7 @@ export async function unlinkFromSlack(
   const removed = await removeLink(slack.table, user.sub, linkId(teamId, userId));
   await deleteSlackUser(slack.table, teamId, userId, user.sub, deps.now());
   await recordLinkEvent(
-    trail(deps),
+    deps,
     'slack.unlinked',
     { sub: `slack:${teamId}/${userId}`, name: `Slack user ${userId}` },
     user.sub,

@@ -8,7 +8,7 @@
  */
 import type { AuditTable } from '../adapters/audit-table.ts';
 import type { Metrics } from '../adapters/metrics.ts';
-import { type LinkTrail, recordLinkEvent, removeLink, updatePrincipal } from '../adapters/slack-links.ts';
+import { recordLinkEvent, removeLink, updatePrincipal } from '../adapters/slack-links.ts';
 import {
   deleteSlackUser,
   getLinkedPrincipal,
@@ -60,8 +60,6 @@ function slackOf(deps: LinkDeps): NonNullable<LinkDeps['slack']> {
 }
 
 const toApiLink = (l: SlackLink): ApiLink => ({ id: linkId(l.teamId, l.userId), ...l });
-const trail = (deps: LinkDeps): LinkTrail => ({ audit: deps.audit, now: deps.now, metrics: deps.metrics });
-
 /**
  * Links the Slack user who asked for `code` to the caller. Checks everything before the code is used
  * up, so a refused link leaves the code valid: 404 `link_code_not_found` (unknown, used or expired:
@@ -134,7 +132,7 @@ export async function linkSlackUser(deps: LinkDeps, principal: Principal, input:
       links,
     };
   });
-  await recordLinkEvent(trail(deps), 'slack.linked', principal, principal.sub, link, 'hallpass');
+  await recordLinkEvent(deps, 'slack.linked', principal, principal.sub, link, 'hallpass');
   return toApiLink(link);
 }
 
@@ -173,6 +171,6 @@ export async function unlinkOwn(deps: LinkDeps, principal: Principal, id: string
   const removed = await removeLink(slack.table, owner, id);
   if (!removed) throw notFound();
   await deleteSlackUser(slack.table, parsed.teamId, parsed.userId, owner, deps.now());
-  await recordLinkEvent(trail(deps), 'slack.unlinked', principal, owner, removed, 'hallpass');
+  await recordLinkEvent(deps, 'slack.unlinked', principal, owner, removed, 'hallpass');
   return toApiLink(removed);
 }

@@ -21,7 +21,7 @@ import {
 } from '../adapters/slack-table.ts';
 import { AuditEvent } from '../audit-events.ts';
 import type { SlackSettings } from '../config.ts';
-import { statusOf } from '../core/approval.ts';
+import { type RequestRecord, statusOf } from '../core/approval.ts';
 import { type Catalog, findEntitlement } from '../core/catalog.ts';
 import { notificationFor } from '../core/notifications.ts';
 import type { Session } from '../core/session.ts';
@@ -67,10 +67,16 @@ export async function notifySlack(deps: SlackNotifyDeps, item: Item): Promise<vo
     const decided =
       (item.event === AuditEvent.requestApproved && details.quorumReached === true) ||
       item.event === AuditEvent.requestDenied;
-    if (decided) await tellRequester(deps, item, requestId);
+    if (decided) await tellRequester(deps, item);
   } else if (item.event === AuditEvent.sessionRevoked) {
     await toSecurityChannel(deps, item, 'revoked');
   }
+}
+
+/** A request's message as it stands now (its entitlement may have left the catalog: void). */
+function messageOf(deps: SlackNotifyDeps, r: RequestRecord): ReturnType<typeof requestMessage> {
+  const exists = findEntitlement(deps.catalog, r.entitlementId) !== undefined;
+  return requestMessage(r, statusOf(r, deps.now(), exists), consoleUrl(deps.publicUrl, '#/approvals'));
 }
 
 async function postRequest(deps: SlackNotifyDeps, requestId: string): Promise<void> {
@@ -78,43 +84,33 @@ async function postRequest(deps: SlackNotifyDeps, requestId: string): Promise<vo
   if (await getMessage(table, requestId)) return;
   const r = await getRequest(deps.requests, requestId);
   if (!r) return;
-  const entitlement = findEntitlement(deps.catalog, r.entitlementId);
-  const channel = entitlement?.notify?.slack?.channel ?? settings.defaultChannel;
+  const channel =
+    findEntitlement(deps.catalog, r.entitlementId)?.notify?.slack?.channel ?? settings.defaultChannel;
   if (!channel) return;
-  const status = statusOf(r, deps.now(), entitlement !== undefined);
-  const link = consoleUrl(deps.publicUrl, '#/approvals');
-  const message = requestMessage(r, status, link);
-  const posted = await api.call('chat.postMessage', { channel, ...message, unfurl_links: false });
+  const posted = await api.call('chat.postMessage', { channel, ...messageOf(deps, r), unfurl_links: false });
   const where = { channel: String(posted.channel ?? channel), ts: String(posted.ts) };
   await putMessage(table, requestId, where, deps.now().getTime() + REMEMBER_MS);
   // A decision recorded while this was posting found no message to update: show it now.
   const after = await getRequest(deps.requests, requestId);
-  if (after && after.version !== r.version) {
-    const latest = requestMessage(after, statusOf(after, deps.now(), entitlement !== undefined), link);
-    await api.call('chat.update', { ...where, ...latest });
-  }
+  if (after && after.version !== r.version)
+    await api.call('chat.update', { ...where, ...messageOf(deps, after) });
 }
 
 /** The message shows the request as it is now, whichever decision this record was: updates commute. */
 async function updateRequest(deps: SlackNotifyDeps, requestId: string): Promise<void> {
-  const { table, api } = deps.slack;
-  const where = await getMessage(table, requestId);
+  const where = await getMessage(deps.slack.table, requestId);
   if (!where) return;
   const r = await getRequest(deps.requests, requestId);
-  if (!r) return;
-  const entitlement = findEntitlement(deps.catalog, r.entitlementId);
-  const status = statusOf(r, deps.now(), entitlement !== undefined);
-  const message = requestMessage(r, status, consoleUrl(deps.publicUrl, '#/approvals'));
-  await api.call('chat.update', { channel: where.channel, ts: where.ts, ...message });
+  if (r) await deps.slack.api.call('chat.update', { ...where, ...messageOf(deps, r) });
 }
 
 /** A direct message to the requester, when their request is decided and they linked Slack. */
-async function tellRequester(deps: SlackNotifyDeps, item: Item, requestId: string): Promise<void> {
+async function tellRequester(deps: SlackNotifyDeps, item: Item): Promise<void> {
   const { table, api } = deps.slack;
   const key = `${String(item.pk)}#requester`;
   if (await wasSent(table, key)) return;
-  const r = await getRequest(deps.requests, requestId);
-  const linked = r ? await getLinkedPrincipal(table, r.requester.sub) : undefined;
+  // The event names the requester (principalSub): no need to read the request again.
+  const linked = await getLinkedPrincipal(table, String(item.principalSub));
   const notification = notificationFor(item, deps.publicUrl);
   for (const link of Object.values(linked?.links ?? {})) {
     if (!notification) break;
