@@ -5,6 +5,7 @@
  * token, so Slack decisions use the groups your last call to hallpass gave it, up to an age the
  * listing shows.
  */
+import { normaliseLinkCode } from '../../lib/core/slack.ts';
 import { SlackLinkBody, SlackLinkList, SlackLinkResponse, UnlinkBody } from '../../lib/schemas.ts';
 import { type Api, checkBody } from '../api.ts';
 import { noPositionals, onePositional, parseCommand } from '../args.ts';
@@ -52,9 +53,9 @@ async function withHints<T>(call: Promise<T>): Promise<T> {
  * error here, before the API is asked; whether it is a live code is the API's to say.
  */
 export function normaliseCode(text: string): string {
-  const chars = text.toUpperCase().replace(/[\s-]/g, '').replace(/[IL]/g, '1').replace(/O/g, '0');
-  // Crockford's alphabet: no U (and I, L, O were read as digits above).
-  if (!/^[0-9A-HJKMNP-TV-Z]{10}$/.test(chars))
+  // The API's own reading of a code (lib/core/slack.ts), so the two can never disagree.
+  const chars = normaliseLinkCode(text);
+  if (!chars)
     throw new UsageError(
       `a link code is 10 letters and digits, such as ABCDE-12345 (from \`/hallpass link\` in Slack), got '${text}'\n${LINK_USAGE}`,
     );
