@@ -21,19 +21,18 @@
  */
 import { createHash } from 'node:crypto';
 import {
-  createRemoteJWKSet,
-  customFetch,
+  createLocalJWKSet,
   decodeJwt,
   decodeProtectedHeader,
+  type FlattenedJWSInput,
   type JSONWebKeySet,
-  type JWKSCacheInput,
+  type JWSHeaderParameters,
   type JWTPayload,
-  jwksCache,
   jwtVerify,
 } from 'jose';
 import { PRIMARY_ISSUER, type Principal } from '../core/principal.ts';
 import { UnauthenticatedError, UpstreamUnavailableError } from '../errors.ts';
-import { type JwksStore, publicKeys, type StoredJwks } from './jwks-store.ts';
+import { type JsonWebKeySet, type JwksStore, publicKeys, type StoredJwks } from './jwks-store.ts';
 import type { Metrics } from './metrics.ts';
 
 export interface AuthSettings {
@@ -100,17 +99,6 @@ export const DEFAULT_MAX_TOKEN_AGE_SECONDS = 86400;
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 // Headers that would let a token name its own key: never followed, so never accepted.
 const KEY_LOCATING_HEADERS = ['jku', 'x5u', 'jwk', 'x5c'] as const;
-// jose errors that say "this token is bad" rather than "the issuer's keys are unavailable".
-const KEY_SELECTION_FAILURES = new Set([
-  'ERR_JWKS_NO_MATCHING_KEY',
-  'ERR_JWKS_MULTIPLE_MATCHING_KEYS',
-  'ERR_JOSE_ALG_NOT_ALLOWED',
-  'ERR_JOSE_NOT_SUPPORTED',
-  'ERR_JWK_INVALID',
-]);
-
-type KeySource = ReturnType<typeof createRemoteJWKSet>;
-
 const COOLDOWN_MS = 30_000;
 
 const unavailable = (cause: unknown) =>
@@ -123,7 +111,9 @@ type Fetch = (url: string, init: RequestInit) => Promise<Response>;
 
 /** fetch, timed (UpstreamLatency jwks/<operation>) and counted when it fails or answers non-2xx. */
 function measuredFetch(operation: 'jwks' | 'discovery', metrics: Metrics | undefined): Fetch {
-  if (!metrics) return fetch;
+  // `fetch` is read at the call, not here: reading Node's global loads its HTTP client (undici,
+  // 15-25 ms), which a container that takes its keys from the store never needs.
+  if (!metrics) return (url, init) => fetch(url, init);
   return async (url, init) => {
     const started = performance.now();
     let ok = false;
@@ -230,6 +220,9 @@ function checkLifetime(payload: JWTPayload, maxAge: number, now: number, issuerN
     throw refuse(`the bearer token lives longer than ${maxAge} seconds`, REFUSAL.tooOld, issuerName);
 }
 
+/** The SHA-256 of a token: the verified-token caches' key (the token itself is never kept). */
+const tokenKey = (token: string) => createHash('sha256').update(token).digest('base64');
+
 /** Verified tokens kept per container: a CLI presents one token for up to an hour. */
 export const VERIFIED_TOKEN_CACHE_SIZE = 1000;
 
@@ -262,9 +255,8 @@ interface VerifiedToken {
  */
 export function verifiedTokens(size: number, maxAge: number) {
   const entries = new Map<string, VerifiedToken>();
-  const keyOf = (token: string) => createHash('sha256').update(token).digest('base64');
   return {
-    keyOf,
+    keyOf: tokenKey,
     recall(key: string, nowSeconds: number, published: (kid: string) => boolean): Principal | undefined {
       const entry = entries.get(key);
       if (!entry) return undefined;
@@ -311,6 +303,22 @@ export interface AuthenticatorOptions {
   store?: JwksStore | undefined;
 }
 
+/** GETs a JWKS: 200 within 3 s, no redirect followed, public asymmetric keys only (at least one). */
+async function fetchJwks(jwksUri: string, fetchKeys: Fetch): Promise<JsonWebKeySet> {
+  const response = await fetchKeys(jwksUri, {
+    redirect: 'manual',
+    signal: AbortSignal.timeout(3000),
+    headers: { accept: 'application/json, application/jwk-set+json' },
+  });
+  if (response.status !== 200) {
+    await response.body?.cancel().catch(() => undefined);
+    throw new Error(`the JWKS answered ${response.status}`);
+  }
+  const jwks = publicKeys(await response.json());
+  if (!jwks) throw new Error('the JWKS has no public keys');
+  return jwks;
+}
+
 /**
  * The issuer's JWKS, fetched now (for the scheduled refresh of the store): from the configured URI,
  * else the discovered one; a redirect is not followed; only public asymmetric keys are kept.
@@ -321,18 +329,9 @@ export async function fetchIssuerJwks(
 ): Promise<StoredJwks> {
   const jwksUri =
     settings.jwksUri ?? (await discoverJwksUri(settings.issuer, measuredFetch('discovery', metrics)));
-  const response = await measuredFetch('jwks', metrics)(jwksUri, {
-    redirect: 'manual',
-    signal: AbortSignal.timeout(3000),
-    headers: { accept: 'application/json, application/jwk-set+json' },
-  });
-  if (response.status !== 200) throw new Error(`the JWKS answered ${response.status}`);
-  const jwks = publicKeys(await response.json());
-  if (!jwks) throw new Error('the JWKS has no public keys');
+  const jwks = await fetchJwks(jwksUri, measuredFetch('jwks', metrics));
   return { issuer: settings.issuer, jwksUri, fetchedAt: Date.now(), jwks };
 }
-
-type VerifyToken = (token: string, header: ReturnType<typeof decodeProtectedHeader>) => Promise<Principal>;
 
 /** jose's refusals, by error code, as the log's reasons. */
 const JOSE_REFUSALS: Record<string, Refusal> = {
@@ -358,9 +357,16 @@ function joseRefusal(error: unknown): Refusal {
   return JOSE_REFUSALS[code ?? ''] ?? REFUSAL.invalid;
 }
 
+/** One issuer's verification, and its verified tokens for the lookup before any decoding. */
+interface IssuerVerifier {
+  recall(cacheKey: string, nowSeconds: number): Principal | undefined;
+  verify(token: string, header: JWSHeaderParameters, cacheKey: string): Promise<Principal>;
+}
+
 /**
  * Builds the authenticate function once per container, for one issuer or several (the first is the
- * primary one). Each issuer's JWKS cache and verified tokens live in its own closure (issuerVerifier);
+ * primary one). Each issuer's JWKS cache and verified tokens live in its own closure (issuerVerifier).
+ * A token one of them has verified is answered from its cache before anything is decoded; otherwise
  * the token's `iss`, decoded unverified, only chooses which of them verifies it.
  */
 export function createAuthenticator(
@@ -377,7 +383,7 @@ export function createAuthenticator(
     throw new Error('each issuer may be configured once');
   }
   const prefixes = names.slice(1).map((name) => `${name}:`);
-  const verifiers = new Map<string, VerifyToken>();
+  const verifiers = new Map<string, IssuerVerifier>();
   all.forEach((issuer, index) => {
     const name = names[index] as string;
     const ns: Namespace =
@@ -386,10 +392,18 @@ export function createAuthenticator(
         : { name, prefix: `${name}:`, reserved: [] };
     verifiers.set(issuer.issuer, issuerVerifier(issuer, ns, metrics, options));
   });
+  const caches = [...verifiers.values()];
 
   return async (authorization) => {
     const token = readToken(authorization);
-    let header: ReturnType<typeof decodeProtectedHeader>;
+    const cacheKey = tokenKey(token);
+    const nowSeconds = Date.now() / 1000;
+    // A hit is this exact token, verified by that issuer (see verifiedTokens).
+    for (const verifier of caches) {
+      const known = verifier.recall(cacheKey, nowSeconds);
+      if (known) return known;
+    }
+    let header: JWSHeaderParameters;
     let iss: unknown;
     try {
       header = decodeProtectedHeader(token);
@@ -405,19 +419,48 @@ export function createAuthenticator(
       throw refuse('the bearer token is invalid or expired', REFUSAL.malformed, undefined, { cause: error });
     }
     // Only to choose: the chosen issuer's verification checks `iss` again, with the signature.
-    const verify = typeof iss === 'string' ? verifiers.get(iss) : undefined;
-    if (!verify) throw refuse('the bearer token is invalid or expired', REFUSAL.issuer);
-    return verify(token, header);
+    const verifier = typeof iss === 'string' ? verifiers.get(iss) : undefined;
+    if (!verifier) throw refuse('the bearer token is invalid or expired', REFUSAL.issuer);
+    return verifier.verify(token, header, cacheKey);
   };
 }
 
-/** One issuer's verification: its JWKS (cache, store item, cooldown) and its verified tokens. */
+/** A key set as fetched (or read from the store), and when and from where. */
+interface FetchedKeys {
+  /** jose's key selection and import over the set (each key imported once, per algorithm). */
+  select: ReturnType<typeof createLocalJWKSet>;
+  keys: JsonWebKeySet['keys'];
+  /** The kids the set publishes (the verified-token cache serves a token only while its kid is here). */
+  kids: ReadonlySet<unknown>;
+  fetchedAt: number;
+  jwksUri: string | undefined;
+}
+
+/** A key set to verify with; throws (jose's JWKSInvalid) if it is not one. */
+function fetchedKeys(jwks: JsonWebKeySet, fetchedAt: number, jwksUri: string | undefined): FetchedKeys {
+  return {
+    select: createLocalJWKSet(jwks as JSONWebKeySet),
+    keys: jwks.keys,
+    kids: new Set(jwks.keys.map((key) => key.kid)),
+    fetchedAt,
+    jwksUri,
+  };
+}
+
+/**
+ * One issuer's verification: its JWKS (store item, cache, cooldown), jose's jwtVerify over it, and
+ * its verified tokens. Keys are used while younger than JWKS_MAX_AGE_MS, then fetched again; a
+ * kid the set lacks is fetched again only when the set is older than the cooldown (one fetch shared
+ * by concurrent requests), so tokens with made-up kids cannot make hallpass fetch on every request.
+ * A failed fetch starts the same cooldown: within it, anything that would need the issuer is 503
+ * without asking it, while the kids already held keep verifying.
+ */
 function issuerVerifier(
   settings: AuthSettings,
   ns: Namespace,
   metrics: Metrics | undefined,
   options: AuthenticatorOptions,
-): VerifyToken {
+): IssuerVerifier {
   const fetchKeys = measuredFetch('jwks', metrics);
   const fetchDiscovery = measuredFetch('discovery', metrics);
   const { store } = options;
@@ -436,126 +479,131 @@ function issuerVerifier(
     return located;
   };
 
-  // jose's cache of the key set (its `uat`: when it was fetched from the issuer): seeded from the
-  // store when that holds a usable set, updated by jose after each fetch, then written back.
-  const cache: { uat?: number; jwks?: JSONWebKeySet } = {};
+  let keys: FetchedKeys | undefined;
   let persistedAt: number | undefined;
-  const persist = async (): Promise<void> => {
-    const { uat, jwks } = cache;
-    if (!store || uat === undefined || uat === persistedAt || !jwks) return;
-    persistedAt = uat;
+  const fresh = (set: FetchedKeys) => Date.now() < set.fetchedAt + JWKS_MAX_AGE_MS;
+  const coolingDown = (set: FetchedKeys) => Date.now() < set.fetchedAt + COOLDOWN_MS;
+  const persist = async (set: FetchedKeys): Promise<void> => {
+    if (!store || set.fetchedAt === persistedAt || !set.jwksUri) return;
+    persistedAt = set.fetchedAt;
     try {
-      await store.write({ issuer: settings.issuer, jwksUri: await locate(), fetchedAt: uat, jwks });
+      await store.write({
+        issuer: settings.issuer,
+        jwksUri: set.jwksUri,
+        fetchedAt: set.fetchedAt,
+        jwks: { keys: [...set.keys] },
+      });
     } catch {
       // A cache write: the next fetch tries again. The DynamoDB client counts its own failures.
     }
   };
-  const seed = async (): Promise<void> => {
-    if (!store) return;
-    try {
-      const stored = await store.read({
-        issuer: settings.issuer,
-        jwksUri: settings.jwksUri,
-        maxAgeMs: JWKS_MAX_AGE_MS,
-      });
-      if (!stored) return;
-      cache.uat = stored.fetchedAt;
-      cache.jwks = stored.jwks as JSONWebKeySet;
-      persistedAt = stored.fetchedAt;
-    } catch {
-      // Unreadable: the issuer it is, as without a store.
-    }
-  };
-  let keys: Promise<KeySource> | undefined;
-  const keySource = (): Promise<KeySource> => {
-    keys ??= seed().then(() =>
-      // The URL jose is given only names the set: every fetch goes to the configured or discovered
-      // URI (the stored one is never fetched).
-      createRemoteJWKSet(new URL(settings.jwksUri ?? settings.issuer), {
-        timeoutDuration: 3000,
-        cooldownDuration: COOLDOWN_MS,
-        cacheMaxAge: JWKS_MAX_AGE_MS,
-        [jwksCache]: cache as JWKSCacheInput,
-        [customFetch]: async (_url: string, init: RequestInit) => fetchKeys(await locate(), init),
-      }),
-    );
-    return keys;
+  // The store, read once per container: its set is used while younger than JWKS_MAX_AGE_MS.
+  let seeded: Promise<void> | undefined;
+  const seed = (): Promise<void> => {
+    seeded ??= (async () => {
+      if (!store) return;
+      try {
+        const stored = await store.read({
+          issuer: settings.issuer,
+          jwksUri: settings.jwksUri,
+          maxAgeMs: JWKS_MAX_AGE_MS,
+        });
+        if (!stored || keys) return;
+        keys = fetchedKeys(stored.jwks, stored.fetchedAt, stored.jwksUri);
+        persistedAt = stored.fetchedAt;
+      } catch {
+        // Unreadable: the issuer it is, as without a store.
+      }
+    })();
+    return seeded;
   };
 
-  // jose's cooldown starts only after a successful fetch: while the issuer fails, hallpass keeps its
-  // own, so that tokens with unknown keys cannot make it fetch on every request.
+  // Since the last failed fetch from the issuer (discovery or JWKS).
   let failedAt = Number.NEGATIVE_INFINITY;
-  // The key source a verification last used, for the cache's check that a key is still published.
-  // Its kids are read once per key set (jwks() copies the whole set): a reload happens only inside
-  // `source(...)` below, which forgets them when it settles.
-  let fetchedKeys: KeySource | undefined;
-  let publishedKids: Set<string | undefined> | undefined;
-  const published = (kid: string) => {
-    publishedKids ??= new Set(fetchedKeys?.jwks()?.keys.map((key) => key.kid));
-    return publishedKids.has(kid);
-  };
-  const resolveKey = async (...args: Parameters<KeySource>) => {
-    const [header] = args;
-    const recentlyFailed = Date.now() - failedAt < COOLDOWN_MS;
-    const source = await keySource();
-    fetchedKeys = source;
-    publishedKids = undefined;
-    const current = source.jwks();
-    // No keys yet (the first fetch, or discovery, failed): no new attempt within the cooldown.
-    if (current === undefined && recentlyFailed) throw unavailable(undefined);
-    const cached = current?.keys.some((key) => key.kid === header?.kid) ?? false;
-    if (!cached && recentlyFailed) throw unavailable(undefined);
-    try {
-      return await source(...args);
-    } catch (error) {
-      if (KEY_SELECTION_FAILURES.has((error as { code?: string }).code ?? '')) throw error;
-      failedAt = Date.now();
-      throw unavailable(error);
-    } finally {
-      publishedKids = undefined;
-      await persist();
+  const recentlyFailed = () => Date.now() - failedAt < COOLDOWN_MS;
+  // One fetch at a time, shared by whoever needs it meanwhile.
+  let pending: Promise<FetchedKeys> | undefined;
+  const reload = (): Promise<FetchedKeys> => {
+    if (!pending) {
+      const attempt = (async () => {
+        let set: FetchedKeys;
+        try {
+          const jwksUri = await locate();
+          set = fetchedKeys(await fetchJwks(jwksUri, fetchKeys), Date.now(), jwksUri);
+        } catch (error) {
+          failedAt = Date.now();
+          throw unavailable(error);
+        }
+        keys = set;
+        await persist(set);
+        return set;
+      })();
+      pending = attempt;
+      attempt
+        .finally(() => {
+          if (pending === attempt) pending = undefined;
+        })
+        .catch(() => undefined);
     }
+    return pending;
+  };
+
+  // jose's key getter: the set's key for the header, from a fresh set; a kid the set lacks sends
+  // for the set again (the issuer may have published a new key), unless the set is that recent.
+  const resolveKey = async (header: JWSHeaderParameters, token: FlattenedJWSInput) => {
+    await seed();
+    let set = keys;
+    if (!set || !fresh(set)) {
+      if (recentlyFailed()) throw unavailable(undefined);
+      set = await reload();
+    }
+    try {
+      return await set.select(header, token);
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'ERR_JWKS_NO_MATCHING_KEY') throw error;
+      if (recentlyFailed()) throw unavailable(undefined);
+      if (coolingDown(set)) throw error;
+    }
+    return (await reload()).select(header, token);
   };
 
   // Prefetch (at container init): the store is read, or else discovery and the JWKS fetch start now,
   // so that their round trips overlap the rest of the cold start. It is the fetch the first request
-  // would have made, made earlier (jose shares a fetch in flight), not an extra one: a failure counts
-  // as one, so requests within the cooldown answer 503 without asking the issuer again, and the first
-  // one after it fetches again. The failure is not kept beyond that, and never rejects unhandled.
+  // would have made, made earlier (requests share a fetch in flight), not an extra one: a failure
+  // counts as one, so requests within the cooldown answer 503 without asking the issuer again, and
+  // the first one after it fetches again. It never rejects unhandled.
   if (options.prefetch) {
-    keySource()
-      .then((source) => (source.fresh ? undefined : source.reload()))
-      .then(persist)
-      .catch(() => {
-        failedAt = Date.now();
-      });
+    seed()
+      .then(() => (keys && fresh(keys) ? undefined : reload()))
+      .catch(() => undefined);
   }
 
   const maxAge = settings.maxTokenAgeSeconds ?? DEFAULT_MAX_TOKEN_AGE_SECONDS;
   const verified = verifiedTokens(VERIFIED_TOKEN_CACHE_SIZE, maxAge);
+  const published = (kid: string) => keys?.kids.has(kid) ?? false;
 
-  return async (token, header) => {
-    const cacheKey = verified.keyOf(token);
-    const known = verified.recall(cacheKey, Date.now() / 1000, published);
-    if (known) return known;
-    try {
-      const { payload } = await jwtVerify(token, resolveKey, {
-        issuer: settings.issuer,
-        audience: settings.audience,
-        algorithms: settings.algorithms,
-        clockTolerance: CLOCK_TOLERANCE_SECONDS,
-        requiredClaims: ['exp', 'iss', 'aud'],
-      });
-      const now = Date.now() / 1000;
-      checkLifetime(payload, maxAge, Math.floor(now), ns.name);
-      const principal = principalFrom(payload, settings.claims, ns);
-      if (typeof header.kid === 'string') {
-        verified.remember(cacheKey, principal, header.kid, payload.exp as number, now);
+  return {
+    recall: (cacheKey, nowSeconds) => verified.recall(cacheKey, nowSeconds, published),
+    async verify(token, header, cacheKey) {
+      try {
+        const { payload } = await jwtVerify(token, resolveKey, {
+          issuer: settings.issuer,
+          audience: settings.audience,
+          algorithms: settings.algorithms,
+          clockTolerance: CLOCK_TOLERANCE_SECONDS,
+          requiredClaims: ['exp', 'iss', 'aud'],
+        });
+        const now = Date.now() / 1000;
+        checkLifetime(payload, maxAge, Math.floor(now), ns.name);
+        const principal = principalFrom(payload, settings.claims, ns);
+        if (typeof header.kid === 'string') {
+          verified.remember(cacheKey, principal, header.kid, payload.exp as number, now);
+        }
+        return principal;
+      } catch (error) {
+        if (error instanceof UpstreamUnavailableError || error instanceof UnauthenticatedError) throw error;
+        throw refuse('the bearer token is invalid or expired', joseRefusal(error), ns.name, { cause: error });
       }
-      return principal;
-    } catch (error) {
-      if (error instanceof UpstreamUnavailableError || error instanceof UnauthenticatedError) throw error;
-      throw refuse('the bearer token is invalid or expired', joseRefusal(error), ns.name, { cause: error });
-    }
+    },
   };
 }

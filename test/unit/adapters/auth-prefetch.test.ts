@@ -53,7 +53,7 @@ const token = (key: SigningKey, sub = 'alice') => {
   return `Bearer ${signJws({ alg: 'RS256', kid: key.kid, typ: 'JWT' }, payload, key)}`;
 };
 
-/** Moves Date.now (jose's cooldown and hallpass's) forward by `ms`. */
+/** Moves Date.now (the JWKS cooldown's) forward by `ms`. */
 const advanceClock = (ms: number) => {
   const now = Date.now() + ms;
   vi.spyOn(Date, 'now').mockReturnValue(now);
