@@ -147,12 +147,19 @@ export function jwtSigner(): JwtSigner | undefined {
   return cachedSigner;
 }
 
-/** hallpass as an OIDC provider, for web-identity vends; undefined when not configured. */
+/**
+ * hallpass as an OIDC provider, for web-identity vends; undefined when not configured. The KMS
+ * client is built at the first web-identity vend, not at container init: most vends assume a role
+ * and never sign (a client's construction is a few ms of every cold start).
+ */
 export function webIdentityIssuer(): WebIdentityIssuer | undefined {
   const settings = config().webIdentity;
-  const signer = jwtSigner();
-  if (!settings || !signer) return undefined;
-  return { issuer: settings.issuer, audience: settings.audience, sign: (claims) => signer.sign(claims) };
+  if (!settings) return undefined;
+  return {
+    issuer: settings.issuer,
+    audience: settings.audience,
+    sign: (claims) => (jwtSigner() as JwtSigner).sign(claims),
+  };
 }
 
 /** The console sign-in's settings: the federation endpoint, allowed hosts, hallpass's own URL. */
