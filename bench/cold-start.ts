@@ -224,11 +224,17 @@ function childEnv(stack: Stack): NodeJS.ProcessEnv {
   };
 }
 
+/**
+ * Node options for every fresh process, from BENCH_COLD_NODE_ARGS (space-separated), to profile
+ * cold starts: `BENCH_COLD_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/cold'` (bench/README.md).
+ */
+const CHILD_NODE_ARGS = (process.env.BENCH_COLD_NODE_ARGS ?? '').split(' ').filter(Boolean);
+
 /** One fresh process: spawn, import, one event, answer. */
 function runChild(module: string, input: string, cwd: string, env: NodeJS.ProcessEnv): Promise<ChildReport> {
   return new Promise((resolvePromise, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [CHILD, module, input], {
+    const child = spawn(process.execPath, [...CHILD_NODE_ARGS, CHILD, module, input], {
       cwd,
       env,
       stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
