@@ -521,31 +521,31 @@ function issuerVerifier(
   // Since the last failed fetch from the issuer (discovery or JWKS).
   let failedAt = Number.NEGATIVE_INFINITY;
   const recentlyFailed = () => Date.now() - failedAt < COOLDOWN_MS;
-  // One fetch at a time, shared by whoever needs it meanwhile.
+  // One fetch at a time, shared by whoever needs it meanwhile. The caller that started it also
+  // writes the new set to the store before going on (a cache write: the others do not wait for it).
   let pending: Promise<FetchedKeys> | undefined;
   const reload = (): Promise<FetchedKeys> => {
-    if (!pending) {
-      const attempt = (async () => {
-        let set: FetchedKeys;
-        try {
-          const jwksUri = await locate();
-          set = fetchedKeys(await fetchJwks(jwksUri, fetchKeys), Date.now(), jwksUri);
-        } catch (error) {
-          failedAt = Date.now();
-          throw unavailable(error);
-        }
-        keys = set;
-        await persist(set);
-        return set;
-      })();
-      pending = attempt;
-      attempt
-        .finally(() => {
-          if (pending === attempt) pending = undefined;
-        })
-        .catch(() => undefined);
-    }
-    return pending;
+    if (pending) return pending;
+    const attempt = (async () => {
+      try {
+        const jwksUri = await locate();
+        keys = fetchedKeys(await fetchJwks(jwksUri, fetchKeys), Date.now(), jwksUri);
+        return keys;
+      } catch (error) {
+        failedAt = Date.now();
+        throw unavailable(error);
+      }
+    })();
+    pending = attempt;
+    attempt
+      .finally(() => {
+        if (pending === attempt) pending = undefined;
+      })
+      .catch(() => undefined);
+    return attempt.then(async (set) => {
+      await persist(set);
+      return set;
+    });
   };
 
   // jose's key getter: the set's key for the header, from a fresh set; a kid the set lacks sends
@@ -557,13 +557,25 @@ function issuerVerifier(
       if (recentlyFailed()) throw unavailable(undefined);
       set = await reload();
     }
+    let noMatch: unknown;
     try {
       return await set.select(header, token);
     } catch (error) {
       if ((error as { code?: string }).code !== 'ERR_JWKS_NO_MATCHING_KEY') throw error;
-      if (recentlyFailed()) throw unavailable(undefined);
-      if (coolingDown(set)) throw error;
+      noMatch = error;
     }
+    // A newer set may have arrived while this one was in use: it is the one the cooldown is about.
+    if (keys && keys !== set && fresh(keys)) {
+      set = keys;
+      try {
+        return await set.select(header, token);
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'ERR_JWKS_NO_MATCHING_KEY') throw error;
+        noMatch = error;
+      }
+    }
+    if (recentlyFailed()) throw unavailable(undefined);
+    if (coolingDown(set)) throw noMatch;
     return (await reload()).select(header, token);
   };
 
@@ -580,7 +592,10 @@ function issuerVerifier(
 
   const maxAge = settings.maxTokenAgeSeconds ?? DEFAULT_MAX_TOKEN_AGE_SECONDS;
   const verified = verifiedTokens(VERIFIED_TOKEN_CACHE_SIZE, maxAge);
-  const published = (kid: string) => keys?.kids.has(kid) ?? false;
+  // A cached token is served only while its key is in a set young enough to verify with: after
+  // JWKS_MAX_AGE_MS the token is verified again, which fetches the set (a withdrawn key then refuses
+  // it; an issuer that does not answer is 503), even in a container that sees nothing but cache hits.
+  const published = (kid: string) => (keys !== undefined && fresh(keys) && keys.kids.has(kid)) || false;
 
   return {
     recall: (cacheKey, nowSeconds) => verified.recall(cacheKey, nowSeconds, published),

@@ -126,3 +126,34 @@ describe('authenticator prefetch', () => {
     expect(ks.jwksHits()).toBe(2);
   });
 });
+
+describe('writing a fetched key set back to the store', () => {
+  it('holds up only the request that fetched it: those that shared the fetch go on without waiting for the write', async () => {
+    let release: () => void = () => undefined;
+    const written: number[] = [];
+    const store = {
+      read: async () => undefined,
+      write: (stored: { fetchedAt: number }) =>
+        new Promise<boolean>((resolve) => {
+          release = () => {
+            written.push(stored.fetchedAt);
+            resolve(true);
+          };
+        }),
+    };
+    const auth = createAuthenticator(settings(), undefined, { store });
+    const fetching = auth(token(first, 'alice'));
+    const sharing = Promise.all(['bob', 'carol', 'dave'].map((sub) => auth(token(first, sub))));
+    // A hang guard, not a measure: the sharers answer while the write is still held.
+    const outcome = await Promise.race([
+      sharing.then((principals) => principals.map((p) => p.sub)),
+      new Promise((resolve) => setTimeout(() => resolve('waited for the write'), 5000)),
+    ]);
+    expect(outcome).toEqual(['bob', 'carol', 'dave']);
+    expect(written).toEqual([]);
+    release();
+    expect((await fetching).sub).toBe('alice');
+    expect(written).toHaveLength(1);
+    expect(ks.requests.filter((r) => r.path.endsWith('jwks.json'))).toHaveLength(1);
+  });
+});

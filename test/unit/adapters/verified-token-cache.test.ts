@@ -163,6 +163,61 @@ describe('the verified-token cache', () => {
     }
   });
 
+  it('refuses a cached token within 10 minutes of its key being withdrawn, with no other token to refetch', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const [old, next] = [await newSigningKey('old'), await newSigningKey('next')];
+    const ks = await startKeyServer([old.publicJwk]);
+    try {
+      const auth = createAuthenticator({
+        issuer: ks.issuer,
+        audience: 'hallpass',
+        jwksUri: ks.jwksUri,
+        algorithms: ['RS256'],
+        claims: { principal: 'sub', name: [], groups: 'groups' },
+      });
+      // A CLI's one token, lasting an hour: after its first vend, nothing but cache hits.
+      const cli = `Bearer ${signJws({ alg: 'RS256', kid: old.kid }, { iss: ks.issuer, aud: 'hallpass', sub: 'alice', iat: now(), exp: now() + 3600 }, old)}`;
+      await auth(cli);
+      vi.setSystemTime(Date.now() + 9 * 60_000);
+      expect(await counted(() => auth(cli))).toBe(0);
+      expect(ks.jwksHits()).toBe(1);
+
+      ks.setKeys([next.publicJwk]);
+      vi.setSystemTime(Date.now() + 2 * 60_000);
+      await expect(auth(cli)).rejects.toThrow(UnauthenticatedError);
+      expect(ks.jwksHits()).toBe(2);
+    } finally {
+      await ks.close();
+    }
+  });
+
+  it('verifies a cached token again once its key set is 10 minutes old: kept while published, 503 while the issuer is down', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const key = await newSigningKey('steady');
+    const ks = await startKeyServer([key.publicJwk]);
+    try {
+      const auth = createAuthenticator({
+        issuer: ks.issuer,
+        audience: 'hallpass',
+        jwksUri: ks.jwksUri,
+        algorithms: ['RS256'],
+        claims: { principal: 'sub', name: [], groups: 'groups' },
+      });
+      const cli = `Bearer ${signJws({ alg: 'RS256', kid: key.kid }, { iss: ks.issuer, aud: 'hallpass', sub: 'alice', iat: now(), exp: now() + 3600 }, key)}`;
+      await auth(cli);
+      vi.setSystemTime(Date.now() + 11 * 60_000);
+      expect(await counted(() => auth(cli))).toBe(1);
+      expect(ks.jwksHits()).toBe(2);
+      expect(await counted(() => auth(cli))).toBe(0);
+
+      ks.setMode('error');
+      vi.setSystemTime(Date.now() + 11 * 60_000);
+      await expect(auth(cli)).rejects.toThrow(UpstreamUnavailableError);
+    } finally {
+      await ks.close();
+    }
+  });
+
   it(`holds at most ${VERIFIED_TOKEN_CACHE_SIZE} tokens, the least recently used leaving first`, async () => {
     const auth = authenticate();
     const tokens = Array.from({ length: VERIFIED_TOKEN_CACHE_SIZE + 1 }, (_, i) => token({ jti: `t${i}` }));
