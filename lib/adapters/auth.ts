@@ -249,9 +249,10 @@ interface VerifiedToken {
  * The entry also ends `maxAge` after verification, whatever its exp. The Authorization header's own
  * checks (one header, Bearer scheme) are not the token's: readToken runs on every call before this.
  * A key rotation does not undo a verification, but a key's withdrawal does (an issuer withdraws a key
- * to revoke what it signed): a hit needs the token's `kid` in the JWKS as last fetched, so once a
- * refetch drops the key, its tokens are verified again, and refused. A token without a `kid` is not
- * cached.
+ * to revoke what it signed): a hit needs the token's `kid` in the JWKS as last fetched, and that set
+ * under JWKS_MAX_AGE_MS old (issuerVerifier's `published`), so a stale set sends the token to be
+ * verified again, which refetches the set; once a refetch drops the key, its tokens are refused. A
+ * token without a `kid` is not cached.
  */
 export function verifiedTokens(size: number, maxAge: number) {
   const entries = new Map<string, VerifiedToken>();
