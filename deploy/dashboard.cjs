@@ -48,6 +48,7 @@ module.exports = async ({ resolveVariable }) => {
     'upstream-errors',
     '5xx-rate',
     'notification-dead-letters',
+    'jwks-refresh-failing',
   ].map((name) => `arn:aws:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:${prefix}-${name}`);
 
   const widgets = [

@@ -651,9 +651,32 @@ describe('alarms, dashboard, log retention and tracing (issue 16)', () => {
     });
   });
 
+  it("alarms when the scheduled JWKS refresh fails three runs in a row, on that function's Lambda errors", () => {
+    const [id, alarm] = Object.entries(resources).find(
+      ([, r]) => r.Type === 'AWS::CloudWatch::Alarm' && r.Properties.MetricName === 'Errors',
+    ) ?? ['', { Properties: {} }];
+    expect(id).toBe('JwksRefreshFailingAlarm');
+    expect(alarm.Properties).toMatchObject({
+      AlarmName: 'hallpass-prod-jwks-refresh-failing',
+      Namespace: 'AWS/Lambda',
+      Dimensions: [{ Name: 'FunctionName', Value: 'hallpass-prod-jwksRefresh' }],
+      Statistic: 'Sum',
+      Period: 300,
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 3,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+    // The function the alarm names is the one the template deploys, on its 5-minute schedule.
+    const refresh = Object.values(resources).find(
+      (r) => r.Type === 'AWS::Lambda::Function' && r.Properties.FunctionName === 'hallpass-prod-jwksRefresh',
+    );
+    expect(refresh).toBeDefined();
+  });
+
   it('sends every alarm to the one alarm topic, with an email and an HTTPS subscription when set', () => {
     const alarms = ofType('AWS::CloudWatch::Alarm');
-    expect(alarms.length).toBeGreaterThanOrEqual(7);
+    expect(alarms.length).toBeGreaterThanOrEqual(8);
     for (const [id, alarm] of alarms) {
       expect(alarm.Properties.AlarmActions, id).toEqual([{ Ref: 'SecurityAlarmsTopic' }]);
       expect(alarm.Properties.AlarmName, id).toMatch(/^hallpass-prod-/);
@@ -686,6 +709,9 @@ describe('alarms, dashboard, log retention and tracing (issue 16)', () => {
     };
     const metricsOf = (title: RegExp) =>
       JSON.stringify(body.widgets.filter((w) => title.test(w.properties.title)).map((w) => w.properties));
+    // The alarms' widget shows every alarm the template makes, and no other.
+    const shown = [...JSON.stringify(body).matchAll(/:alarm:([\w-]+)/g)].map((m) => m[1]).sort();
+    expect(shown).toEqual(ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties.AlarmName).sort());
     expect(metricsOf(/credentials issued/i)).toMatch(/CredentialsIssued.*GROUP BY Path/);
     expect(metricsOf(/refus/i)).toMatch(/Refused.*GROUP BY Code/);
     expect(metricsOf(/5xx/i)).toContain('AWS/ApiGateway');
