@@ -711,7 +711,11 @@ describe('alarms, dashboard, log retention and tracing (issue 16)', () => {
       JSON.stringify(body.widgets.filter((w) => title.test(w.properties.title)).map((w) => w.properties));
     // The alarms' widget shows every alarm the template makes, and no other.
     const shown = [...JSON.stringify(body).matchAll(/:alarm:([\w-]+)/g)].map((m) => m[1]).sort();
-    expect(shown).toEqual(ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties.AlarmName).sort());
+    expect(shown).toEqual(
+      ofType('AWS::CloudWatch::Alarm')
+        .map(([, a]) => a.Properties.AlarmName)
+        .sort(),
+    );
     expect(metricsOf(/credentials issued/i)).toMatch(/CredentialsIssued.*GROUP BY Path/);
     expect(metricsOf(/refus/i)).toMatch(/Refused.*GROUP BY Code/);
     expect(metricsOf(/5xx/i)).toContain('AWS/ApiGateway');
