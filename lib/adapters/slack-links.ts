@@ -93,21 +93,40 @@ export async function removeLink(table: SlackTable, sub: string, id: string): Pr
 /** Groups refreshed at most this often while they do not change. */
 const REFRESH_THROTTLE_MS = 5 * 60_000;
 
+/** Refreshes this container remembers having made, for groupRefresher's skip. */
+const REMEMBERED_REFRESHES = 1000;
+
 /**
  * After every authenticated call: records the principal's groups from this token if they have a Slack
  * link (one conditional write that fails cheaply for everyone else). A failure is logged, never
  * fails the call: the age check then refuses old groups.
+ *
+ * The same groups, name and token age already sent from this container less than
+ * REFRESH_THROTTLE_MS ago are not sent again (a CLI presents one token for an hour: without this,
+ * each of its calls paid a DynamoDB round trip and a write unit). Anything that differs (a newer
+ * token, other groups, another name) is sent at once, so a removal from a group reaches the table
+ * with the first call that shows it; a refresh that failed is not remembered.
  */
 export function groupRefresher(table: SlackTable, now: () => Date): (p: Principal) => Promise<void> {
+  const sent = new Map<string, number>();
   return async (p) => {
+    const at = now();
+    const hash = groupsHash(p.groups);
+    const seenAt = groupsSeenAt(p.claims, at);
+    const key = JSON.stringify([p.issuer ?? null, p.sub, p.name, hash, seenAt.getTime()]);
+    const last = sent.get(key);
+    if (last !== undefined && at.getTime() - last < REFRESH_THROTTLE_MS && at.getTime() >= last) return;
     try {
       await refreshLinkedGroups(
         table,
         { sub: p.sub, name: p.name, groups: p.groups, issuer: p.issuer ?? null },
-        groupsHash(p.groups),
-        groupsSeenAt(p.claims, now()),
+        hash,
+        seenAt,
         REFRESH_THROTTLE_MS,
       );
+      sent.delete(key);
+      if (sent.size >= REMEMBERED_REFRESHES) sent.delete(sent.keys().next().value as string);
+      sent.set(key, at.getTime());
     } catch (error) {
       log.warn('slack.groups_refresh_failed', { principal: p.sub, ...describeError(error) });
     }
