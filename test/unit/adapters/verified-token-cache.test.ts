@@ -12,7 +12,14 @@ import {
 } from '../../../lib/adapters/auth.ts';
 import type { Principal } from '../../../lib/core/principal.ts';
 import { UnauthenticatedError, UpstreamUnavailableError } from '../../../lib/errors.ts';
-import { newSigningKey, signJws, startKeyServer, useTestIssuer } from '../../support/jwt.ts';
+import {
+  type KeyServer,
+  newSigningKey,
+  type SigningKey,
+  signJws,
+  startKeyServer,
+  useTestIssuer,
+} from '../../support/jwt.ts';
 
 const verifications = vi.hoisted(() => ({ count: 0 }));
 vi.mock('jose', async (importOriginal) => {
@@ -38,6 +45,23 @@ async function counted(work: () => Promise<unknown>): Promise<number> {
   const before = verifications.count;
   await work();
   return verifications.count - before;
+}
+
+/**
+ * An authenticator of an issuer the test controls (its key server: keys, failures), and tokens for
+ * alice signed with a key of the test's, living `lifetime` seconds.
+ */
+function ownIssuer(ks: KeyServer) {
+  const auth = createAuthenticator({
+    issuer: ks.issuer,
+    audience: 'hallpass',
+    jwksUri: ks.jwksUri,
+    algorithms: ['RS256'],
+    claims: { principal: 'sub', name: [], groups: 'groups' },
+  });
+  const signed = (key: SigningKey, lifetime = 600) =>
+    `Bearer ${signJws({ alg: 'RS256', kid: key.kid }, { iss: ks.issuer, aud: 'hallpass', sub: 'alice', iat: now(), exp: now() + lifetime }, key)}`;
+  return { auth, signed };
 }
 
 describe('the verified-token cache', () => {
@@ -138,15 +162,7 @@ describe('the verified-token cache', () => {
     const [old, next] = [await newSigningKey('old'), await newSigningKey('next')];
     const ks = await startKeyServer([old.publicJwk]);
     try {
-      const auth = createAuthenticator({
-        issuer: ks.issuer,
-        audience: 'hallpass',
-        jwksUri: ks.jwksUri,
-        algorithms: ['RS256'],
-        claims: { principal: 'sub', name: [], groups: 'groups' },
-      });
-      const signed = (key: typeof old) =>
-        `Bearer ${signJws({ alg: 'RS256', kid: key.kid }, { iss: ks.issuer, aud: 'hallpass', sub: 'alice', iat: now(), exp: now() + 600 }, key)}`;
+      const { auth, signed } = ownIssuer(ks);
       const oldToken = signed(old);
       await auth(oldToken);
       expect(await counted(() => auth(oldToken))).toBe(0);
@@ -168,15 +184,9 @@ describe('the verified-token cache', () => {
     const [old, next] = [await newSigningKey('old'), await newSigningKey('next')];
     const ks = await startKeyServer([old.publicJwk]);
     try {
-      const auth = createAuthenticator({
-        issuer: ks.issuer,
-        audience: 'hallpass',
-        jwksUri: ks.jwksUri,
-        algorithms: ['RS256'],
-        claims: { principal: 'sub', name: [], groups: 'groups' },
-      });
+      const { auth, signed } = ownIssuer(ks);
       // A CLI's one token, lasting an hour: after its first vend, nothing but cache hits.
-      const cli = `Bearer ${signJws({ alg: 'RS256', kid: old.kid }, { iss: ks.issuer, aud: 'hallpass', sub: 'alice', iat: now(), exp: now() + 3600 }, old)}`;
+      const cli = signed(old, 3600);
       await auth(cli);
       vi.setSystemTime(Date.now() + 9 * 60_000);
       expect(await counted(() => auth(cli))).toBe(0);
@@ -196,14 +206,8 @@ describe('the verified-token cache', () => {
     const key = await newSigningKey('steady');
     const ks = await startKeyServer([key.publicJwk]);
     try {
-      const auth = createAuthenticator({
-        issuer: ks.issuer,
-        audience: 'hallpass',
-        jwksUri: ks.jwksUri,
-        algorithms: ['RS256'],
-        claims: { principal: 'sub', name: [], groups: 'groups' },
-      });
-      const cli = `Bearer ${signJws({ alg: 'RS256', kid: key.kid }, { iss: ks.issuer, aud: 'hallpass', sub: 'alice', iat: now(), exp: now() + 3600 }, key)}`;
+      const { auth, signed } = ownIssuer(ks);
+      const cli = signed(key, 3600);
       await auth(cli);
       vi.setSystemTime(Date.now() + 11 * 60_000);
       expect(await counted(() => auth(cli))).toBe(1);
