@@ -558,22 +558,24 @@ function issuerVerifier(
       if (recentlyFailed()) throw unavailable(undefined);
       set = await reload();
     }
+    // The set's key, or undefined when none matches (jose's refusal kept, for the log's reason).
     let noMatch: unknown;
-    try {
-      return await set.select(header, token);
-    } catch (error) {
-      if ((error as { code?: string }).code !== 'ERR_JWKS_NO_MATCHING_KEY') throw error;
-      noMatch = error;
-    }
-    // A newer set may have arrived while this one was in use: it is the one the cooldown is about.
-    if (keys && keys !== set && fresh(keys)) {
-      set = keys;
+    const keyOf = async (from: FetchedKeys) => {
       try {
-        return await set.select(header, token);
+        return await from.select(header, token);
       } catch (error) {
         if ((error as { code?: string }).code !== 'ERR_JWKS_NO_MATCHING_KEY') throw error;
         noMatch = error;
+        return undefined;
       }
+    };
+    const key = await keyOf(set);
+    if (key) return key;
+    // A newer set may have arrived while this one was in use: it is the one the cooldown is about.
+    if (keys && keys !== set && fresh(keys)) {
+      set = keys;
+      const newer = await keyOf(set);
+      if (newer) return newer;
     }
     if (recentlyFailed()) throw unavailable(undefined);
     if (coolingDown(set)) throw noMatch;
