@@ -167,6 +167,17 @@ function messageOf(requestId: string): SlackCall {
   return posted;
 }
 
+/** The Deny form submitted by `userId` with `reason` (`privateMetadata`: what the form was opened with). */
+function denyForm(userId: string, privateMetadata: string, reason: string): string {
+  return viewSubmissionBody({
+    teamId: TEAM,
+    userId,
+    callbackId: 'hallpass.deny',
+    privateMetadata,
+    values: { reason: { reason } },
+  });
+}
+
 function click(userId: string, requestId: string, action: 'hallpass.approve' | 'hallpass.deny'): string {
   const message = messageOf(requestId);
   const ts = (message.response as { ts?: string }).ts as string;
@@ -389,28 +400,13 @@ describe('approving and denying from Slack', () => {
     expect(view.callback_id).toBe('hallpass.deny');
     expect((await readRequest(id)).body.status).toBe('pending');
 
-    const empty = await signed(
-      'slack-interactions',
-      viewSubmissionBody({
-        teamId: TEAM,
-        userId: 'U0DAN',
-        callbackId: 'hallpass.deny',
-        privateMetadata: view.private_metadata,
-        values: { reason: { reason: '  ' } },
-      }),
-    );
+    const empty = await signed('slack-interactions', denyForm('U0DAN', view.private_metadata, '  '));
     expect(empty.body.response_action).toBe('errors');
     expect((await readRequest(id)).body.status).toBe('pending');
 
     const submitted = await signed(
       'slack-interactions',
-      viewSubmissionBody({
-        teamId: TEAM,
-        userId: 'U0DAN',
-        callbackId: 'hallpass.deny',
-        privateMetadata: view.private_metadata,
-        values: { reason: { reason: 'Not during the freeze' } },
-      }),
+      denyForm('U0DAN', view.private_metadata, 'Not during the freeze'),
     );
     expect(submitted.status).toBe(200);
     expect(submitted.raw).toBe('');
@@ -660,13 +656,7 @@ describe('what Slack sends, as Slack sends it', () => {
     const id = await newRequest('requester-bex');
     const answer = await signed(
       'slack-interactions',
-      viewSubmissionBody({
-        teamId: TEAM,
-        userId: 'U0BIDI',
-        callbackId: 'hallpass.deny',
-        privateMetadata: JSON.stringify({ requestId: id }),
-        values: { reason: { reason: 'looks fine \u202e sdrawkcab' } },
-      }),
+      denyForm('U0BIDI', JSON.stringify({ requestId: id }), 'looks fine \u202e sdrawkcab'),
     );
     expect(answer.body.response_action).toBe('errors');
     expect((await readRequest(id)).body.status).toBe('pending');
