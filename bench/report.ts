@@ -143,6 +143,14 @@ export function table(r: Results, pass: Record<string, Verdict>): string {
     row('delayed boot / import / invoke', `${show(dp.boot)} / ${show(dp.import)} / ${show(dp.invoke)} ms`);
     const sp = r.storedPhasesMs ?? {};
     row('stored boot / import / invoke', `${show(sp.boot)} / ${show(sp.import)} / ${show(sp.invoke)} ms`);
+    if (r.compared) {
+      const cp = r.compared.storedPhasesMs;
+      row(
+        `stored, ${r.compared.package}: ms (ratio)`,
+        `${show(r.compared.coldStartDelayedStoredMs, ' ms')} (${show(r.compared.coldStartDelayedStoredRatio)})`,
+      );
+      row('  its boot / import / invoke', `${show(cp.boot)} / ${show(cp.import)} / ${show(cp.invoke)} ms`);
+    }
     row('raw boot / import / invoke', `${show(rp.boot)} / ${show(rp.import)} / ${show(rp.invoke)} ms`);
     row('coldStartRssMb (raw)', `${show(r.coldStartRssMb, ' MB')} (${show(r.coldStartRawRssMb, ' MB')})`);
     const served = Object.entries(r.requestsPerColdVend ?? {})

@@ -13,7 +13,7 @@
  * something failed, never for a missed goal.
  *
  *   tsx bench/run.ts [--quick] [--out FILE] [--only hot,cold,throughput,audit] [--repackage]
- *                    [--issuer-delay-ms 80]
+ *                    [--issuer-delay-ms 80] [--compare-package OTHER/credentials.zip]
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -36,6 +36,7 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     repackage: { type: 'boolean', default: false },
     'issuer-delay-ms': { type: 'string', default: '80' },
+    'compare-package': { type: 'string' },
   },
 });
 
@@ -123,6 +124,7 @@ async function main(): Promise<number> {
           runs: settings.coldRuns,
           repackage: args.repackage,
           issuerDelayMs,
+          comparePackage: args['compare-package'],
         });
         Object.assign(results, { coldStartRuns: runs, ...figures });
       });
