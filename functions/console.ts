@@ -12,7 +12,7 @@ import {
   webIdentityIssuer,
 } from '../lib/deps.ts';
 import { httpRoute, json } from '../lib/http/route.ts';
-import { ROUTES } from '../lib/http/routes.ts';
+import { consoleRoute } from '../lib/http/routes.ts';
 import { vendConsoleSignIn } from '../lib/use-cases/vend-credentials.ts';
 
 const deps = {
@@ -22,7 +22,7 @@ const deps = {
   console: consoleSettings(),
 };
 
-export const handler = httpRoute(ROUTES.console, authenticator()).handler(async (event) => {
+export const handler = httpRoute(consoleRoute, authenticator()).handler(async (event) => {
   const { principal, body, client } = event.hallpass;
   return json(200, await vendConsoleSignIn(deps, { principal, body, client }), { noStore: true });
 });

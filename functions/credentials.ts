@@ -2,7 +2,7 @@
 import { STSClient } from '@aws-sdk/client-sts';
 import { authenticator, CLIENT_OPTIONS, containerDeps, measured, webIdentityIssuer } from '../lib/deps.ts';
 import { httpRoute, json } from '../lib/http/route.ts';
-import { ROUTES } from '../lib/http/routes.ts';
+import { credentialsRoute } from '../lib/http/routes.ts';
 import { vendCredentials } from '../lib/use-cases/vend-credentials.ts';
 
 // Only the vend functions build an STS client: the others neither load nor bundle it. Its calls are
@@ -13,7 +13,7 @@ const deps = {
   webIdentity: webIdentityIssuer(),
 };
 
-export const handler = httpRoute(ROUTES.credentials, authenticator()).handler(async (event) => {
+export const handler = httpRoute(credentialsRoute, authenticator()).handler(async (event) => {
   const { principal, body, client } = event.hallpass;
   return json(200, await vendCredentials(deps, { principal, body, client }), { noStore: true });
 });

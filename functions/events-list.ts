@@ -2,10 +2,10 @@
 import { authenticator, containerDeps } from '../lib/deps.ts';
 import { parseQuery } from '../lib/http/params.ts';
 import { httpRoute, json } from '../lib/http/route.ts';
-import { ROUTES } from '../lib/http/routes.ts';
+import { eventsListRoute } from '../lib/http/routes.ts';
 import { queryEvents } from '../lib/use-cases/query-audit.ts';
 
-const route = ROUTES['events-list'];
+const route = eventsListRoute;
 const deps = containerDeps();
 
 export const handler = httpRoute(route, authenticator()).handler(async (event) =>

@@ -6,9 +6,9 @@ import { config } from '../lib/config.ts';
 import { discoveryDocument } from '../lib/core/web-identity.ts';
 import { NotFoundError } from '../lib/errors.ts';
 import { httpRoute, json } from '../lib/http/route.ts';
-import { ROUTES } from '../lib/http/routes.ts';
+import { oidcConfigurationRoute } from '../lib/http/routes.ts';
 
-export const handler = httpRoute(ROUTES['oidc-configuration']).handler(async () => {
+export const handler = httpRoute(oidcConfigurationRoute).handler(async () => {
   const settings = config().webIdentity;
   if (!settings) throw new NotFoundError('hallpass is not configured as an OIDC provider');
   return json(200, discoveryDocument(settings.issuer), { maxAgeSeconds: 300 });

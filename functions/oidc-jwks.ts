@@ -5,9 +5,9 @@
 import { jwtSigner } from '../lib/deps.ts';
 import { NotFoundError } from '../lib/errors.ts';
 import { httpRoute, json } from '../lib/http/route.ts';
-import { ROUTES } from '../lib/http/routes.ts';
+import { oidcJwksRoute } from '../lib/http/routes.ts';
 
-export const handler = httpRoute(ROUTES['oidc-jwks']).handler(async () => {
+export const handler = httpRoute(oidcJwksRoute).handler(async () => {
   const signer = jwtSigner();
   if (!signer) throw new NotFoundError('hallpass is not configured as an OIDC provider');
   return json(200, await signer.jwks(), { maxAgeSeconds: 300 });

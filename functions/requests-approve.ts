@@ -2,12 +2,12 @@
 import { authenticator, containerDeps } from '../lib/deps.ts';
 import { pathId } from '../lib/http/params.ts';
 import { httpRoute, json } from '../lib/http/route.ts';
-import { ROUTES } from '../lib/http/routes.ts';
+import { requestsApproveRoute } from '../lib/http/routes.ts';
 import { approveRequest } from '../lib/use-cases/decide-request.ts';
 
 const deps = containerDeps();
 
-export const handler = httpRoute(ROUTES['requests-approve'], authenticator()).handler(async (event) =>
+export const handler = httpRoute(requestsApproveRoute, authenticator()).handler(async (event) =>
   json(
     200,
     await approveRequest(deps, event.hallpass.principal, pathId(event), event.hallpass.body.comment ?? null),

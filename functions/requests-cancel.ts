@@ -2,11 +2,11 @@
 import { authenticator, containerDeps } from '../lib/deps.ts';
 import { pathId } from '../lib/http/params.ts';
 import { httpRoute, json } from '../lib/http/route.ts';
-import { ROUTES } from '../lib/http/routes.ts';
+import { requestsCancelRoute } from '../lib/http/routes.ts';
 import { cancelRequest } from '../lib/use-cases/decide-request.ts';
 
 const deps = containerDeps();
 
-export const handler = httpRoute(ROUTES['requests-cancel'], authenticator()).handler(async (event) =>
+export const handler = httpRoute(requestsCancelRoute, authenticator()).handler(async (event) =>
   json(200, await cancelRequest(deps, event.hallpass.principal, pathId(event))),
 );

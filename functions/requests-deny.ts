@@ -2,11 +2,11 @@
 import { authenticator, containerDeps } from '../lib/deps.ts';
 import { pathId } from '../lib/http/params.ts';
 import { httpRoute, json } from '../lib/http/route.ts';
-import { ROUTES } from '../lib/http/routes.ts';
+import { requestsDenyRoute } from '../lib/http/routes.ts';
 import { denyRequest } from '../lib/use-cases/decide-request.ts';
 
 const deps = containerDeps();
 
-export const handler = httpRoute(ROUTES['requests-deny'], authenticator()).handler(async (event) =>
+export const handler = httpRoute(requestsDenyRoute, authenticator()).handler(async (event) =>
   json(200, await denyRequest(deps, event.hallpass.principal, pathId(event), event.hallpass.body.reason)),
 );

@@ -2,11 +2,11 @@
 import { authenticator, containerDeps } from '../lib/deps.ts';
 import { pathId } from '../lib/http/params.ts';
 import { httpRoute, json } from '../lib/http/route.ts';
-import { ROUTES } from '../lib/http/routes.ts';
+import { requestsGetRoute } from '../lib/http/routes.ts';
 import { getRequestFor } from '../lib/use-cases/read-requests.ts';
 
 const deps = containerDeps();
 
-export const handler = httpRoute(ROUTES['requests-get'], authenticator()).handler(async (event) =>
+export const handler = httpRoute(requestsGetRoute, authenticator()).handler(async (event) =>
   json(200, await getRequestFor(deps, event.hallpass.principal, pathId(event))),
 );

@@ -2,10 +2,10 @@
 import { authenticator, containerDeps } from '../lib/deps.ts';
 import { parseQuery } from '../lib/http/params.ts';
 import { httpRoute, json } from '../lib/http/route.ts';
-import { ROUTES } from '../lib/http/routes.ts';
+import { requestsListRoute } from '../lib/http/routes.ts';
 import { listRequests } from '../lib/use-cases/read-requests.ts';
 
-const route = ROUTES['requests-list'];
+const route = requestsListRoute;
 const deps = containerDeps();
 
 export const handler = httpRoute(route, authenticator()).handler(async (event) =>

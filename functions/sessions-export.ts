@@ -7,10 +7,10 @@
 import { authenticator, containerDeps } from '../lib/deps.ts';
 import { parseQuery } from '../lib/http/params.ts';
 import { httpRoute, text } from '../lib/http/route.ts';
-import { ROUTES } from '../lib/http/routes.ts';
+import { sessionsExportRoute } from '../lib/http/routes.ts';
 import { exportSessionsAndEvents } from '../lib/use-cases/query-audit.ts';
 
-const route = ROUTES['sessions-export'];
+const route = sessionsExportRoute;
 const deps = containerDeps();
 
 export const handler = httpRoute(route, authenticator()).handler(async (event) => {

@@ -5,10 +5,10 @@
 import { authenticator, containerDeps } from '../lib/deps.ts';
 import { parseQuery } from '../lib/http/params.ts';
 import { httpRoute, json, text } from '../lib/http/route.ts';
-import { ROUTES } from '../lib/http/routes.ts';
+import { sessionsListRoute } from '../lib/http/routes.ts';
 import { exportSessions, querySessions } from '../lib/use-cases/query-audit.ts';
 
-const route = ROUTES['sessions-list'];
+const route = sessionsListRoute;
 const deps = containerDeps();
 
 export const handler = httpRoute(route, authenticator()).handler(async (event) => {

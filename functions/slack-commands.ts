@@ -3,13 +3,13 @@
 import { slackNotConfigured } from '../lib/core/slack.ts';
 import { slackDeps } from '../lib/deps.ts';
 import { httpRoute } from '../lib/http/route.ts';
-import { ROUTES } from '../lib/http/routes.ts';
+import { slackCommandsRoute } from '../lib/http/routes.ts';
 import { slackAnswer, slackRequest } from '../lib/http/slack.ts';
 import { handleSlashCommand } from '../lib/use-cases/slack-interactions.ts';
 
 const deps = slackDeps();
 
-export const handler = httpRoute(ROUTES['slack-commands']).handler(async (event) => {
+export const handler = httpRoute(slackCommandsRoute).handler(async (event) => {
   if (!deps) throw slackNotConfigured();
   return slackAnswer(await handleSlashCommand(deps, slackRequest(event)));
 });

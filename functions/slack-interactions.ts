@@ -4,7 +4,7 @@ import type { Principal } from '../lib/core/principal.ts';
 import { slackNotConfigured } from '../lib/core/slack.ts';
 import { slackDeps } from '../lib/deps.ts';
 import { httpRoute } from '../lib/http/route.ts';
-import { ROUTES } from '../lib/http/routes.ts';
+import { slackInteractionsRoute } from '../lib/http/routes.ts';
 import { slackAnswer, slackRequest } from '../lib/http/slack.ts';
 import { approveRequest, denyRequest } from '../lib/use-cases/decide-request.ts';
 import { type DecidedVia, handleInteraction } from '../lib/use-cases/slack-interactions.ts';
@@ -21,7 +21,7 @@ const deps = base && {
   },
 };
 
-export const handler = httpRoute(ROUTES['slack-interactions']).handler(async (event) => {
+export const handler = httpRoute(slackInteractionsRoute).handler(async (event) => {
   if (!deps) throw slackNotConfigured();
   return slackAnswer(await handleInteraction(deps, slackRequest(event)));
 });

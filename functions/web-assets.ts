@@ -3,10 +3,10 @@
  * so cached for a year; any other name is the API's JSON 404.
  */
 import { httpRoute } from '../lib/http/route.ts';
-import { ROUTES } from '../lib/http/routes.ts';
+import { webAssetsRoute } from '../lib/http/routes.ts';
 import { serveWebFile } from '../web/serve.ts';
 
-export const handler = httpRoute(ROUTES['web-assets']).handler(async (event) => {
+export const handler = httpRoute(webAssetsRoute).handler(async (event) => {
   const file = event.pathParameters?.file ?? '';
   // index.html is served at / only; names come from the built assets, never from a path.
   return serveWebFile(event, file === 'index.html' ? '' : file);

@@ -63,24 +63,24 @@ const writeCursor = (next: AuditPosition | undefined, key: Buffer, binding: Curs
 /** Parameters that do not change which records a listing walks: not part of a cursor's binding. */
 const UNBOUND = new Set(['cursor', 'limit', 'format']);
 
-/** Each listing's route and the parameters its cursors are bound to (every one, absent or not). */
-const LISTINGS = {
-  sessions: Object.keys(SessionsQuery.shape).filter((name) => !UNBOUND.has(name)),
-  events: Object.keys(EventsQuery.shape).filter((name) => !UNBOUND.has(name)),
-  ocsf: Object.keys(SessionsExportQuery.shape).filter((name) => !UNBOUND.has(name)),
-};
+/**
+ * A listing: its name in its cursors, and the schema of its query, to every parameter of which (absent
+ * or not, but UNBOUND) its cursors are bound. Each use case names its own, so that a function bundles
+ * (and builds) no other listing's schema.
+ */
+interface Listing {
+  name: 'sessions' | 'events' | 'ocsf';
+  query: { shape: Record<string, unknown> };
+}
 
 /**
  * What a cursor is bound to: the listing, the caller and every filter of the query, an absent one as
  * null. A cursor of a narrower query, another caller or the other listing is refused (400).
  */
-function bindingOf(
-  listing: keyof typeof LISTINGS,
-  query: Record<string, unknown>,
-  principal: Principal,
-): CursorPayload {
-  const binding: CursorPayload = { listing, caller: principal.sub };
-  for (const name of LISTINGS[listing]) {
+function bindingOf(listing: Listing, query: Record<string, unknown>, principal: Principal): CursorPayload {
+  const binding: CursorPayload = { listing: listing.name, caller: principal.sub };
+  for (const name of Object.keys(listing.query.shape)) {
+    if (UNBOUND.has(name)) continue;
     const value = query[name];
     binding[`q.${name}`] = value === undefined ? null : String(value);
   }
@@ -104,7 +104,7 @@ interface Scope {
  */
 async function scopeOf(
   deps: QueryDeps,
-  listing: keyof typeof LISTINGS,
+  listing: Listing,
   principal: Principal,
   query: { principal?: string | undefined; cursor?: string | undefined },
 ): Promise<Scope | null> {
@@ -149,7 +149,7 @@ export async function querySessions(
   query: SessionsQuery,
   limit = query.limit,
 ): Promise<SessionsPage> {
-  const scope = await scopeOf(deps, 'sessions', principal, query);
+  const scope = await scopeOf(deps, { name: 'sessions', query: SessionsQuery }, principal, query);
   if (!scope) return { items: [], nextCursor: null };
   const { items, next } = await findSessions(deps.audit, sessionFilterOf(query, scope), {
     start: scope.start,
@@ -177,7 +177,7 @@ export async function queryEvents(
   principal: Principal,
   query: EventsQuery,
 ): Promise<{ items: AuditEventView[]; nextCursor: string | null }> {
-  const scope = await scopeOf(deps, 'events', principal, query);
+  const scope = await scopeOf(deps, { name: 'events', query: EventsQuery }, principal, query);
   if (!scope) return { items: [], nextCursor: null };
   const filter = { requestId: query.requestId, principal: scope.principalFilter };
   const { items, next } = await findEvents(deps.audit, filter, {
@@ -251,7 +251,7 @@ export async function exportSessionsAndEvents(
 ): Promise<{ body: string; contentType: string; nextCursor: string | null }> {
   if (query.format !== 'ocsf')
     return exportSessions(deps, principal, { ...query, limit: 100, format: query.format });
-  const scope = await scopeOf(deps, 'ocsf', principal, query);
+  const scope = await scopeOf(deps, { name: 'ocsf', query: SessionsExportQuery }, principal, query);
   if (!scope) return { body: '', contentType: NDJSON, nextCursor: null };
   const sessions = sessionFilterOf(query, scope);
   const withEvents =

@@ -62,6 +62,21 @@ describe('what the bundles leave out', () => {
     expect(Object.keys(metafile.outputs).filter((o) => o.endsWith('.mjs'))).toHaveLength(HANDLERS.length);
   });
 
+  it("builds only its own route's schemas: another route's or an answer's are not in its bundle", () => {
+    // A message of the sessions queries' time filters (lib/schemas.ts), and a description of the
+    // console's answer, which only the OpenAPI document uses.
+    const carrying = (text: string) =>
+      HANDLERS.filter((handler) =>
+        readFileSync(join(dir, handler.replace(/\.ts$/, '.mjs')), 'utf8').includes(text),
+      ).sort();
+    expect(carrying('must be an RFC 3339 time')).toEqual([
+      'functions/openapi.ts',
+      'functions/sessions-export.ts',
+      'functions/sessions-list.ts',
+    ]);
+    expect(carrying('The console sign-in URL: a bearer secret')).toEqual(['functions/openapi.ts']);
+  });
+
   it("carries none of the SDK's event-stream code, in any function", () => {
     const inputs = [...bundledInputs()];
     expect(inputs.filter((input) => /event-?streams?[\\/]/i.test(input))).toEqual([]);
