@@ -12,6 +12,7 @@
  * where the scheduled refresh keeps it: no issuer round trip at all).
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   existsSync,
   mkdirSync,
@@ -65,6 +66,11 @@ export interface ColdStartOptions {
   repackage: boolean;
   /** How long the delayed issuer takes to answer each request (discovery, JWKS). */
   issuerDelayMs: number;
+  /**
+   * Another build's credentials.zip (say, main's, before a change): its processes join the rounds of
+   * the stored-JWKS scenario, so that the two builds are compared side by side in one run.
+   */
+  comparePackage?: string;
 }
 
 export interface ChildReport {
@@ -94,6 +100,13 @@ export interface ColdStartFigures {
   coldStartDelayedStoredMs: number | null;
   coldStartDelayedStoredRatio: number | null;
   storedPhasesMs: { boot: number | null; import: number | null; invoke: number | null };
+  /** With `comparePackage`: the stored-JWKS scenario served by that package, in the same rounds. */
+  compared?: {
+    package: string;
+    coldStartDelayedStoredMs: number | null;
+    coldStartDelayedStoredRatio: number | null;
+    storedPhasesMs: { boot: number | null; import: number | null; invoke: number | null };
+  };
   /** Requests the local services received per cold vend served from the stored JWKS. */
   requestsPerColdVendStored: Record<string, number>;
   coldStartRssMb: number | null;
@@ -305,19 +318,29 @@ export async function measureColdStart(
         symlinkSync(join(ROOT, 'node_modules'), join(d, 'node_modules'), 'dir');
     }
     const vendModule = join(vendDir, 'functions', 'credentials.mjs');
+    const comparedDir = join(dir, 'compared');
+    if (options.comparePackage) unzip(resolve(options.comparePackage), comparedDir);
+    const comparedModule = join(comparedDir, 'functions', 'credentials.mjs');
     // The packaged catalog (JSON, deploy/catalog-json.cjs), as serverless.yml points the functions
     // at it; the YAML catalog when the package has none.
-    const catalogDir = join(vendDir, '.hallpass', 'catalog');
-    const packagedCatalog = existsSync(catalogDir)
-      ? readdirSync(catalogDir).find((name) => name.endsWith('.json'))
-      : undefined;
-    const env = {
-      ...childEnv(stack),
-      ...(packagedCatalog ? { HALLPASS_CATALOG: join('.hallpass', 'catalog', packagedCatalog) } : {}),
+    const catalogOf = (packageDir: string) => {
+      const catalogDir = join(packageDir, '.hallpass', 'catalog');
+      const packagedCatalog = existsSync(catalogDir)
+        ? readdirSync(catalogDir).find((name) => name.endsWith('.json'))
+        : undefined;
+      if (!packagedCatalog) return {};
+      const relative = join('.hallpass', 'catalog', packagedCatalog);
+      // Its SHA-256 too, as serverless.yml gives it (deploy/catalog-json.cjs wrote and hashed it).
+      const sha256 = createHash('sha256')
+        .update(readFileSync(join(packageDir, relative)))
+        .digest('hex');
+      return { HALLPASS_CATALOG: relative, HALLPASS_CATALOG_SHA256: sha256 };
     };
+    const env = { ...childEnv(stack), ...catalogOf(vendDir) };
     const delayedEnv = { ...env, HALLPASS_ISSUER: delayedIssuer.url };
     const jwksUriEnv = { ...delayedEnv, HALLPASS_JWKS_URI: `${delayedIssuer.url}/.well-known/jwks.json` };
     const storedEnv = { ...delayedEnv, HALLPASS_JWKS_STORE: 'on' };
+    const comparedEnv = { ...storedEnv, ...catalogOf(comparedDir) };
     // What functions/jwks-refresh.ts does every 5 minutes: outside the measured processes.
     const refreshStore = async () => {
       const [result] = await refreshIssuerKeys({
@@ -332,6 +355,7 @@ export async function measureColdStart(
     const delayed: ChildReport[] = [];
     const jwksUri: ChildReport[] = [];
     const stored: ChildReport[] = [];
+    const storedCompared: ChildReport[] = [];
     const raws: ChildReport[] = [];
     const served: Tally = {};
     const servedStored: Tally = {};
@@ -344,10 +368,12 @@ export async function measureColdStart(
       }
       return report;
     };
-    const coldDelayed = async (childEnv: NodeJS.ProcessEnv, tally?: Tally) => {
+    const coldDelayed = async (childEnv: NodeJS.ProcessEnv, tally?: Tally, compared = false) => {
       writeFileSync(inputFile, JSON.stringify({ event: bench.event(await stack.token(delayedIssuer.url)) }));
       const before = snapshot();
-      const report = await runChild(vendModule, inputFile, vendDir, childEnv);
+      const report = compared
+        ? await runChild(comparedModule, inputFile, comparedDir, childEnv)
+        : await runChild(vendModule, inputFile, vendDir, childEnv);
       if (tally) {
         for (const [key, value] of Object.entries(difference(snapshot(), before))) {
           if (key.endsWith('.served')) tally[key] = (tally[key] ?? 0) + value;
@@ -365,6 +391,7 @@ export async function measureColdStart(
     await coldDelayed(delayedEnv);
     await refreshStore();
     await coldDelayed(storedEnv);
+    if (options.comparePackage) await coldDelayed(comparedEnv, undefined, true);
     await coldRaw();
     for (const key of Object.keys(served)) delete served[key];
     // Each round runs one process of each kind, starting with a different kind each time.
@@ -374,6 +401,9 @@ export async function measureColdStart(
       async () => jwksUri.push(await coldDelayed(jwksUriEnv)),
       async () => stored.push(await coldDelayed(storedEnv, servedStored)),
       async () => raws.push(await coldRaw()),
+      ...(options.comparePackage
+        ? [async () => storedCompared.push(await coldDelayed(comparedEnv, undefined, true))]
+        : []),
     ];
     for (let i = 0; i < options.runs; i++) {
       // The stored set stays well inside its 10 minutes, as the 5-minute schedule keeps it.
@@ -423,6 +453,16 @@ export async function measureColdStart(
       coldStartDelayedStoredMs: round(storedMs, 1),
       coldStartDelayedStoredRatio: round(storedMs / rawMs, 3),
       storedPhasesMs: phases(stored),
+      ...(options.comparePackage
+        ? {
+            compared: {
+              package: options.comparePackage,
+              coldStartDelayedStoredMs: round(median(storedCompared.map((r) => r.wallMs)), 1),
+              coldStartDelayedStoredRatio: round(median(storedCompared.map((r) => r.wallMs)) / rawMs, 3),
+              storedPhasesMs: phases(storedCompared),
+            },
+          }
+        : {}),
       requestsPerColdVendStored: perVend(servedStored),
       coldStartRssMb: round(median(vends.map((r) => r.rssMb)), 1),
       coldStartRawRssMb: round(median(raws.map((r) => r.rssMb)), 1),

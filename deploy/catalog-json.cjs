@@ -1,12 +1,15 @@
 // The catalog the functions read, for serverless.yml (`${file(...)}`): the YAML catalog
-// (`${param:catalog}`) written as JSON under .hallpass/catalog/, packaged in its place. The functions
-// then read it with JSON.parse and bundle no YAML parser (120 KB of every bundle, README
-// "Performance"); they still validate it at each cold start (lib/core/catalog.ts), as
-// `npm run package` and `npm start` validate the YAML before this runs. One place for package,
-// deploy and serverless-offline alike: each resolves this variable.
+// (`${param:catalog}`), validated by lib/core/catalog.ts (bundled here from the same sources as the
+// functions) and written as JSON under .hallpass/catalog/, packaged in its place. The functions read
+// it with JSON.parse and bundle no YAML parser (120 KB of every bundle, README "Performance"); they
+// are given its SHA-256 too (`sha256`, HALLPASS_CATALOG_SHA256), and a file with that hash is the
+// catalog validated here: they check only the rules that depend on their settings again, instead of
+// building and running the schema at every cold start. One place for package, deploy and
+// serverless-offline alike: each resolves this variable.
 const { createHash } = require('node:crypto');
 const { mkdirSync, readFileSync, renameSync, writeFileSync } = require('node:fs');
 const path = require('node:path');
+const { buildSync } = require('esbuild');
 const { parse } = require('yaml');
 
 // The service directory serverless runs in (not this file's: a mirror of the repository, as the CLI
@@ -21,7 +24,30 @@ function refuse(message) {
   throw error;
 }
 
-/** Writes the catalog at `source` (relative to the service) as JSON; returns the JSON's relative path. */
+/**
+ * lib/core/catalog.ts as a module of this process: bundled by esbuild (the functions' bundler) from
+ * the service's sources, so that the schema that validates here is the one the functions carry.
+ */
+function catalogCore() {
+  const entry = path.join(ROOT, 'lib', 'core', 'catalog.ts');
+  const [bundle] = buildSync({
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    logLevel: 'silent',
+  }).outputFiles;
+  const module = { exports: {} };
+  new Function('module', 'exports', 'require', bundle.text)(module, module.exports, require);
+  return module.exports;
+}
+
+/**
+ * Validates the catalog at `source` (relative to the service) and writes what the validation returned
+ * (defaults filled in) as JSON; returns the JSON's relative path and SHA-256.
+ */
 function compile(source) {
   const full = path.resolve(ROOT, source);
   let document;
@@ -30,17 +56,32 @@ function compile(source) {
   } catch (error) {
     refuse(`invalid catalog: ${source}: ${error.message}`);
   }
+  let catalog;
+  try {
+    // 3600, the longest HALLPASS_MAX_SESSION_SECONDS: each function checks its own setting at start.
+    catalog = catalogCore().parseCatalog(document, { maxSessionSeconds: 3600 });
+  } catch (error) {
+    refuse(`${source}: ${error.message}`);
+  }
   // One file per source: two packagings of different catalogs at once never share one.
   const hash = createHash('sha256').update(full).digest('hex').slice(0, 8);
   const name = `${path.basename(full).replace(/\.ya?ml$/i, '')}-${hash}.json`;
   const relative = path.posix.join('.hallpass', 'catalog', name);
   const target = path.join(ROOT, relative);
   mkdirSync(path.dirname(target), { recursive: true });
+  const text = `${JSON.stringify(catalog)}\n`;
   // Written aside, then renamed: a concurrent packaging never reads half a file.
   const partial = `${target}.${process.pid}`;
-  writeFileSync(partial, `${JSON.stringify(document)}\n`);
+  writeFileSync(partial, text);
   renameSync(partial, target);
-  return relative;
+  return { path: relative, sha256: createHash('sha256').update(text).digest('hex') };
 }
 
-module.exports = async ({ resolveVariable }) => ({ path: compile(await resolveVariable('param:catalog')) });
+/** Each catalog is validated and written once per packaging, however many variables name it. */
+const compiled = new Map();
+
+module.exports = async ({ resolveVariable }) => {
+  const source = await resolveVariable('param:catalog');
+  if (!compiled.has(source)) compiled.set(source, compile(source));
+  return compiled.get(source);
+};

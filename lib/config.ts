@@ -110,6 +110,11 @@ const EnvSchema = z.object({
   // the settings above are the first, primary one.
   HALLPASS_ISSUERS: z._default(issuerList, []),
   HALLPASS_CATALOG: z._default(z.string().check(z.minLength(1)), 'catalog/example.yaml'),
+  // Set by packaging (deploy/catalog-json.cjs) to the SHA-256 of the catalog JSON it validated and
+  // wrote: a file with that hash is not validated against the schema again (README "Performance").
+  HALLPASS_CATALOG_SHA256: z.optional(
+    z.string().check(z.regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 in lowercase hex (64 characters)')),
+  ),
   HALLPASS_AUDIT_TABLE: z.string().check(z.minLength(3)),
   HALLPASS_REQUESTS_TABLE: z.string().check(z.minLength(3)),
   // A Lambda function calling AssumeRole is itself a role session: role chaining caps sessions at 1 h.
@@ -187,6 +192,8 @@ export interface Config {
   /** Every trusted issuer, the primary one first (HALLPASS_ISSUER, then HALLPASS_ISSUERS). */
   issuers: IssuerSettings[];
   catalogPath: string;
+  /** The SHA-256 of the catalog packaging validated (HALLPASS_CATALOG_SHA256), if packaged. */
+  catalogSha256: string | undefined;
   tables: { audit: string; requests: string };
   /** The longest assume-role session (role chaining: at most 3600). */
   maxSessionSeconds: number;
@@ -319,6 +326,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     },
     issuers,
     catalogPath: e.HALLPASS_CATALOG,
+    catalogSha256: e.HALLPASS_CATALOG_SHA256,
     tables: { audit: e.HALLPASS_AUDIT_TABLE, requests: e.HALLPASS_REQUESTS_TABLE },
     maxSessionSeconds: e.HALLPASS_MAX_SESSION_SECONDS,
     webIdentity:

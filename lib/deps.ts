@@ -110,8 +110,8 @@ export function measured<C>(client: C, dependency: Dependency): C {
  */
 export function catalog(): Catalog {
   if (!cachedCatalog) {
-    const { catalogPath, maxSessionSeconds, webIdentity, issuers } = config();
-    const loaded = loadCatalog(catalogPath, { maxSessionSeconds });
+    const { catalogPath, catalogSha256, maxSessionSeconds, webIdentity, issuers } = config();
+    const loaded = loadCatalog(catalogPath, { maxSessionSeconds, sha256: catalogSha256 });
     if (usesWebIdentity(loaded) && !webIdentity) {
       const first = loaded.entitlements.find((e) => e.issuance === 'web-identity')?.id;
       throw new ConfigError(

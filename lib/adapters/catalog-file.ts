@@ -3,13 +3,16 @@
  * read, is not YAML (or JSON) or is not a valid catalog throws ConfigError naming the problem, at
  * start-up.
  *
- * Deployed functions read JSON: serverless.yml packages the YAML catalog converted by
- * deploy/catalog-json.cjs, so that no bundle carries a YAML parser (about 120 KB each). Tests,
- * `npm start`'s checks and `npm run package` read the YAML itself.
+ * Deployed functions read JSON: serverless.yml packages the YAML catalog as deploy/catalog-json.cjs
+ * validated and wrote it, so that no bundle carries a YAML parser (about 120 KB each), and gives them
+ * that file's SHA-256 (HALLPASS_CATALOG_SHA256). A file with that hash is the catalog packaging
+ * validated, from the same sources as the function: its schema is not run again; any other content
+ * is refused. Tests, `npm start`'s checks and `npm run package` read the YAML itself.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { type Catalog, parseCatalog } from '../core/catalog.ts';
+import { type Catalog, parseCatalog, validatedCatalog } from '../core/catalog.ts';
 import { ConfigError } from '../errors.ts';
 
 /**
@@ -21,13 +24,28 @@ function parseYaml(text: string): unknown {
   return yaml.parse(text);
 }
 
-/** Reads and validates the catalog file: JSON when its name ends in .json, YAML otherwise. */
-export function loadCatalog(path: string, options: { maxSessionSeconds: number }): Catalog {
+/**
+ * Reads and validates the catalog file: JSON when its name ends in .json, YAML otherwise. With
+ * `sha256` (the packaged catalog's), the file must be JSON with exactly that hash, and only the
+ * rules that depend on the settings are checked again.
+ */
+export function loadCatalog(
+  path: string,
+  options: { maxSessionSeconds: number; sha256?: string | undefined },
+): Catalog {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     throw new ConfigError(`cannot read the catalog at ${path}: ${(error as Error).message}`);
+  }
+  if (options.sha256 !== undefined) {
+    const actual = createHash('sha256').update(text).digest('hex');
+    if (actual !== options.sha256 || !path.endsWith('.json'))
+      throw new ConfigError(
+        `the catalog at ${path} is not the one packaging validated (its SHA-256 is ${actual}, HALLPASS_CATALOG_SHA256 is ${options.sha256}): package and deploy again`,
+      );
+    return validatedCatalog(JSON.parse(text) as Catalog, options);
   }
   const json = path.endsWith('.json');
   let document: unknown;

@@ -20,43 +20,6 @@ import {
 import { RESERVED_TAG_PREFIX, TAG } from './tags.ts';
 import { CLAIM_NAME, templateVariables, unknownVariables } from './templates.ts';
 
-const groupList = z.array(z.string().check(z.minLength(1), z.maxLength(256)));
-
-// requesterPrincipals' form (lib/core/principal.ts, where the CLI's doctor reads it too).
-export { WORKLOAD_PRINCIPAL };
-
-const principalList = z._default(
-  z.array(
-    z
-      .string()
-      .check(
-        z.regex(
-          WORKLOAD_PRINCIPAL,
-          "must be '<issuer name>:<principal>' (an issuer of HALLPASS_ISSUERS, then its exact principal; printable, no spaces, no wildcards * or ?)",
-        ),
-      ),
-  ),
-  [],
-);
-const seconds = z.int().check(z.gte(MIN_DURATION_SECONDS), z.lte(MAX_DURATION_SECONDS));
-// Claims the issuer sets and users cannot change, which `${claims.<name>}` templates may use.
-const claimList = z._default(
-  z.array(z.string().check(z.regex(CLAIM_NAME, 'must be a claim name of [A-Za-z0-9_:/.-]'))),
-  [],
-);
-
-const ApprovalSchema = z.discriminatedUnion('required', [
-  z.strictObject({ required: z.literal(false) }),
-  z.strictObject({
-    required: z.literal(true),
-    approverGroups: groupList.check(z.minLength(1)),
-    minApprovals: z._default(z.int().check(z.gte(1), z.lte(10)), 1),
-    validForSeconds: z._default(z.int().check(z.gte(60), z.lte(7 * 86400)), 3600),
-    maxUses: z._default(z.int().check(z.gte(1), z.lte(100)), 1),
-    decisionTimeoutSeconds: z._default(z.int().check(z.gte(60), z.lte(30 * 86400)), 86400),
-  }),
-]);
-
 /**
  * How an entitlement's sessions are issued. `assume-role`: hallpass's own role calls AssumeRole, which
  * is role chaining (at most 1 h). `web-identity`: hallpass signs a short-lived JWT as its own OIDC
@@ -71,58 +34,111 @@ export const MAX_SESSION_SECONDS: Record<Issuance, number> = {
   'web-identity': MAX_DURATION_SECONDS,
 };
 
+// requesterPrincipals' form (lib/core/principal.ts, where the CLI's doctor reads it too).
+export { WORKLOAD_PRINCIPAL };
+
 /** An AWS region name: us-east-1, us-gov-west-1, cn-northwest-1, eusc-de-east-1. */
 const REGION = /^[a-z]{2,4}(-[a-z]+){1,3}-\d{1,2}$/;
 
-const EntitlementSchema = z.strictObject({
-  id: z
-    .string()
-    .check(
-      z.regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be 1-63 of [a-z0-9-], starting with a letter or digit'),
+/**
+ * The catalog's schema, built at its first use rather than at import: a function that reads the
+ * catalog packaging validated (loadCatalog with HALLPASS_CATALOG_SHA256) never builds it, which is a
+ * few milliseconds of its cold start (README "Performance").
+ */
+function buildSchemas() {
+  const groupList = z.array(z.string().check(z.minLength(1), z.maxLength(256)));
+
+  const principalList = z._default(
+    z.array(
+      z
+        .string()
+        .check(
+          z.regex(
+            WORKLOAD_PRINCIPAL,
+            "must be '<issuer name>:<principal>' (an issuer of HALLPASS_ISSUERS, then its exact principal; printable, no spaces, no wildcards * or ?)",
+          ),
+        ),
     ),
-  description: z._default(z.string().check(z.maxLength(1000)), ''),
-  roleArn: z.string(),
-  issuance: z._default(z.enum(ISSUANCE), 'assume-role'),
-  // Where the role's resources are: clients (the CLI's setup-aws, exec, env) default to it.
-  region: z.optional(z.string().check(z.regex(REGION, 'must be an AWS region name such as eu-west-1'))),
-  requesterGroups: groupList,
-  // Workload identities of further issuers that may request it too (exact principals).
-  requesterPrincipals: principalList,
-  maxDurationSeconds: seconds,
-  defaultDurationSeconds: seconds,
-  sessionPolicy: z.optional(z.record(z.string(), z.unknown())),
-  policyArns: z._default(z.array(z.string()), []),
-  sessionTags: z._default(z.record(z.string(), z.string()), {}),
-  transitiveTagKeys: z._default(z.array(z.string()), []),
-  externalId: z.optional(z.string()),
-  trustedClaims: claimList,
-  approval: ApprovalSchema,
-  breakGlass: z.optional(
-    z.strictObject({ groups: groupList.check(z.minLength(1)), maxDurationSeconds: seconds }),
-  ),
-  // Where its requests are posted for approval (HALLPASS_SLACK_DEFAULT_CHANNEL when unset).
-  notify: z.optional(
+    [],
+  );
+  const seconds = z.int().check(z.gte(MIN_DURATION_SECONDS), z.lte(MAX_DURATION_SECONDS));
+  // Claims the issuer sets and users cannot change, which `${claims.<name>}` templates may use.
+  const claimList = z._default(
+    z.array(z.string().check(z.regex(CLAIM_NAME, 'must be a claim name of [A-Za-z0-9_:/.-]'))),
+    [],
+  );
+
+  const ApprovalSchema = z.discriminatedUnion('required', [
+    z.strictObject({ required: z.literal(false) }),
     z.strictObject({
-      slack: z.optional(
-        z.strictObject({
-          channel: z
-            .string()
-            .check(z.regex(/^[A-Z0-9]{2,32}$/, 'must be a Slack channel id such as C0123ABCD')),
-        }),
-      ),
+      required: z.literal(true),
+      approverGroups: groupList.check(z.minLength(1)),
+      minApprovals: z._default(z.int().check(z.gte(1), z.lte(10)), 1),
+      validForSeconds: z._default(z.int().check(z.gte(60), z.lte(7 * 86400)), 3600),
+      maxUses: z._default(z.int().check(z.gte(1), z.lte(100)), 1),
+      decisionTimeoutSeconds: z._default(z.int().check(z.gte(60), z.lte(30 * 86400)), 86400),
     }),
-  ),
-});
+  ]);
 
-const CatalogSchema = z.strictObject({
-  auditorGroups: z._default(groupList, []),
-  trustedClaims: claimList,
-  entitlements: z.array(EntitlementSchema).check(z.minLength(1)),
-});
+  const EntitlementSchema = z.strictObject({
+    id: z
+      .string()
+      .check(
+        z.regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be 1-63 of [a-z0-9-], starting with a letter or digit'),
+      ),
+    description: z._default(z.string().check(z.maxLength(1000)), ''),
+    roleArn: z.string(),
+    issuance: z._default(z.enum(ISSUANCE), 'assume-role'),
+    // Where the role's resources are: clients (the CLI's setup-aws, exec, env) default to it.
+    region: z.optional(z.string().check(z.regex(REGION, 'must be an AWS region name such as eu-west-1'))),
+    requesterGroups: groupList,
+    // Workload identities of further issuers that may request it too (exact principals).
+    requesterPrincipals: principalList,
+    maxDurationSeconds: seconds,
+    defaultDurationSeconds: seconds,
+    sessionPolicy: z.optional(z.record(z.string(), z.unknown())),
+    policyArns: z._default(z.array(z.string()), []),
+    sessionTags: z._default(z.record(z.string(), z.string()), {}),
+    transitiveTagKeys: z._default(z.array(z.string()), []),
+    externalId: z.optional(z.string()),
+    trustedClaims: claimList,
+    approval: ApprovalSchema,
+    breakGlass: z.optional(
+      z.strictObject({ groups: groupList.check(z.minLength(1)), maxDurationSeconds: seconds }),
+    ),
+    // Where its requests are posted for approval (HALLPASS_SLACK_DEFAULT_CHANNEL when unset).
+    notify: z.optional(
+      z.strictObject({
+        slack: z.optional(
+          z.strictObject({
+            channel: z
+              .string()
+              .check(z.regex(/^[A-Z0-9]{2,32}$/, 'must be a Slack channel id such as C0123ABCD')),
+          }),
+        ),
+      }),
+    ),
+  });
 
-export type Catalog = z.infer<typeof CatalogSchema>;
-export type Entitlement = z.infer<typeof EntitlementSchema>;
-export type Approval = z.infer<typeof ApprovalSchema>;
+  const CatalogSchema = z.strictObject({
+    auditorGroups: z._default(groupList, []),
+    trustedClaims: claimList,
+    entitlements: z.array(EntitlementSchema).check(z.minLength(1)),
+  });
+
+  return { catalog: CatalogSchema, entitlement: EntitlementSchema, approval: ApprovalSchema };
+}
+
+type Schemas = ReturnType<typeof buildSchemas>;
+let schemas: Schemas | undefined;
+const catalogSchema = (): Schemas['catalog'] => {
+  schemas ??= buildSchemas();
+  return schemas.catalog;
+};
+
+export type Catalog = z.infer<Schemas['catalog']>;
+export type Entitlement = z.infer<Schemas['entitlement']>;
+export type Approval = z.infer<Schemas['approval']>;
 
 function fieldPath(path: readonly PropertyKey[], catalog: unknown): string {
   let out = '';
@@ -238,13 +254,27 @@ function entitlementProblems(
  */
 export function parseCatalog(document: unknown, options: { maxSessionSeconds: number }): Catalog {
   // options.maxSessionSeconds: the cap of assume-role sessions (HALLPASS_MAX_SESSION_SECONDS, <= 3600).
-  const result = CatalogSchema.safeParse(document);
+  const result = catalogSchema().safeParse(document);
   if (!result.success) {
     const issue = result.error.issues[0];
     const path = fieldPath(issue?.path ?? [], document);
     throw new ConfigError(`invalid catalog: ${path}: ${issue?.message ?? 'invalid'}`);
   }
-  const catalog = result.data;
+  return checkRules(result.data, options);
+}
+
+/**
+ * A catalog that parseCatalog returned before, written as JSON by packaging
+ * (deploy/catalog-json.cjs) and read back unchanged (loadCatalog checks its SHA-256): the schema is
+ * not run again, the rules that depend on this function's settings are (HALLPASS_MAX_SESSION_SECONDS
+ * may be lower here than packaging assumed).
+ */
+export function validatedCatalog(catalog: Catalog, options: { maxSessionSeconds: number }): Catalog {
+  return checkRules(catalog, options);
+}
+
+/** STS's limits and the cross-field rules, on a catalog of the schema's shape. */
+function checkRules(catalog: Catalog, options: { maxSessionSeconds: number }): Catalog {
   const ids = new Set<string>();
   catalog.entitlements.forEach((entitlement, index) => {
     const where = `entitlements[${index}] (${entitlement.id})`;

@@ -3,7 +3,7 @@
  * keepNames): what they leave out is code no function can reach, and what they rename is never read
  * by name. Then a bundled vend, run against the local stack, answers as the source does.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -24,6 +24,9 @@ const { KEEP_NAMES_IN, OPERATIONS } = createRequire(import.meta.url)('../../depl
   KEEP_NAMES_IN: string[];
   OPERATIONS: Record<string, string[]>;
 };
+const packageCatalog = createRequire(import.meta.url)('../../deploy/catalog-json.cjs') as (context: {
+  resolveVariable: (name: string) => Promise<string>;
+}) => Promise<{ path: string; sha256: string }>;
 
 /** Every function's handler module, from serverless.yml. */
 const HANDLERS = Object.values(
@@ -170,13 +173,13 @@ describe('a bundled vend against the local stack', () => {
   beforeAll(async () => {
     await useLocalSts();
     await useIsolatedTables();
-    // A deployed function reads the catalog as JSON (deploy/catalog-json.cjs): no YAML parser is bundled.
-    const catalog = join(dir, 'catalog.json');
-    writeFileSync(
-      catalog,
-      JSON.stringify(parse(readFileSync(process.env.HALLPASS_CATALOG as string, 'utf8'))),
-    );
-    process.env.HALLPASS_CATALOG = catalog;
+    // A deployed function reads the catalog packaging validated, as JSON, with its SHA-256
+    // (deploy/catalog-json.cjs, as serverless.yml resolves it): no YAML parser is bundled, and the
+    // catalog's schema is not run again.
+    const source = process.env.HALLPASS_CATALOG as string;
+    const catalog = await packageCatalog({ resolveVariable: async () => source });
+    process.env.HALLPASS_CATALOG = catalog.path;
+    process.env.HALLPASS_CATALOG_SHA256 = catalog.sha256;
     const module = join(dir, 'functions', 'credentials.mjs');
     vend = (await import(pathToFileURL(module).href)).handler as Handler;
   });
