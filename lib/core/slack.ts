@@ -1,12 +1,12 @@
 /**
  * Slack, as pure rules: the request signature Slack sends (v0 HMAC-SHA256 over the timestamp and the
- * raw body), one-time link codes, the payloads hallpass reads, and the messages it posts. Nothing here
- * trusts Slack about who someone is: a Slack user is a hallpass principal only through a link that
- * person made while signed in (lib/use-cases/slack-links.ts).
+ * raw body), one-time link codes and the messages it posts (the payloads it reads are in
+ * lib/core/slack-payloads.ts). Nothing here trusts Slack about who someone is: a Slack user is a
+ * hallpass principal only through a link that person made while signed in
+ * (lib/use-cases/slack-links.ts).
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { NotFoundError } from '../errors.ts';
-import * as z from '../zod.ts';
 import type { RequestRecord, RequestStatus } from './approval.ts';
 import { userText } from './notifications.ts';
 
@@ -98,22 +98,6 @@ export const groupsHash = (groups: readonly string[]): string =>
     .update(JSON.stringify([...groups].sort()))
     .digest('base64url');
 
-const slackId = z.string().check(z.regex(/^[A-Z0-9]{2,32}$/));
-
-/** A slash command, as Slack posts it (form fields); only what hallpass reads. */
-export const SlashCommand = z.object({
-  team_id: slackId,
-  user_id: slackId,
-  channel_id: z.optional(z.string()),
-  command: z.string().check(z.maxLength(64)),
-  text: z._default(z.string().check(z.maxLength(2000)), ''),
-});
-export type SlashCommand = z.infer<typeof SlashCommand>;
-
-// Enterprise Grid org-wide installs send `team: null`; the user's own workspace is `user.team_id`.
-const team = z.nullable(z.object({ id: slackId }));
-const user = z.object({ id: slackId, team_id: z.optional(slackId) });
-
 /**
  * The workspace a Slack user acts from, for their link's key: the payload's team, else the user's own
  * (Enterprise Grid). Both, where given, are what HALLPASS_SLACK_TEAM_IDS must allow.
@@ -125,35 +109,6 @@ export function actingTeams(p: { team: { id: string } | null; user: { team_id?: 
   const all = [p.team?.id, p.user.team_id].filter((t): t is string => typeof t === 'string');
   return { teamId: p.team?.id ?? p.user.team_id, all: [...new Set(all)] };
 }
-
-/** A button press on a message (Slack's `block_actions` payload); only what hallpass reads. */
-export const BlockActions = z.object({
-  type: z.literal('block_actions'),
-  team: team,
-  user: user,
-  trigger_id: z.optional(z.string().check(z.maxLength(200))),
-  channel: z.optional(z.object({ id: z.string() })),
-  container: z.optional(z.object({ channel_id: z.optional(z.string()), message_ts: z.optional(z.string()) })),
-  actions: z
-    .array(z.object({ action_id: z.string(), value: z.optional(z.string().check(z.maxLength(200))) }))
-    .check(z.minLength(1)),
-});
-export type BlockActions = z.infer<typeof BlockActions>;
-
-/** A modal submitted (Slack's `view_submission` payload); only what hallpass reads. */
-export const ViewSubmission = z.object({
-  type: z.literal('view_submission'),
-  team: team,
-  user: user,
-  view: z.object({
-    callback_id: z.string(),
-    private_metadata: z._default(z.string(), ''),
-    state: z.object({
-      values: z.record(z.string(), z.record(z.string(), z.object({ value: z.nullish(z.string()) }))),
-    }),
-  }),
-});
-export type ViewSubmission = z.infer<typeof ViewSubmission>;
 
 export const ACTION_APPROVE = 'hallpass.approve';
 export const ACTION_DENY = 'hallpass.deny';

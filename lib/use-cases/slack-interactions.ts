@@ -30,7 +30,6 @@ import {
   ACTION_APPROVE,
   ACTION_DENY,
   actingTeams,
-  BlockActions,
   checkSlackSignature,
   DENY_CALLBACK,
   denyModal,
@@ -42,9 +41,8 @@ import {
   REASON_MAX,
   replayKey,
   SIGNATURE_MAX_AGE_SECONDS,
-  SlashCommand,
-  ViewSubmission,
 } from '../core/slack.ts';
+import { BlockActions, SlashCommand, ViewSubmission } from '../core/slack-payloads.ts';
 import {
   ConflictError,
   ForbiddenError,
