@@ -119,8 +119,27 @@ const clientVersionOnly = {
   },
 };
 
-module.exports = Object.assign([keepNamesWhereRead, onlyCalledOperationsErrors, clientVersionOnly], {
-  KEEP_NAMES_IN,
-  OPERATIONS,
-  ANY_OPERATION_ERRORS,
-});
+// middy's web streams, loaded when used: @middy/core imports `node:stream/web` at load for one
+// `instanceof` in its response streaming, which no function uses, and loading Node's web streams
+// costs every cold start about 3 ms. Its import, and only its, gets lib/adapters/lazy-stream-web.ts,
+// whose ReadableStream answers that `instanceof` with Node's own class, loaded at the check.
+const LAZY_STREAM_WEB = path.join(__dirname, '..', 'lib', 'adapters', 'lazy-stream-web.ts');
+const middyWebStreamsWhenUsed = {
+  name: 'hallpass-middy-web-streams-when-used',
+  setup(build) {
+    build.onResolve({ filter: /^node:stream\/web$/ }, ({ importer }) =>
+      new RegExp(`${SEP}node_modules${SEP}@middy${SEP}core${SEP}`).test(importer)
+        ? { path: LAZY_STREAM_WEB }
+        : undefined,
+    );
+  },
+};
+
+module.exports = Object.assign(
+  [keepNamesWhereRead, onlyCalledOperationsErrors, clientVersionOnly, middyWebStreamsWhenUsed],
+  {
+    KEEP_NAMES_IN,
+    OPERATIONS,
+    ANY_OPERATION_ERRORS,
+  },
+);

@@ -31,6 +31,7 @@ import {
   jwtVerify,
 } from 'jose';
 import { PRIMARY_ISSUER, type Principal } from '../core/principal.ts';
+import { monotonicMs } from '../core/time.ts';
 import { UnauthenticatedError, UpstreamUnavailableError } from '../errors.ts';
 import { type JsonWebKeySet, type JwksStore, publicKeys, type StoredJwks } from './jwks-store.ts';
 import type { Metrics } from './metrics.ts';
@@ -115,14 +116,14 @@ function measuredFetch(operation: 'jwks' | 'discovery', metrics: Metrics | undef
   // 15-25 ms), which a container that takes its keys from the store never needs.
   if (!metrics) return (url, init) => fetch(url, init);
   return async (url, init) => {
-    const started = performance.now();
+    const started = monotonicMs();
     let ok = false;
     try {
       const response = await fetch(url, init);
       ok = response.ok;
       return response;
     } finally {
-      metrics.latency('jwks', operation, performance.now() - started);
+      metrics.latency('jwks', operation, monotonicMs() - started);
       if (!ok) metrics.count('UpstreamError', { Dependency: 'jwks' });
     }
   };

@@ -17,6 +17,7 @@
  * group is split over several lines), and a dimension with an empty value is left out.
  */
 import { metricsService } from '../config.ts';
+import { monotonicMs } from '../core/time.ts';
 
 export const METRICS_NAMESPACE = 'hallpass';
 
@@ -197,13 +198,13 @@ export function instrumentClient<C>(client: C, dependency: Dependency, metrics: 
   (client as SdkClient).middlewareStack.add(
     (next, context) => async (args) => {
       const operation = (context.commandName ?? 'unknown').replace(/Command$/, '');
-      const started = performance.now();
+      const started = monotonicMs();
       try {
         const output = await next(args);
-        metrics.latency(dependency, operation, performance.now() - started);
+        metrics.latency(dependency, operation, monotonicMs() - started);
         return output;
       } catch (error) {
-        metrics.latency(dependency, operation, performance.now() - started);
+        metrics.latency(dependency, operation, monotonicMs() - started);
         if (!ANSWERS.has((error as { name?: string }).name ?? ''))
           metrics.count('UpstreamError', { Dependency: dependency });
         throw error;

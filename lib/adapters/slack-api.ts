@@ -5,6 +5,8 @@
  * to the functions that post, and retries for up to ~30 minutes by default, while here the stream
  * (notify) and Slack's 3-second budget (interactions) decide about retries. Never logs the token.
  */
+
+import { monotonicMs } from '../core/time.ts';
 import type { Metrics } from './metrics.ts';
 
 export type SlackMethod = 'chat.postMessage' | 'chat.update' | 'chat.postEphemeral' | 'views.open';
@@ -43,7 +45,7 @@ export function createSlackApi(options: SlackApiOptions): SlackApi {
   return {
     async call(method, body, callOptions) {
       const token = await options.token();
-      const started = performance.now();
+      const started = monotonicMs();
       let response: Response;
       try {
         response = await fetch(`${options.apiUrl}${method}`, {
@@ -57,7 +59,7 @@ export function createSlackApi(options: SlackApiOptions): SlackApi {
         const name = (error as { name?: string }).name ?? 'Error';
         throw new SlackApiError(method, name === 'TimeoutError' ? 'timeout' : 'unreachable');
       } finally {
-        options.metrics?.latency('slack', method, performance.now() - started);
+        options.metrics?.latency('slack', method, monotonicMs() - started);
       }
       if (response.status === 429) {
         options.metrics?.count('UpstreamError', { Dependency: 'slack' });

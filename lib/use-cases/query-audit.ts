@@ -21,7 +21,7 @@ import { eventToOcsf, sessionToOcsf, toOcsfLines } from '../core/ocsf.ts';
 import type { Principal } from '../core/principal.ts';
 import type { Session } from '../core/session.ts';
 import { csvHeader, toCsvRows, toNdjson } from '../core/session-export.ts';
-import { toApiTime } from '../core/time.ts';
+import { monotonicMs, toApiTime } from '../core/time.ts';
 import { InvalidRequestError, NotFoundError } from '../errors.ts';
 import { EventsQuery, SessionsExportQuery, SessionsQuery } from '../schemas.ts';
 
@@ -206,7 +206,7 @@ export async function exportSessions(
   query: SessionsQuery,
 ): Promise<{ body: string; contentType: string; nextCursor: string | null }> {
   const csv = query.format === 'csv';
-  const started = performance.now();
+  const started = monotonicMs();
   let body = csv ? csvHeader() : '';
   let cursor = query.cursor;
   for (;;) {
@@ -219,7 +219,7 @@ export async function exportSessions(
         nextCursor: null,
       };
     cursor = page.nextCursor;
-    if (Buffer.byteLength(body) >= MAX_EXPORT_BYTES || performance.now() - started >= EXPORT_TIME_BUDGET_MS) {
+    if (Buffer.byteLength(body) >= MAX_EXPORT_BYTES || monotonicMs() - started >= EXPORT_TIME_BUDGET_MS) {
       return {
         body,
         contentType: csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson',
@@ -267,7 +267,7 @@ export async function exportSessionsAndEvents(
   let phase = PHASES.find((p) => p === (scope.phase ?? 'sessions'));
   if (phase === undefined || (scope.start !== undefined && scope.phase === null)) throw invalidCursor();
   let start = scope.start;
-  const started = performance.now();
+  const started = monotonicMs();
   let body = '';
   for (;;) {
     const listing = { start, limit: 100, now: deps.now() };
@@ -287,7 +287,7 @@ export async function exportSessionsAndEvents(
     }
     if (!next) return { body, contentType: NDJSON, nextCursor: null };
     start = next;
-    if (Buffer.byteLength(body) >= MAX_EXPORT_BYTES || performance.now() - started >= EXPORT_TIME_BUDGET_MS) {
+    if (Buffer.byteLength(body) >= MAX_EXPORT_BYTES || monotonicMs() - started >= EXPORT_TIME_BUDGET_MS) {
       return { body, contentType: NDJSON, nextCursor: writeCursor(next, scope.key, scope.binding, phase) };
     }
   }

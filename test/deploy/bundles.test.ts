@@ -3,6 +3,8 @@
  * keepNames): what they leave out is code no function can reach, and what they rename is never read
  * by name. Then a bundled vend, run against the local stack, answers as the source does.
  */
+
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
@@ -15,6 +17,7 @@ import { build, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { packagingBuildOptions } from '../../bench/cold-start.ts';
+import { apiEvent } from '../../local/api-gateway.ts';
 import { type Answer, invoke } from '../support/api.ts';
 import { useLocalSts } from '../support/local-sts.ts';
 import { useIsolatedTables } from '../support/tables.ts';
@@ -78,6 +81,40 @@ describe('what the bundles leave out', () => {
       'functions/sessions-list.ts',
     ]);
     expect(carrying('The console sign-in URL: a bearer secret')).toEqual(['functions/openapi.ts']);
+  });
+
+  it("loads neither Node's web streams nor perf_hooks: a cold start of a function answers without them", () => {
+    // One fresh process: the bundled health function imported and invoked, as Lambda would.
+    const child = `
+      const { handler } = await import(process.argv[1]);
+      const answer = await handler(JSON.parse(process.argv[2]), { getRemainingTimeInMillis: () => 5000 });
+      console.log(JSON.stringify({ status: answer.statusCode, modules: process.moduleLoadList }));`;
+    const { stdout, status } = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        child,
+        pathToFileURL(join(dir, 'functions', 'health.mjs')).href,
+        JSON.stringify(apiEvent({ method: 'GET', path: '/v1/health' })),
+      ],
+      { encoding: 'utf8', env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1' } },
+    );
+    expect(status).toBe(0);
+    const result = JSON.parse(stdout.trim().split('\n').pop() as string);
+    expect(result.status).toBe(200);
+    // middy imports node:stream/web when it loads (deploy/esbuild-plugins.cjs defers it); a timer
+    // that used the global `performance` would load perf_hooks.
+    expect(result.modules).toContain('NativeModule stream');
+    expect(result.modules).not.toContain('NativeModule stream/web');
+    expect(result.modules).not.toContain('NativeModule perf_hooks');
+  });
+
+  it('reads no clock through the global performance, in any function (its first use loads perf_hooks)', () => {
+    const reading = HANDLERS.filter((handler) =>
+      /\bperformance\.now\(/.test(readFileSync(join(dir, handler.replace(/\.ts$/, '.mjs')), 'utf8')),
+    );
+    expect(reading).toEqual([]);
   });
 
   it("carries none of the SDK's event-stream code, in any function", () => {
