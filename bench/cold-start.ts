@@ -328,7 +328,9 @@ export async function measureColdStart(
       const packagedCatalog = existsSync(catalogDir)
         ? readdirSync(catalogDir).find((name) => name.endsWith('.json'))
         : undefined;
-      if (!packagedCatalog) return {};
+      // None packaged (an older build): its YAML, and no hash another package's file would not match.
+      if (!packagedCatalog)
+        return { HALLPASS_CATALOG: stack.env.HALLPASS_CATALOG, HALLPASS_CATALOG_SHA256: undefined };
       const relative = join('.hallpass', 'catalog', packagedCatalog);
       // Its SHA-256 too, as serverless.yml gives it (deploy/catalog-json.cjs wrote and hashed it).
       const sha256 = createHash('sha256')

@@ -63,18 +63,19 @@ function compile(source) {
   } catch (error) {
     refuse(`${source}: ${error.message}`);
   }
-  // One file per source: two packagings of different catalogs at once never share one.
-  const hash = createHash('sha256').update(full).digest('hex').slice(0, 8);
-  const name = `${path.basename(full).replace(/\.ya?ml$/i, '')}-${hash}.json`;
+  const text = `${JSON.stringify(catalog)}\n`;
+  const sha256 = createHash('sha256').update(text).digest('hex');
+  // Named by its content: two packagings (or npm start beside one) of different catalogs never write
+  // the same file, so none rewrites what another's functions were given the hash of.
+  const name = `${path.basename(full).replace(/\.ya?ml$/i, '')}-${sha256.slice(0, 16)}.json`;
   const relative = path.posix.join('.hallpass', 'catalog', name);
   const target = path.join(ROOT, relative);
   mkdirSync(path.dirname(target), { recursive: true });
-  const text = `${JSON.stringify(catalog)}\n`;
   // Written aside, then renamed: a concurrent packaging never reads half a file.
   const partial = `${target}.${process.pid}`;
   writeFileSync(partial, text);
   renameSync(partial, target);
-  return { path: relative, sha256: createHash('sha256').update(text).digest('hex') };
+  return { path: relative, sha256 };
 }
 
 /** Each catalog is validated and written once per packaging, however many variables name it. */

@@ -2,7 +2,8 @@
 // role may call AssumeRole on exactly the roles of `issuance: assume-role` entitlements, one source
 // of truth. Web-identity roles are left out on purpose: AssumeRoleWithWebIdentity needs no permission
 // of the caller, the target role trusts hallpass's OIDC provider instead. The catalog is validated in
-// full by lib/core/catalog.ts (npm run package, npm start, and every cold start).
+// full by lib/core/catalog.ts (npm run package, deploy/catalog-json.cjs, npm start); each function
+// checks at cold start that it reads what packaging validated.
 const { readFileSync } = require('node:fs');
 const path = require('node:path');
 const { parse } = require('yaml');

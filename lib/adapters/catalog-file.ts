@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { type Catalog, parseCatalog, validatedCatalog } from '../core/catalog.ts';
+import { type Catalog, catalogValidatedAtPackaging, parseCatalog } from '../core/catalog.ts';
 import { ConfigError } from '../errors.ts';
 
 /**
@@ -45,7 +45,7 @@ export function loadCatalog(
       throw new ConfigError(
         `the catalog at ${path} is not the one packaging validated (its SHA-256 is ${actual}, HALLPASS_CATALOG_SHA256 is ${options.sha256}): package and deploy again`,
       );
-    return validatedCatalog(JSON.parse(text) as Catalog, options);
+    return catalogValidatedAtPackaging(JSON.parse(text) as Catalog, options);
   }
   const json = path.endsWith('.json');
   let document: unknown;

@@ -269,7 +269,10 @@ export function parseCatalog(document: unknown, options: { maxSessionSeconds: nu
  * not run again, the rules that depend on this function's settings are (HALLPASS_MAX_SESSION_SECONDS
  * may be lower here than packaging assumed).
  */
-export function validatedCatalog(catalog: Catalog, options: { maxSessionSeconds: number }): Catalog {
+export function catalogValidatedAtPackaging(
+  catalog: Catalog,
+  options: { maxSessionSeconds: number },
+): Catalog {
   return checkRules(catalog, options);
 }
 

@@ -110,6 +110,16 @@ describe('what the bundles leave out', () => {
     expect(result.modules).not.toContain('NativeModule perf_hooks');
   });
 
+  it("uses middy's ReadableStream only with instanceof, all that its stand-in answers", () => {
+    // lib/adapters/lazy-stream-web.ts stands in for node:stream/web in middy's import: a middy that
+    // constructed or called ReadableStream would need the real class, and fails this first.
+    const source = readFileSync(createRequire(import.meta.url).resolve('@middy/core'), 'utf8');
+    const uses = [...source.matchAll(/(\S+\s+)?\bReadableStream\b(?!")/g)].map(([use]) =>
+      use.replace(/\s+/g, ' '),
+    );
+    expect(uses).toEqual(['{ ReadableStream', 'instanceof ReadableStream']);
+  });
+
   it('reads no clock through the global performance, in any function (its first use loads perf_hooks)', () => {
     const reading = HANDLERS.filter((handler) =>
       /\bperformance\.now\(/.test(readFileSync(join(dir, handler.replace(/\.ts$/, '.mjs')), 'utf8')),
@@ -242,6 +252,23 @@ describe('a bundled vend against the local stack', () => {
     const answer = await vendWith(await tokenFor('alice', { groups: ['engineers'] }));
     expect(answer.status).toBe(200);
     expect(answer.body.credentials.accessKeyId).toMatch(/^ASIA/);
+  });
+
+  it('refuses to start on a catalog other than the one packaging validated (a fresh process)', () => {
+    const { status, stderr } = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        'await import(process.argv[1])',
+        pathToFileURL(join(dir, 'functions', 'credentials.mjs')).href,
+      ],
+      { encoding: 'utf8', env: { ...process.env, HALLPASS_CATALOG_SHA256: 'f'.repeat(64) } },
+    );
+    expect(status).not.toBe(0);
+    expect(stderr).toContain(
+      `the catalog at ${process.env.HALLPASS_CATALOG} is not the one packaging validated`,
+    );
   });
 
   it('refuses an expired token, and logs why as the source does', async () => {

@@ -63,7 +63,7 @@ describe('packaging the catalog (deploy/catalog-json.cjs)', () => {
     const { path, sha256: hash } = await packaged('catalog/example.yaml');
 
     const written = readFileSync(path);
-    expect(path).toMatch(/^\.hallpass\/catalog\/example-[0-9a-f]{8}\.json$/);
+    expect(path).toMatch(/^\.hallpass\/catalog\/example-[0-9a-f]{16}\.json$/);
     expect(hash).toBe(sha256(written));
     const example = parse(readFileSync('catalog/example.yaml', 'utf8'));
     expect(JSON.parse(written.toString())).toEqual(parseCatalog(example, { maxSessionSeconds: 3600 }));
