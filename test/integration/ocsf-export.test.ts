@@ -164,8 +164,9 @@ describe('GET /v1/sessions/export?format=ocsf', () => {
   it('continues a cut export through X-Next-Cursor, from the sessions into the events, losing nothing', async () => {
     const whole = records(await exportAs('audrey', AUDITOR, { principal: 'alice' }));
     // Every page overruns the time budget: the export is cut after each one.
-    let clock = 0;
-    vi.spyOn(performance, 'now').mockImplementation(() => (clock += 60_000));
+    let clock = 0n;
+    // The export's clock (monotonicMs, lib/core/time.ts): a minute passes at each reading.
+    vi.spyOn(process.hrtime, 'bigint').mockImplementation(() => (clock += 60_000_000_000n));
     const parts: Line[] = [];
     let cursor: string | undefined;
     let calls = 0;
@@ -181,8 +182,9 @@ describe('GET /v1/sessions/export?format=ocsf', () => {
   });
 
   it('refuses a cursor of another listing, another query or another caller, and one that was altered', async () => {
-    let clock = 0;
-    vi.spyOn(performance, 'now').mockImplementation(() => (clock += 60_000));
+    let clock = 0n;
+    // The export's clock (monotonicMs, lib/core/time.ts): a minute passes at each reading.
+    vi.spyOn(process.hrtime, 'bigint').mockImplementation(() => (clock += 60_000_000_000n));
     const first = await exportAs('audrey', AUDITOR, { principal: 'alice' });
     const cursor = first.headers['x-next-cursor'] as string;
     expect(cursor).toBeTruthy();
