@@ -56,10 +56,12 @@ function compile(source) {
   } catch (error) {
     refuse(`invalid catalog: ${source}: ${error.message}`);
   }
+  // Outside the try below: a failure to build lib/core/catalog.ts is not the catalog's.
+  const { parseCatalog } = catalogCore();
   let catalog;
   try {
     // 3600, the longest HALLPASS_MAX_SESSION_SECONDS: each function checks its own setting at start.
-    catalog = catalogCore().parseCatalog(document, { maxSessionSeconds: 3600 });
+    catalog = parseCatalog(document, { maxSessionSeconds: 3600 });
   } catch (error) {
     refuse(`${source}: ${error.message}`);
   }
