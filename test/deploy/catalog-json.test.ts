@@ -14,6 +14,7 @@ import { parse } from 'yaml';
 import { loadCatalog } from '../../lib/adapters/catalog-file.ts';
 import { parseCatalog } from '../../lib/core/catalog.ts';
 import { ConfigError } from '../../lib/errors.ts';
+import { thrown } from '../support/errors.ts';
 import { catalogDocument, prodDocument, sandboxDocument } from '../unit/fixtures.ts';
 
 type Resolver = (context: {
@@ -48,15 +49,7 @@ function catalogFile(name: string, document: unknown): string {
 }
 
 /** The ConfigError `load` throws (fails the test if it throws none). */
-function refusal(load: () => unknown): ConfigError {
-  try {
-    load();
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('the catalog was accepted');
-}
+const refusal = (load: () => unknown): ConfigError => thrown(ConfigError, load);
 
 describe('packaging the catalog (deploy/catalog-json.cjs)', () => {
   it('writes what the validation returned, defaults filled in, and gives the SHA-256 of the file', async () => {

@@ -11,6 +11,7 @@ import {
   parseCatalog,
 } from '../../lib/core/catalog.ts';
 import { ConfigError } from '../../lib/errors.ts';
+import { thrown } from '../support/errors.ts';
 import {
   CATALOG_OPTIONS,
   catalogDocument,
@@ -25,15 +26,8 @@ const SANDBOX = 'entitlements[0] (sandbox-readonly)';
 const PROD = 'entitlements[1] (prod-admin)';
 
 /** The ConfigError parseCatalog throws for `document` (fails the test if it throws none). */
-function refusal(document: unknown): ConfigError {
-  try {
-    parseCatalog(document, CATALOG_OPTIONS);
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('parseCatalog accepted the catalog');
-}
+const refusal = (document: unknown): ConfigError =>
+  thrown(ConfigError, () => parseCatalog(document, CATALOG_OPTIONS));
 
 const withSandbox = (overrides: Record<string, unknown>) =>
   catalogDocument(sandboxDocument(overrides), prodDocument());

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../lib/config.ts';
 import { ConfigError } from '../../lib/errors.ts';
+import { thrown } from '../support/errors.ts';
 
 const REQUIRED = {
   HALLPASS_ISSUER: 'https://login.example.com/',
@@ -10,15 +11,8 @@ const REQUIRED = {
 };
 
 /** The ConfigError parseConfig throws for `env` (fails the test if it throws none). */
-function refusal(env: Record<string, string | undefined>): ConfigError {
-  try {
-    parseConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('parseConfig accepted the environment');
-}
+const refusal = (env: Record<string, string | undefined>): ConfigError =>
+  thrown(ConfigError, () => parseConfig(env));
 
 describe('parseConfig', () => {
   it('applies the defaults to a minimal environment', () => {

@@ -6,19 +6,13 @@ import {
   DEFAULT_DESTINATION,
 } from '../../lib/core/console.ts';
 import { InvalidRequestError } from '../../lib/errors.ts';
+import { thrown } from '../support/errors.ts';
 
 const AWS = DEFAULT_CONSOLE_HOSTS.aws;
 
 /** The error checkDestination throws, or a failure when it accepts the destination. */
-function refusal(destination: string, hosts: readonly string[] = AWS): InvalidRequestError {
-  try {
-    checkDestination(destination, hosts);
-  } catch (error) {
-    expect(error).toBeInstanceOf(InvalidRequestError);
-    return error as InvalidRequestError;
-  }
-  throw new Error(`accepted ${destination}`);
-}
+const refusal = (destination: string, hosts: readonly string[] = AWS): InvalidRequestError =>
+  thrown(InvalidRequestError, () => checkDestination(destination, hosts));
 
 describe('checkDestination', () => {
   it("defaults to the console's home page", () => {

@@ -1,19 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { checkBreakGlassAllowance } from '../../../lib/core/break-glass-limit.ts';
 import { TooManyRequestsError } from '../../../lib/errors.ts';
+import { thrown } from '../../support/errors.ts';
 
 const NOW = new Date('2026-11-28T12:00:00Z');
 const ago = (minutes: number) => new Date(NOW.getTime() - minutes * 60_000).toISOString();
 
-function refusal(recentIssuedAt: string[], max: number): TooManyRequestsError {
-  try {
-    checkBreakGlassAllowance({ recentIssuedAt, now: NOW, max });
-  } catch (error) {
-    if (error instanceof TooManyRequestsError) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
+const refusal = (recentIssuedAt: string[], max: number): TooManyRequestsError =>
+  thrown(TooManyRequestsError, () => checkBreakGlassAllowance({ recentIssuedAt, now: NOW, max }));
 
 describe('checkBreakGlassAllowance', () => {
   it('allows fewer than the maximum in the last hour', () => {

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { type CursorPayload, decodeCursor, encodeCursor } from '../../../lib/core/cursor.ts';
 import { InvalidRequestError } from '../../../lib/errors.ts';
+import { thrown } from '../../support/errors.ts';
 
 const KEY = Buffer.alloc(32, 7);
 const OTHER_KEY = Buffer.alloc(32, 8);
@@ -19,15 +20,7 @@ function flipAt(cursor: string, index: number): string {
 }
 
 /** The InvalidRequestError that `act` throws, so that its details can be assessed. */
-function invalidRequestFrom(act: () => unknown): InvalidRequestError {
-  try {
-    act();
-  } catch (error) {
-    if (error instanceof InvalidRequestError) return error;
-    throw error;
-  }
-  throw new Error('expected an InvalidRequestError, and nothing was thrown');
-}
+const invalidRequestFrom = (act: () => unknown): InvalidRequestError => thrown(InvalidRequestError, act);
 
 describe('encodeCursor and decodeCursor', () => {
   it('give back the payload that was encoded, under the same binding', () => {

@@ -4,6 +4,7 @@ import {
   SELF_REVOCATIONS_PER_HOUR,
 } from '../../../lib/core/revocation-limit.ts';
 import { TooManyRequestsError } from '../../../lib/errors.ts';
+import { thrown } from '../../support/errors.ts';
 
 const NOW = new Date('2030-01-01T12:00:00Z');
 const MAX = SELF_REVOCATIONS_PER_HOUR;
@@ -11,15 +12,8 @@ const minutesAgo = (m: number) => `${new Date(NOW.getTime() - m * 60_000).toISOS
 /** `n` revocations, one a minute, the latest a minute ago. */
 const recent = (n: number) => Array.from({ length: n }, (_, i) => minutesAgo(i + 1));
 
-function refusal(input: Parameters<typeof checkSelfRevocationAllowance>[0]): TooManyRequestsError {
-  try {
-    checkSelfRevocationAllowance(input);
-  } catch (error) {
-    if (error instanceof TooManyRequestsError) return error;
-    throw error;
-  }
-  throw new Error('not refused');
-}
+const refusal = (input: Parameters<typeof checkSelfRevocationAllowance>[0]): TooManyRequestsError =>
+  thrown(TooManyRequestsError, () => checkSelfRevocationAllowance(input));
 
 describe('how many of their own sessions a person may revoke in an hour', () => {
   it(`allows the ${MAX}th in the hour`, () => {

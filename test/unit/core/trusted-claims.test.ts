@@ -11,6 +11,7 @@ import { loadCatalog } from '../../../lib/adapters/catalog-file.ts';
 import { parseCatalog } from '../../../lib/core/catalog.ts';
 import { planSession } from '../../../lib/core/session-plan.ts';
 import { ConfigError, ForbiddenError } from '../../../lib/errors.ts';
+import { thrown } from '../../support/errors.ts';
 import { CATALOG_OPTIONS, principal, prodDocument, sandboxDocument } from '../fixtures.ts';
 
 const SANDBOX = 'entitlements[0] (sandbox-readonly)';
@@ -24,15 +25,7 @@ function document(entitlement: Record<string, unknown>, top: Record<string, unkn
   return { auditorGroups: ['auditors'], ...top, entitlements: [entitlement, prodDocument()] };
 }
 
-function refusal(doc: unknown): ConfigError {
-  try {
-    parseCatalog(doc, CATALOG_OPTIONS);
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('parseCatalog accepted the catalog');
-}
+const refusal = (doc: unknown): ConfigError => thrown(ConfigError, () => parseCatalog(doc, CATALOG_OPTIONS));
 
 describe('${principal.name} in a catalog', () => {
   it('is refused in a session tag, naming the tag', () => {
