@@ -185,6 +185,21 @@ function tooLong(seconds: number, e: Entitlement, longest: number): string | nul
     : `${seconds} exceeds ${longest}, the longest web-identity session (STS's maximum)`;
 }
 
+/**
+ * The rules that depend on the function's settings (HALLPASS_MAX_SESSION_SECONDS): each maximum
+ * duration against the longest session of the entitlement's issuance mode.
+ */
+function durationProblems(
+  e: Entitlement,
+  maxSessionSeconds: number,
+): { maxDurationSeconds: string | null; breakGlass: string | null } {
+  const longest = longestSession(e.issuance, maxSessionSeconds);
+  return {
+    maxDurationSeconds: tooLong(e.maxDurationSeconds, e, longest),
+    breakGlass: e.breakGlass ? tooLong(e.breakGlass.maxDurationSeconds, e, longest) : null,
+  };
+}
+
 /** Rules the schema cannot express: STS's limits, cross-field rules and template variables. */
 function entitlementProblems(
   e: Entitlement,
@@ -192,7 +207,7 @@ function entitlementProblems(
   catalogTrustedClaims: readonly string[],
 ): Array<[string, string]> {
   const trusted = new Set([...catalogTrustedClaims, ...e.trustedClaims]);
-  const longest = longestSession(e.issuance, maxSessionSeconds);
+  const durations = durationProblems(e, maxSessionSeconds);
   const problems: Array<[string, string | null]> = [
     ['roleArn', checkRoleArn(e.roleArn)],
     ['policyArns', checkPolicyArns(e.policyArns, e.roleArn)],
@@ -204,15 +219,12 @@ function entitlementProblems(
           ? "AssumeRoleWithWebIdentity takes no ExternalId: a web-identity role trusts hallpass's OIDC provider instead (remove externalId, or use issuance: assume-role)"
           : checkExternalId(e.externalId),
     ],
-    ['maxDurationSeconds', tooLong(e.maxDurationSeconds, e, longest)],
+    ['maxDurationSeconds', durations.maxDurationSeconds],
     [
       'defaultDurationSeconds',
       e.defaultDurationSeconds > e.maxDurationSeconds ? 'must not exceed maxDurationSeconds' : null,
     ],
-    [
-      'breakGlass.maxDurationSeconds',
-      e.breakGlass ? tooLong(e.breakGlass.maxDurationSeconds, e, longest) : null,
-    ],
+    ['breakGlass.maxDurationSeconds', durations.breakGlass],
   ];
   if (e.sessionPolicy !== undefined) {
     const text = JSON.stringify(e.sessionPolicy);
@@ -266,14 +278,24 @@ export function parseCatalog(document: unknown, options: { maxSessionSeconds: nu
 /**
  * A catalog that parseCatalog returned before, written as JSON by packaging
  * (deploy/catalog-json.cjs) and read back unchanged (loadCatalog checks its SHA-256): the schema is
- * not run again, the rules that depend on this function's settings are (HALLPASS_MAX_SESSION_SECONDS
- * may be lower here than packaging assumed).
+ * not run again, nor are the rules that depend on the catalog alone; the rules that depend on this
+ * function's settings are (HALLPASS_MAX_SESSION_SECONDS may be lower here than packaging assumed).
  */
 export function catalogValidatedAtPackaging(
   catalog: Catalog,
   options: { maxSessionSeconds: number },
 ): Catalog {
-  return checkRules(catalog, options);
+  // Only the settings' rules: the rest depend on the catalog alone, which packaging checked and
+  // whose hash says it is unchanged (they cost a few ms of every cold start).
+  catalog.entitlements.forEach((entitlement, index) => {
+    const where = `entitlements[${index}] (${entitlement.id})`;
+    const { maxDurationSeconds, breakGlass } = durationProblems(entitlement, options.maxSessionSeconds);
+    if (maxDurationSeconds)
+      throw new ConfigError(`invalid catalog: ${where}.maxDurationSeconds: ${maxDurationSeconds}`);
+    if (breakGlass)
+      throw new ConfigError(`invalid catalog: ${where}.breakGlass.maxDurationSeconds: ${breakGlass}`);
+  });
+  return catalog;
 }
 
 /** STS's limits and the cross-field rules, on a catalog of the schema's shape. */

@@ -120,6 +120,27 @@ describe('a function reading the packaged catalog (loadCatalog with HALLPASS_CAT
     );
   });
 
+  it("checks a break-glass session's length against a lower HALLPASS_MAX_SESSION_SECONDS too", async () => {
+    const long = catalogFile(
+      'long-break-glass',
+      catalogDocument(
+        sandboxDocument({ maxDurationSeconds: 900 }),
+        prodDocument({
+          maxDurationSeconds: 900,
+          breakGlass: { groups: ['oncall'], maxDurationSeconds: 1800 },
+        }),
+      ),
+    );
+    const { path, sha256: hash } = await packaged(long);
+
+    expect(loadCatalog(path, { maxSessionSeconds: 1800, sha256: hash }).entitlements[1]?.breakGlass).toEqual(
+      expect.objectContaining({ maxDurationSeconds: 1800 }),
+    );
+    expect(refusal(() => loadCatalog(path, { maxSessionSeconds: 900, sha256: hash })).message).toMatch(
+      /entitlements\[1\] \(prod-admin\)\.breakGlass\.maxDurationSeconds: 1800 exceeds 900/,
+    );
+  });
+
   it('validates a file it is given no hash for, as before', () => {
     const bad = catalogFile(
       'unhashed',

@@ -95,4 +95,11 @@ describe('newSessionId', () => {
 
     expect(new Set(ids).size).toBe(100);
   });
+
+  it('stays well formed and distinct over thousands of ids, past each refill of its random bytes', () => {
+    const ids = Array.from({ length: 3000 }, () => newSessionId());
+
+    for (const id of ids) expect(id).toMatch(/^[a-z2-7]{16}$/);
+    expect(new Set(ids).size).toBe(3000);
+  });
 });
