@@ -5,9 +5,41 @@
 import { ConfigError } from './errors.ts';
 import * as z from './zod.ts';
 
-const list = (fallback: string) =>
+/**
+ * One variable: its schema, built only when the variable is set (or required), and what it is when
+ * unset. Building every variable's schema (some 160 zod schemas, most for variables a deployment
+ * leaves unset) and parsing them all cost every cold start several ms; parseConfig builds and runs
+ * only the set variables' schemas, the way `z.object` with `z.optional` and `z._default` fields did.
+ */
+interface Setting<S extends z.ZodMiniType, U> {
+  schema: () => S;
+  /** An unset required variable is parsed anyway, so that zod reports it as it reports the rest. */
+  required: boolean;
+  unset: () => U;
+}
+
+/** A variable that must be set. */
+const required = <S extends z.ZodMiniType>(schema: () => S): Setting<S, never> => ({
+  schema,
+  required: true,
+  unset: () => undefined as never,
+});
+/** A variable that may be unset (undefined then). */
+const optional = <S extends z.ZodMiniType>(schema: () => S): Setting<S, undefined> => ({
+  schema,
+  required: false,
+  unset: () => undefined,
+});
+/** A variable with a default: `fallback` builds the value of an unset one (fresh, never shared). */
+const withDefault = <S extends z.ZodMiniType>(
+  schema: () => S,
+  fallback: () => z.output<S>,
+): Setting<S, z.output<S>> => ({ schema, required: false, unset: fallback });
+
+/** A comma-separated list: items trimmed, empty ones dropped. */
+const list = () =>
   z.pipe(
-    z.prefault(z.string(), fallback),
+    z.string(),
     z.transform((value: string) =>
       value
         .split(',')
@@ -16,11 +48,8 @@ const list = (fallback: string) =>
     ),
   );
 
-const integer = (min: number, max: number, fallback: string) =>
-  z.prefault(
-    z.pipe(z.string(), z.pipe(z.transform(Number), z.int().check(z.gte(min), z.lte(max)))),
-    fallback,
-  );
+const integer = (min: number, max: number) =>
+  z.pipe(z.string(), z.pipe(z.transform(Number), z.int().check(z.gte(min), z.lte(max))));
 
 const ASYMMETRIC_ALGORITHMS = [
   'RS256',
@@ -43,132 +72,164 @@ const claimName = () => z.string().check(z.minLength(1), z.maxLength(256));
  * Actions, or a second IdP. Its `name` prefixes its principals and groups (`<name>:<sub>`) and names
  * it in logs; the rest mirrors the primary issuer's HALLPASS_* settings, with the same defaults.
  */
-const IssuerSchema = z.strictObject({
-  name: z
-    .string()
-    .check(z.regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be 1-32 of [a-z0-9-], starting with a letter')),
-  issuer: url(),
-  audience: z.string().check(z.minLength(1)),
-  jwksUri: z.optional(url()),
-  algorithms: z._default(
-    z
-      .array(
-        z
-          .string()
-          .check(
-            z.refine(
-              (alg: string) => ASYMMETRIC_ALGORITHMS.includes(alg),
-              `only asymmetric algorithms are allowed (${ASYMMETRIC_ALGORITHMS.join(', ')})`,
+const issuerSchema = () =>
+  z.strictObject({
+    name: z
+      .string()
+      .check(z.regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be 1-32 of [a-z0-9-], starting with a letter')),
+    issuer: url(),
+    audience: z.string().check(z.minLength(1)),
+    jwksUri: z.optional(url()),
+    algorithms: z._default(
+      z
+        .array(
+          z
+            .string()
+            .check(
+              z.refine(
+                (alg: string) => ASYMMETRIC_ALGORITHMS.includes(alg),
+                `only asymmetric algorithms are allowed (${ASYMMETRIC_ALGORITHMS.join(', ')})`,
+              ),
             ),
-          ),
-      )
-      .check(z.minLength(1)),
-    ASYMMETRIC_ALGORITHMS,
-  ),
-  claims: z._default(
-    z.strictObject({
-      principal: z._default(claimName(), 'sub'),
-      name: z._default(z.array(claimName()), ['email', 'preferred_username']),
-      groups: z._default(claimName(), 'groups'),
-    }),
-    { principal: 'sub', name: ['email', 'preferred_username'], groups: 'groups' },
-  ),
-});
+        )
+        .check(z.minLength(1)),
+      ASYMMETRIC_ALGORITHMS,
+    ),
+    claims: z._default(
+      z.strictObject({
+        principal: z._default(claimName(), 'sub'),
+        name: z._default(z.array(claimName()), ['email', 'preferred_username']),
+        groups: z._default(claimName(), 'groups'),
+      }),
+      { principal: 'sub', name: ['email', 'preferred_username'], groups: 'groups' },
+    ),
+  });
 
-const issuerList = z.pipe(
-  z.string(),
+const issuerList = () =>
   z.pipe(
-    z.transform((text: string, ctx) => {
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        ctx.issues.push({ code: 'custom', message: 'must be a JSON array of issuers', input: text });
-        return z.NEVER;
-      }
-    }),
-    z.array(IssuerSchema).check(z.maxLength(10)),
-  ),
-);
+    z.string(),
+    z.pipe(
+      z.transform((text: string, ctx) => {
+        try {
+          return JSON.parse(text) as unknown;
+        } catch {
+          ctx.issues.push({ code: 'custom', message: 'must be a JSON array of issuers', input: text });
+          return z.NEVER;
+        }
+      }),
+      z.array(issuerSchema()).check(z.maxLength(10)),
+    ),
+  );
 
 // An SSM parameter name: a path of letters, digits and _.-/ (AWS's own rule), at most 2048 characters.
-const ssmParameterName = z.string().check(z.regex(/^\/?[\w.\-/]{1,2047}$/, 'must be an SSM parameter name'));
+const ssmParameterName = () =>
+  z.string().check(z.regex(/^\/?[\w.\-/]{1,2047}$/, 'must be an SSM parameter name'));
 // A Slack channel, user or team id: upper-case letters and digits (C0123ABCD, T0123ABCD).
-const slackId = z.string().check(z.regex(/^[A-Z0-9]{2,32}$/, 'must be a Slack id such as C0123ABCD'));
+const slackId = () => z.string().check(z.regex(/^[A-Z0-9]{2,32}$/, 'must be a Slack id such as C0123ABCD'));
 
-const EnvSchema = z.object({
-  HALLPASS_ISSUER: z.url({ protocol: /^https?$/ }),
-  HALLPASS_AUDIENCE: z.string().check(z.minLength(1)),
-  HALLPASS_JWKS_URI: z.optional(z.url({ protocol: /^https?$/ })),
+/** Every variable parseConfig reads, in the order it reports them. */
+const SETTINGS = {
+  HALLPASS_ISSUER: required(url),
+  HALLPASS_AUDIENCE: required(() => z.string().check(z.minLength(1))),
+  HALLPASS_JWKS_URI: optional(url),
   // Keep the issuer's JWKS in the requests table (lib/adapters/jwks-store.ts); serverless.yml turns
   // it on for the functions whose role may read and write that item.
-  HALLPASS_JWKS_STORE: z._default(z.enum(['on', 'off']), 'off'),
-  HALLPASS_ALGORITHMS: list(ASYMMETRIC_ALGORITHMS.join(',')),
-  HALLPASS_PRINCIPAL_CLAIM: z._default(z.string().check(z.minLength(1)), 'sub'),
-  HALLPASS_NAME_CLAIMS: list('email,preferred_username'),
-  HALLPASS_GROUPS_CLAIM: z._default(z.string().check(z.minLength(1)), 'groups'),
-  // Further issuers (workloads, a second IdP): a JSON array, see IssuerSchema; HALLPASS_ISSUER and
+  HALLPASS_JWKS_STORE: withDefault(
+    () => z.enum(['on', 'off']),
+    () => 'off' as const,
+  ),
+  HALLPASS_ALGORITHMS: withDefault(list, () => [...ASYMMETRIC_ALGORITHMS]),
+  HALLPASS_PRINCIPAL_CLAIM: withDefault(
+    () => z.string().check(z.minLength(1)),
+    () => 'sub',
+  ),
+  HALLPASS_NAME_CLAIMS: withDefault(list, () => ['email', 'preferred_username']),
+  HALLPASS_GROUPS_CLAIM: withDefault(
+    () => z.string().check(z.minLength(1)),
+    () => 'groups',
+  ),
+  // Further issuers (workloads, a second IdP): a JSON array, see issuerSchema; HALLPASS_ISSUER and
   // the settings above are the first, primary one.
-  HALLPASS_ISSUERS: z._default(issuerList, []),
-  HALLPASS_CATALOG: z._default(z.string().check(z.minLength(1)), 'catalog/example.yaml'),
+  HALLPASS_ISSUERS: withDefault(issuerList, () => []),
+  HALLPASS_CATALOG: withDefault(
+    () => z.string().check(z.minLength(1)),
+    () => 'catalog/example.yaml',
+  ),
   // Set by packaging (deploy/catalog-json.cjs) to the SHA-256 of the catalog JSON it validated and
   // wrote: a file with that hash is not validated against the schema again (README "Performance").
-  HALLPASS_CATALOG_SHA256: z.optional(
+  HALLPASS_CATALOG_SHA256: optional(() =>
     z.string().check(z.regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 in lowercase hex (64 characters)')),
   ),
-  HALLPASS_AUDIT_TABLE: z.string().check(z.minLength(3)),
-  HALLPASS_REQUESTS_TABLE: z.string().check(z.minLength(3)),
+  HALLPASS_AUDIT_TABLE: required(() => z.string().check(z.minLength(3))),
+  HALLPASS_REQUESTS_TABLE: required(() => z.string().check(z.minLength(3))),
   // A Lambda function calling AssumeRole is itself a role session: role chaining caps sessions at 1 h.
   // This caps assume-role entitlements (it may lower the cap); web-identity ones go up to 12 h.
-  HALLPASS_MAX_SESSION_SECONDS: integer(900, 3600, '3600'),
+  HALLPASS_MAX_SESSION_SECONDS: withDefault(
+    () => integer(900, 3600),
+    () => 3600,
+  ),
   // hallpass as an OIDC provider for AssumeRoleWithWebIdentity: its issuer URL (where it serves
   // /.well-known/openid-configuration), the audience of its tokens, and the KMS keys that sign them.
-  HALLPASS_WEB_IDENTITY_ISSUER: z.optional(z.url({ protocol: /^https?$/ })),
-  HALLPASS_WEB_IDENTITY_AUDIENCE: z._default(
-    z.string().check(z.minLength(1), z.maxLength(255)),
-    'sts.amazonaws.com',
+  HALLPASS_WEB_IDENTITY_ISSUER: optional(url),
+  HALLPASS_WEB_IDENTITY_AUDIENCE: withDefault(
+    () => z.string().check(z.minLength(1), z.maxLength(255)),
+    () => 'sts.amazonaws.com',
   ),
-  HALLPASS_SIGNING_KEY_ID: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
-  HALLPASS_PUBLISHED_KEY_IDS: list(''),
+  HALLPASS_SIGNING_KEY_ID: optional(() => z.string().check(z.minLength(1), z.maxLength(2048))),
+  HALLPASS_PUBLISHED_KEY_IDS: withDefault(list, () => []),
   // The console sign-in: AWS's federation endpoint (each partition has its own) and console hosts.
-  HALLPASS_FEDERATION_URL: z._default(
-    z.url({ protocol: /^https?$/ }),
-    'https://signin.aws.amazon.com/federation',
-  ),
-  HALLPASS_CONSOLE_HOSTS: list('console.aws.amazon.com'),
+  HALLPASS_FEDERATION_URL: withDefault(url, () => 'https://signin.aws.amazon.com/federation'),
+  HALLPASS_CONSOLE_HOSTS: withDefault(list, () => ['console.aws.amazon.com']),
   // The role each target account's template makes for revocations (npm run target-template).
-  HALLPASS_REVOKER_ROLE_NAME: z._default(
-    z.string().check(z.regex(/^[\w+=,.@-]{1,64}$/)),
-    'hallpass-local-revoker',
+  HALLPASS_REVOKER_ROLE_NAME: withDefault(
+    () => z.string().check(z.regex(/^[\w+=,.@-]{1,64}$/)),
+    () => 'hallpass-local-revoker',
   ),
-  AUDIT_RETENTION_DAYS: integer(1, 36500, '400'),
-  HALLPASS_EVENT_BUS: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
-  HALLPASS_WEBHOOK_URL: z.optional(z.url({ protocol: /^https?$/ })),
-  HALLPASS_PUBLIC_URL: z.optional(z.url({ protocol: /^https?$/ })),
-  HALLPASS_REVIEW_REMINDER_MINUTES: integer(1, 10080, '60'),
+  AUDIT_RETENTION_DAYS: withDefault(
+    () => integer(1, 36500),
+    () => 400,
+  ),
+  HALLPASS_EVENT_BUS: optional(() => z.string().check(z.minLength(1), z.maxLength(256))),
+  HALLPASS_WEBHOOK_URL: optional(url),
+  HALLPASS_PUBLIC_URL: optional(url),
+  HALLPASS_REVIEW_REMINDER_MINUTES: withDefault(
+    () => integer(1, 10080),
+    () => 60,
+  ),
   // Break-glass sessions one person may take in an hour; 0: no limit.
-  HALLPASS_BREAK_GLASS_MAX_PER_HOUR: integer(0, 1000, '10'),
+  HALLPASS_BREAK_GLASS_MAX_PER_HOUR: withDefault(
+    () => integer(0, 1000),
+    () => 10,
+  ),
   // Slack approvals (lib/use-cases/slack-*.ts): on when both secrets' SSM parameter names are set (a
   // Secrets Manager secret as /aws/reference/secretsmanager/<id>); the values are read at run time.
-  HALLPASS_SLACK_TABLE: z.optional(z.string().check(z.minLength(3))),
-  HALLPASS_SLACK_SIGNING_SECRET_PARAMETER: z.optional(ssmParameterName),
-  HALLPASS_SLACK_BOT_TOKEN_PARAMETER: z.optional(ssmParameterName),
-  HALLPASS_SLACK_API_URL: z._default(z.url({ protocol: /^https?$/ }), 'https://slack.com/api/'),
-  HALLPASS_SLACK_DEFAULT_CHANNEL: z.optional(slackId),
-  HALLPASS_SLACK_SECURITY_CHANNEL: z.optional(slackId),
-  HALLPASS_SLACK_TEAM_IDS: list(''),
+  HALLPASS_SLACK_TABLE: optional(() => z.string().check(z.minLength(3))),
+  HALLPASS_SLACK_SIGNING_SECRET_PARAMETER: optional(ssmParameterName),
+  HALLPASS_SLACK_BOT_TOKEN_PARAMETER: optional(ssmParameterName),
+  HALLPASS_SLACK_API_URL: withDefault(url, () => 'https://slack.com/api/'),
+  HALLPASS_SLACK_DEFAULT_CHANNEL: optional(slackId),
+  HALLPASS_SLACK_SECURITY_CHANNEL: optional(slackId),
+  HALLPASS_SLACK_TEAM_IDS: withDefault(list, () => []),
   // How old the groups a Slack decision uses may be (refreshed whenever the person calls hallpass).
-  HALLPASS_SLACK_GROUPS_MAX_AGE_SECONDS: integer(300, 30 * 86400, '86400'),
-  // Unset: the authenticator's default, 24 h (lib/adapters/auth.ts).
-  HALLPASS_MAX_TOKEN_AGE_SECONDS: z.optional(
-    z.pipe(z.string(), z.pipe(z.transform(Number), z.int().check(z.gte(300), z.lte(30 * 86400)))),
+  HALLPASS_SLACK_GROUPS_MAX_AGE_SECONDS: withDefault(
+    () => integer(300, 30 * 86400),
+    () => 86400,
   ),
-});
+  // Unset: the authenticator's default, 24 h (lib/adapters/auth.ts).
+  HALLPASS_MAX_TOKEN_AGE_SECONDS: optional(() => integer(300, 30 * 86400)),
+};
+
+type SettingName = keyof typeof SETTINGS;
+/** The parsed variables: each set one as its schema returned it, each unset one as its Setting says. */
+type Env = {
+  [K in SettingName]: (typeof SETTINGS)[K] extends Setting<infer S, infer U> ? z.output<S> | U : never;
+};
 
 /**
  * The variables this module reads, by name: what a stage's deploy config (config/<stage>.yaml, read
  * by deploy/settings.cjs) may set, validated there by parseConfig itself.
  */
-export const SETTING_NAMES: readonly string[] = Object.keys(EnvSchema.shape);
+export const SETTING_NAMES: readonly string[] = Object.keys(SETTINGS);
 
 /** One trusted issuer of bearer tokens; `name` is `primary` for the one of HALLPASS_ISSUER. */
 export interface IssuerSettings {
@@ -264,12 +325,22 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   const set = Object.fromEntries(
     Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
   );
-  const result = EnvSchema.safeParse(set);
+  // The set variables' schemas (and the required ones', set or not), in SETTINGS' order; the unset
+  // ones take their Setting's value without a schema.
+  const shape: Record<string, z.ZodMiniType> = {};
+  const unset: Record<string, unknown> = {};
+  for (const [name, setting] of Object.entries(SETTINGS) as Array<
+    [string, Setting<z.ZodMiniType, unknown>]
+  >) {
+    if (set[name] !== undefined || setting.required) shape[name] = setting.schema();
+    else unset[name] = setting.unset();
+  }
+  const result = z.object(shape).safeParse(set);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
-  const e = result.data;
+  const e = { ...unset, ...result.data } as Env;
   const unsupported = e.HALLPASS_ALGORITHMS.filter((alg) => !ASYMMETRIC_ALGORITHMS.includes(alg));
   if (unsupported.length > 0 || e.HALLPASS_ALGORITHMS.length === 0) {
     throw new ConfigError(
@@ -354,7 +425,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
 }
 
 /** Slack is on when both secrets' parameters are set; one without the other is a mistake. */
-function slackSettings(e: z.infer<typeof EnvSchema>): SlackSettings | undefined {
+function slackSettings(e: Env): SlackSettings | undefined {
   const secret = e.HALLPASS_SLACK_SIGNING_SECRET_PARAMETER;
   const token = e.HALLPASS_SLACK_BOT_TOKEN_PARAMETER;
   if (secret === undefined && token === undefined) return undefined;

@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../lib/config.ts';
+import { parseConfig, SETTING_NAMES } from '../../lib/config.ts';
 import { ConfigError } from '../../lib/errors.ts';
 import { thrown } from '../support/errors.ts';
 
@@ -14,7 +15,58 @@ const REQUIRED = {
 const refusal = (env: Record<string, string | undefined>): ConfigError =>
   thrown(ConfigError, () => parseConfig(env));
 
+/**
+ * The README's configuration table: each variable of lib/config.ts with a literal default (the
+ * default cell starts with one value in backticks), and that value.
+ */
+function documentedDefaults(): Array<[string, string]> {
+  const rows = readFileSync('README.md', 'utf8').matchAll(/^\| `([A-Z_]+)` \| `([^`]*)`/gm);
+  return [...rows]
+    .map(([, name, value]) => [name, value] as [string, string])
+    .filter(([name]) => SETTING_NAMES.includes(name));
+}
+
 describe('parseConfig', () => {
+  // parseConfig builds only the set variables' schemas; an unset one takes the value its setting
+  // declares. That value must be what the variable set to its documented default parses to.
+  it.each(
+    // The token lifetime's default (86400) is the authenticator's (lib/adapters/auth.ts, tested there):
+    // unset, the configuration leaves it undefined.
+    documentedDefaults().filter(([name]) => name !== 'HALLPASS_MAX_TOKEN_AGE_SECONDS'),
+  )("configures an unset %s as the README's default, %s", (name, value) => {
+    expect(parseConfig(REQUIRED)).toEqual(parseConfig({ ...REQUIRED, [name]: value }));
+  });
+
+  it.each([
+    ['HALLPASS_SLACK_API_URL', 'https://slack.com/api/'],
+    ['HALLPASS_SLACK_GROUPS_MAX_AGE_SECONDS', '86400'],
+    ['HALLPASS_SLACK_TEAM_IDS', ''],
+    ['HALLPASS_REVOKER_ROLE_NAME', 'hallpass-local-revoker'],
+  ])('configures an unset %s as its documented default, %s (with Slack on)', (name, value) => {
+    const slackOn = {
+      ...REQUIRED,
+      HALLPASS_SLACK_TABLE: 'hallpass-slack',
+      HALLPASS_SLACK_SIGNING_SECRET_PARAMETER: '/hallpass/slack/signing-secret',
+      HALLPASS_SLACK_BOT_TOKEN_PARAMETER: '/hallpass/slack/bot-token',
+    };
+
+    expect(parseConfig(slackOn)).toEqual(parseConfig({ ...slackOn, [name]: value }));
+  });
+
+  it('finds a documented default for the variables that have one', () => {
+    expect(documentedDefaults().map(([name]) => name)).toEqual(
+      expect.arrayContaining([
+        'HALLPASS_JWKS_STORE',
+        'HALLPASS_ALGORITHMS',
+        'HALLPASS_NAME_CLAIMS',
+        'HALLPASS_MAX_SESSION_SECONDS',
+        'HALLPASS_CONSOLE_HOSTS',
+        'AUDIT_RETENTION_DAYS',
+        'HALLPASS_BREAK_GLASS_MAX_PER_HOUR',
+      ]),
+    );
+  });
+
   it('applies the defaults to a minimal environment', () => {
     const config = parseConfig(REQUIRED);
 
