@@ -11,11 +11,13 @@
  * against the bench's local stack (its settings; nothing is invoked).
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BuildOptions, build, type Plugin } from 'esbuild';
 import { parse } from 'yaml';
+import { parseCatalog } from '../lib/core/catalog.ts';
 import { bundleBytes, packagingBuildOptions } from './cold-start.ts';
 import { startStack } from './stack.ts';
 import { median, round } from './stats.ts';
@@ -69,6 +71,7 @@ export function steps(): Array<{ step: string; options: BuildOptions }> {
   const { options } = packagingBuildOptions();
   const plugins = (options.plugins ?? []) as Plugin[];
   const named = (...names: string[]) => plugins.filter((p) => names.some((n) => p.name.endsWith(n)));
+  const without = (...names: string[]) => plugins.filter((p) => !names.some((n) => p.name.endsWith(n)));
   const { '@smithy/core/event-streams': _eventStreams, ...otherAliases } = options.alias ?? {};
   const before = { ...options, keepNames: true, alias: otherAliases, plugins: [] };
   return [
@@ -80,9 +83,10 @@ export function steps(): Array<{ step: string; options: BuildOptions }> {
     },
     {
       step: 'sdkErrors',
-      options: { ...options, plugins: plugins.filter((p) => !p.name.endsWith('version-only')) },
+      options: { ...options, plugins: without('version-only', 'packaged-catalog-only') },
     },
-    { step: 'clientVersion', options },
+    { step: 'clientVersion', options: { ...options, plugins: without('packaged-catalog-only') } },
+    { step: 'packagedCatalog', options },
   ];
 }
 
@@ -119,11 +123,18 @@ export async function importTimes(
   const stack = await startStack();
   const dir = mkdtempSync(join(tmpdir(), 'hallpass-bench-import-'));
   try {
-    // The catalog as JSON, as the functions are handed it (deploy/catalog-json.cjs).
+    // The catalog as JSON, validated, with its SHA-256, as the functions are handed it
+    // (deploy/catalog-json.cjs): the packaged build reads no other.
     const catalog = join(dir, 'catalog.json');
-    writeFileSync(catalog, JSON.stringify(parse(readFileSync(stack.env.HALLPASS_CATALOG as string, 'utf8'))));
+    const validated = JSON.stringify(
+      parseCatalog(parse(readFileSync(stack.env.HALLPASS_CATALOG as string, 'utf8')), {
+        maxSessionSeconds: 3600,
+      }),
+    );
+    writeFileSync(catalog, validated);
+    const catalogSha256 = createHash('sha256').update(validated).digest('hex');
     const { external } = packagingBuildOptions();
-    const variants = steps().filter(({ step }) => step === 'before' || step === 'clientVersion');
+    const variants = steps().filter(({ step }) => step === 'before' || step === 'packagedCatalog');
     for (const { step, options } of variants) {
       await build({
         ...options,
@@ -133,8 +144,13 @@ export async function importTimes(
         logLevel: 'error',
       });
     }
-    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', ...stack.env, HALLPASS_CATALOG: catalog };
-    const times: Record<string, number[]> = { before: [], clientVersion: [] };
+    const env = {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      ...stack.env,
+      HALLPASS_CATALOG: catalog,
+      HALLPASS_CATALOG_SHA256: catalogSha256,
+    };
+    const times: Record<string, number[]> = { before: [], packagedCatalog: [] };
     const importOnce = (step: string) => {
       const file = JSON.stringify(join(dir, `${step}.mjs`));
       const code = `const t = performance.now(); await import(${file}); console.log('ms', performance.now() - t); process.exit(0);`;
@@ -147,9 +163,13 @@ export async function importTimes(
       times[step]?.push(Number(ms));
     };
     for (let i = 0; i < runs; i++) {
-      for (const step of i % 2 ? ['before', 'clientVersion'] : ['clientVersion', 'before']) importOnce(step);
+      for (const step of i % 2 ? ['before', 'packagedCatalog'] : ['packagedCatalog', 'before'])
+        importOnce(step);
     }
-    return { before: round(median(times.before ?? []), 1), now: round(median(times.clientVersion ?? []), 1) };
+    return {
+      before: round(median(times.before ?? []), 1),
+      now: round(median(times.packagedCatalog ?? []), 1),
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
     await stack.close();

@@ -7,13 +7,14 @@
  * validated and wrote it, so that no bundle carries a YAML parser (about 120 KB each), and gives them
  * that file's SHA-256 (HALLPASS_CATALOG_SHA256). A file with that hash is the catalog packaging
  * validated, from the same sources as the function: its schema is not run again; any other content
- * is refused. Tests, `npm start`'s checks and `npm run package` read the YAML itself.
+ * is refused. Tests, `npm start`'s checks and `npm run package` read the YAML itself. The
+ * functions' bundles get packaged-catalog.ts in place of this module (deploy/esbuild-plugins.cjs):
+ * they read the packaged catalog or none, and carry no catalog schema.
  */
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { type Catalog, catalogValidatedAtPackaging, parseCatalog } from '../core/catalog.ts';
+import { type Catalog, parseCatalog } from '../core/catalog.ts';
 import { ConfigError } from '../errors.ts';
+import { packagedCatalog, readCatalogFile } from './packaged-catalog.ts';
 
 /**
  * The YAML parser, loaded on first use of a YAML catalog. Loaded with a require of its own, not
@@ -33,20 +34,9 @@ export function loadCatalog(
   path: string,
   options: { maxSessionSeconds: number; sha256?: string | undefined },
 ): Catalog {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new ConfigError(`cannot read the catalog at ${path}: ${(error as Error).message}`);
-  }
-  if (options.sha256 !== undefined) {
-    const actual = createHash('sha256').update(text).digest('hex');
-    if (actual !== options.sha256 || !path.endsWith('.json'))
-      throw new ConfigError(
-        `the catalog at ${path} is not the one packaging validated (its SHA-256 is ${actual}, HALLPASS_CATALOG_SHA256 is ${options.sha256}): package and deploy again`,
-      );
-    return catalogValidatedAtPackaging(JSON.parse(text) as Catalog, options);
-  }
+  const text = readCatalogFile(path);
+  const { sha256 } = options;
+  if (sha256 !== undefined) return packagedCatalog(path, text, { ...options, sha256 });
   const json = path.endsWith('.json');
   let document: unknown;
   try {

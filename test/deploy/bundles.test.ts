@@ -127,6 +127,21 @@ describe('what the bundles leave out', () => {
     expect(reading).toEqual([]);
   });
 
+  it("carries the packaged catalog's reader only: no function bundles the catalog's schema", () => {
+    const inputsOf = (handler: string) =>
+      Object.keys(Object.values(metafile.outputs).find((o) => o.entryPoint === handler)?.inputs ?? {});
+    for (const handler of ['functions/credentials.ts', 'functions/requests-create.ts'])
+      expect(inputsOf(handler)).toContain('lib/adapters/packaged-catalog.ts');
+    expect([...bundledInputs()]).not.toContain('lib/adapters/catalog-file.ts');
+    // A message of the catalog's cross-field rules, which only a full validation runs.
+    const carrying = HANDLERS.filter((handler) =>
+      readFileSync(join(dir, handler.replace(/\.ts$/, '.mjs')), 'utf8').includes(
+        'a policy document needs a Statement',
+      ),
+    );
+    expect(carrying).toEqual([]);
+  });
+
   it("carries none of the SDK's event-stream code, in any function", () => {
     const inputs = [...bundledInputs()];
     expect(inputs.filter((input) => /event-?streams?[\\/]/i.test(input))).toEqual([]);
@@ -268,6 +283,25 @@ describe('a bundled vend against the local stack', () => {
     expect(status).not.toBe(0);
     expect(stderr).toContain(
       `the catalog at ${process.env.HALLPASS_CATALOG} is not the one packaging validated`,
+    );
+  });
+
+  it("refuses to start without the packaged catalog's SHA-256, rather than validate another catalog", () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, HALLPASS_CATALOG: 'catalog/example.yaml' };
+    delete env.HALLPASS_CATALOG_SHA256;
+    const { status, stderr } = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        'await import(process.argv[1])',
+        pathToFileURL(join(dir, 'functions', 'credentials.mjs')).href,
+      ],
+      { encoding: 'utf8', env },
+    );
+    expect(status).not.toBe(0);
+    expect(stderr).toContain(
+      'HALLPASS_CATALOG_SHA256 is not set: a deployed function reads only the catalog packaging validated',
     );
   });
 
