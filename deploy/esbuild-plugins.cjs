@@ -44,7 +44,8 @@ const keepNamesWhereRead = {
 // fails when a bundle calls an operation missing here.
 /** The operations the functions call, by client package. */
 const OPERATIONS = {
-  // DescribeEndpoints: the client's endpoint discovery (off unless configured) calls it.
+  // DescribeEndpoints: the client names it for endpoint discovery, which none of its commands runs
+  // (lib/adapters/no-endpoint-cache.ts); its class is imported all the same.
   '@aws-sdk/client-dynamodb': ['GetItem', 'PutItem', 'UpdateItem', 'Query', 'DescribeEndpoints'],
   '@aws-sdk/client-eventbridge': ['PutEvents'],
   '@aws-sdk/client-iam': ['GetRolePolicy', 'PutRolePolicy'],

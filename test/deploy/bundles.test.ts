@@ -5,7 +5,7 @@
  */
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -140,6 +140,35 @@ describe('what the bundles leave out', () => {
       ),
     );
     expect(carrying).toEqual([]);
+  });
+
+  it("carries no DynamoDB endpoint cache, which none of the client's commands reads", () => {
+    expect(
+      [...bundledInputs()].filter((file) =>
+        /node_modules\/(mnemonist|@aws-sdk\/endpoint-cache|@aws-sdk\/middleware-endpoint-discovery)\//.test(
+          file,
+        ),
+      ),
+    ).toEqual([]);
+    // The stand-in holds only while the client imports no more than these from the package, and no
+    // command adds the discovery middleware (which reads the cache): an SDK that does fails here.
+    const clientDir = 'node_modules/@aws-sdk/client-dynamodb/dist-es';
+    const sources = readdirSync(clientDir, { recursive: true, encoding: 'utf8' })
+      .filter((file) => file.endsWith('.js'))
+      .map((file) => readFileSync(join(clientDir, file), 'utf8'));
+    const imported = sources.flatMap((text) =>
+      [...text.matchAll(/import \{([^}]*)\} from "@aws-sdk\/middleware-endpoint-discovery"/g)].flatMap(
+        ([, names]) =>
+          (names ?? '')
+            .split(',')
+            .map((name) => name.trim())
+            .filter(Boolean),
+      ),
+    );
+    expect(new Set(imported)).toEqual(
+      new Set(['resolveEndpointDiscoveryConfig', 'NODE_ENDPOINT_DISCOVERY_CONFIG_OPTIONS']),
+    );
+    expect(sources.filter((text) => /getEndpointDiscovery\w*Plugin/.test(text))).toEqual([]);
   });
 
   it("carries none of the SDK's event-stream code, in any function", () => {
