@@ -3,7 +3,6 @@
  * core/approval.ts, write only if nobody wrote in between (else decide again), record the event and
  * count the decision (RequestDecided).
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { noteExpiry, recordEvent } from '../adapters/audit-trail.ts';
 import { getRequest, replaceRequest } from '../adapters/requests-table.ts';
 import { AuditEvent, type AuditEventId } from '../audit-events.ts';
@@ -22,6 +21,10 @@ import { type Entitlement, findEntitlement, isAuditor } from '../core/catalog.ts
 import type { Principal } from '../core/principal.ts';
 import type { RequestDeps } from '../deps.ts';
 import { ConflictError, UpstreamUnavailableError } from '../errors.ts';
+
+// The global timer, not node:timers/promises: that module would load at every cold start of the
+// functions that bundle this one, for a wait that only a contended decision makes.
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 const MAX_ATTEMPTS = 25;
 

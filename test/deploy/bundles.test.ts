@@ -171,6 +171,13 @@ describe('what the bundles leave out', () => {
     expect(sources.filter((text) => /getEndpointDiscovery\w*Plugin/.test(text))).toEqual([]);
   });
 
+  it('imports no node:timers/promises, which would load at every cold start for a rare wait', () => {
+    const importers = Object.entries(metafile.inputs)
+      .filter(([, input]) => input.imports.some(({ path }) => path === 'node:timers/promises'))
+      .map(([file]) => file);
+    expect(importers).toEqual([]);
+  });
+
   it("carries none of the SDK's event-stream code, in any function", () => {
     const inputs = [...bundledInputs()];
     expect(inputs.filter((input) => /event-?streams?[\\/]/i.test(input))).toEqual([]);
