@@ -72,13 +72,9 @@ export function steps(): Array<{ step: string; options: BuildOptions }> {
   const plugins = (options.plugins ?? []) as Plugin[];
   const named = (...names: string[]) => plugins.filter((p) => names.some((n) => p.name.endsWith(n)));
   const without = (...names: string[]) => plugins.filter((p) => !names.some((n) => p.name.endsWith(n)));
-  const {
-    '@smithy/core/event-streams': _eventStreams,
-    '@aws-sdk/middleware-endpoint-discovery': _endpointCache,
-    ...otherAliases
-  } = options.alias ?? {};
-  // Every alias but the endpoint cache's, the last step.
-  const { '@aws-sdk/middleware-endpoint-discovery': _cache, ...alias } = options.alias ?? {};
+  // Every alias but the endpoint cache's (the last step), and, before any step, none of the two.
+  const { '@aws-sdk/middleware-endpoint-discovery': _endpointCache, ...alias } = options.alias ?? {};
+  const { '@smithy/core/event-streams': _eventStreams, ...otherAliases } = alias;
   const before = { ...options, keepNames: true, alias: otherAliases, plugins: [] };
   return [
     { step: 'before', options: before },

@@ -26,7 +26,8 @@ function refuse(message) {
 
 /**
  * lib/core/catalog.ts as a module of this process: bundled by esbuild (the functions' bundler) from
- * the service's sources, so that the schema that validates here is the one the functions carry.
+ * the service's sources, the same the functions are built from (they carry only its settings'
+ * rules: lib/adapters/packaged-catalog.ts).
  */
 function catalogCore() {
   const entry = path.join(ROOT, 'lib', 'core', 'catalog.ts');

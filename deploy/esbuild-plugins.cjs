@@ -136,17 +136,20 @@ const middyWebStreamsWhenUsed = {
   },
 };
 
-// The packaged catalog only: a function's lib/deps.ts gets lib/adapters/packaged-catalog.ts in place
-// of catalog-file.ts. Both export loadCatalog; the bundles' reads only the JSON that packaging
+// The packaged catalog only: a function's lib/deps.ts gets lib/adapters/packaged-catalog.ts (beside
+// it) in place of catalog-file.ts. Both export loadCatalog; the bundles' reads only the JSON that packaging
 // validated, by its SHA-256 (HALLPASS_CATALOG_SHA256), and refuses to start without it, so no bundle
 // carries the catalog's schema and cross-field rules (about 11 KB each, compiled at every cold
 // start). Tests and scripts, which run the sources, still validate a YAML catalog in full.
-const PACKAGED_CATALOG = path.join(__dirname, '..', 'lib', 'adapters', 'packaged-catalog.ts');
 const packagedCatalogOnly = {
   name: 'hallpass-packaged-catalog-only',
   setup(build) {
+    const deps = new RegExp(`${SEP}lib${SEP}deps\\.ts$`);
+    const nodeModules = new RegExp(`${SEP}node_modules${SEP}`);
     build.onResolve({ filter: /[\\/]catalog-file\.ts$/ }, ({ importer }) =>
-      new RegExp(`${SEP}lib${SEP}deps\\.ts$`).test(importer) ? { path: PACKAGED_CATALOG } : undefined,
+      deps.test(importer) && !nodeModules.test(importer)
+        ? { path: path.join(path.dirname(importer), 'adapters', 'packaged-catalog.ts') }
+        : undefined,
     );
   },
 };

@@ -31,16 +31,22 @@ export const resolveEndpointDiscoveryConfig = <T extends DiscoveryInput>(
   });
 
 /** The setting's loader options, as the SDK's: read only if discovery ever ran (it does not). */
+const enabled = (name: string, value: string | undefined): boolean => {
+  if (value === '' || value === undefined)
+    throw new Error(`${name} can't be empty or undefined, got "${value}"`);
+  return !['false', '0'].includes(value);
+};
+
 export const NODE_ENDPOINT_DISCOVERY_CONFIG_OPTIONS = {
   environmentVariableSelector: (env: Record<string, string | undefined>) => {
     for (const key of ['AWS_ENABLE_ENDPOINT_DISCOVERY', 'AWS_ENDPOINT_DISCOVERY_ENABLED']) {
-      if (key in env) return !['false', '0'].includes(env[key] ?? '');
+      if (key in env) return enabled(key, env[key]);
     }
     return undefined;
   },
   configFileSelector: (profile: Record<string, string | undefined>) =>
     'endpoint_discovery_enabled' in profile
-      ? !['false', '0'].includes(profile.endpoint_discovery_enabled ?? '')
+      ? enabled('endpoint_discovery_enabled', profile.endpoint_discovery_enabled)
       : undefined,
   default: undefined,
 };

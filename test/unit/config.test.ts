@@ -11,6 +11,13 @@ const REQUIRED = {
   HALLPASS_REQUESTS_TABLE: 'hallpass-requests',
 };
 
+/** With web identity on, so that its settings show in the configuration too. */
+const WEB_IDENTITY = {
+  ...REQUIRED,
+  HALLPASS_WEB_IDENTITY_ISSUER: 'https://hallpass.example.com',
+  HALLPASS_SIGNING_KEY_ID: 'alias/hallpass',
+};
+
 /** The ConfigError parseConfig throws for `env` (fails the test if it throws none). */
 const refusal = (env: Record<string, string | undefined>): ConfigError =>
   thrown(ConfigError, () => parseConfig(env));
@@ -34,13 +41,14 @@ describe('parseConfig', () => {
     // unset, the configuration leaves it undefined.
     documentedDefaults().filter(([name]) => name !== 'HALLPASS_MAX_TOKEN_AGE_SECONDS'),
   )("configures an unset %s as the README's default, %s", (name, value) => {
-    expect(parseConfig(REQUIRED)).toEqual(parseConfig({ ...REQUIRED, [name]: value }));
+    expect(parseConfig(WEB_IDENTITY)).toEqual(parseConfig({ ...WEB_IDENTITY, [name]: value }));
   });
 
   it.each([
     ['HALLPASS_SLACK_API_URL', 'https://slack.com/api/'],
     ['HALLPASS_SLACK_GROUPS_MAX_AGE_SECONDS', '86400'],
-    ['HALLPASS_SLACK_TEAM_IDS', ''],
+    // A list of no items: set (not empty), and parsed to none.
+    ['HALLPASS_SLACK_TEAM_IDS', ','],
     ['HALLPASS_REVOKER_ROLE_NAME', 'hallpass-local-revoker'],
   ])('configures an unset %s as its documented default, %s (with Slack on)', (name, value) => {
     const slackOn = {
@@ -51,6 +59,13 @@ describe('parseConfig', () => {
     };
 
     expect(parseConfig(slackOn)).toEqual(parseConfig({ ...slackOn, [name]: value }));
+  });
+
+  it('configures an unset HALLPASS_PUBLISHED_KEY_IDS as no further keys (with web identity on)', () => {
+    expect(parseConfig(WEB_IDENTITY).webIdentity?.publishedKeyIds).toEqual([]);
+    expect(parseConfig(WEB_IDENTITY)).toEqual(
+      parseConfig({ ...WEB_IDENTITY, HALLPASS_PUBLISHED_KEY_IDS: ',' }),
+    );
   });
 
   it('finds a documented default for the variables that have one', () => {
