@@ -305,33 +305,9 @@ describe('a bundled vend against the local stack', () => {
     }
   };
 
-  it('vends: STS, DynamoDB and the issuer keys, through the bundled SDK and jose', async () => {
-    const answer = await vendWith(await tokenFor('alice', { groups: ['engineers'] }));
-    expect(answer.status).toBe(200);
-    expect(answer.body.credentials.accessKeyId).toMatch(/^ASIA/);
-  });
-
-  it('refuses to start on a catalog other than the one packaging validated (a fresh process)', () => {
-    const { status, stderr } = spawnSync(
-      process.execPath,
-      [
-        '--input-type=module',
-        '-e',
-        'await import(process.argv[1])',
-        pathToFileURL(join(dir, 'functions', 'credentials.mjs')).href,
-      ],
-      { encoding: 'utf8', env: { ...process.env, HALLPASS_CATALOG_SHA256: 'f'.repeat(64) } },
-    );
-    expect(status).not.toBe(0);
-    expect(stderr).toContain(
-      `the catalog at ${process.env.HALLPASS_CATALOG} is not the one packaging validated`,
-    );
-  });
-
-  it("refuses to start without the packaged catalog's SHA-256, rather than validate another catalog", () => {
-    const env: NodeJS.ProcessEnv = { ...process.env, HALLPASS_CATALOG: 'catalog/example.yaml' };
-    delete env.HALLPASS_CATALOG_SHA256;
-    const { status, stderr } = spawnSync(
+  /** A fresh process that imports the bundled vend function (its init) with `env`. */
+  const startVend = (env: NodeJS.ProcessEnv) =>
+    spawnSync(
       process.execPath,
       [
         '--input-type=module',
@@ -341,6 +317,25 @@ describe('a bundled vend against the local stack', () => {
       ],
       { encoding: 'utf8', env },
     );
+
+  it('vends: STS, DynamoDB and the issuer keys, through the bundled SDK and jose', async () => {
+    const answer = await vendWith(await tokenFor('alice', { groups: ['engineers'] }));
+    expect(answer.status).toBe(200);
+    expect(answer.body.credentials.accessKeyId).toMatch(/^ASIA/);
+  });
+
+  it('refuses to start on a catalog other than the one packaging validated (a fresh process)', () => {
+    const { status, stderr } = startVend({ ...process.env, HALLPASS_CATALOG_SHA256: 'f'.repeat(64) });
+    expect(status).not.toBe(0);
+    expect(stderr).toContain(
+      `the catalog at ${process.env.HALLPASS_CATALOG} is not the one packaging validated`,
+    );
+  });
+
+  it("refuses to start without the packaged catalog's SHA-256, rather than validate another catalog", () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, HALLPASS_CATALOG: 'catalog/example.yaml' };
+    delete env.HALLPASS_CATALOG_SHA256;
+    const { status, stderr } = startVend(env);
     expect(status).not.toBe(0);
     expect(stderr).toContain(
       'HALLPASS_CATALOG_SHA256 is not set: a deployed function reads only the catalog packaging validated',
