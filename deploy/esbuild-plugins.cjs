@@ -155,6 +155,21 @@ const packagedCatalogOnly = {
   },
 };
 
+// The SDK's SHA-256 in JavaScript, left out: @smithy/core's Sha256Node falls back to it only when
+// node:crypto cannot hash SHA-256, which no Lambda runtime's Node.js lacks. Sha256Node's import of it,
+// and only that, gets lib/adapters/no-sha256-js.ts, which throws if it is ever constructed.
+const NO_SHA256_JS = path.join(__dirname, '..', 'lib', 'adapters', 'no-sha256-js.ts');
+const nativeSha256Only = {
+  name: 'hallpass-native-sha256-only',
+  setup(build) {
+    const importer = new RegExp(
+      `${SEP}node_modules${SEP}@smithy${SEP}core${SEP}dist-es${SEP}submodules${SEP}checksum${SEP}sha256${SEP}Sha256Node\\.js$`,
+    );
+    build.onResolve({ filter: /^\.\/Sha256Js$/ }, (args) =>
+      importer.test(args.importer) ? { path: NO_SHA256_JS } : undefined,
+    );
+  },
+};
 module.exports = Object.assign(
   [
     keepNamesWhereRead,
@@ -162,6 +177,7 @@ module.exports = Object.assign(
     clientVersionOnly,
     middyWebStreamsWhenUsed,
     packagedCatalogOnly,
+    nativeSha256Only,
   ],
   {
     KEEP_NAMES_IN,

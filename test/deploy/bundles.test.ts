@@ -17,6 +17,7 @@ import { build, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { packagingBuildOptions } from '../../bench/cold-start.ts';
+import { Sha256Js } from '../../lib/adapters/no-sha256-js.ts';
 import { apiEvent } from '../../local/api-gateway.ts';
 import { type Answer, invoke } from '../support/api.ts';
 import { useLocalSts } from '../support/local-sts.ts';
@@ -175,6 +176,27 @@ describe('what the bundles leave out', () => {
       new Set(['resolveEndpointDiscoveryConfig', 'NODE_ENDPOINT_DISCOVERY_CONFIG_OPTIONS']),
     );
     expect(sources.filter((text) => /getEndpointDiscovery\w*Plugin/.test(text))).toEqual([]);
+  });
+
+  it("carries no JavaScript SHA-256, the SDK's fallback for a Node.js without one in node:crypto", () => {
+    expect([...bundledInputs()].filter((file) => file.endsWith('/checksum/sha256/Sha256Js.js'))).toEqual([]);
+    // Only Sha256Node imports the stand-in, in any bundle.
+    const importers = Object.entries(metafile.inputs)
+      .filter(([, input]) => input.imports.some(({ path }) => path === 'lib/adapters/no-sha256-js.ts'))
+      .map(([file]) => file);
+    expect(importers).toEqual(['node_modules/@smithy/core/dist-es/submodules/checksum/sha256/Sha256Node.js']);
+    // The stand-in holds only while Sha256Node takes the fallback when node:crypto cannot hash
+    // SHA-256, and never otherwise: an SDK that uses it for anything else fails here.
+    const source = readFileSync(importers[0] as string, 'utf8');
+    expect(source).toMatch(
+      /const hasNativeCrypto = \(\(\) => \{\s*try \{\s*createHash\("sha256"\);\s*return true;/,
+    );
+    expect(source.split('\n').filter((line) => line.includes('Sha256Js'))).toEqual([
+      'import { Sha256Js } from "./Sha256Js";',
+      'export const Sha256Node = hasNativeCrypto ? buildNativeClass() : Sha256Js;',
+    ]);
+    // And it throws, rather than hash with something else, if it is ever built.
+    expect(() => new Sha256Js()).toThrow(/no SHA-256 in node:crypto/);
   });
 
   it('imports no node:timers/promises, which would load at every cold start for a rare wait', () => {
