@@ -389,13 +389,14 @@ export function createAuthenticator(
     }
     let jwt: DecodedJwt;
     try {
-      jwt = decodeJwt(token);
+      jwt = decodeJwt(token, (header) => {
+        if (KEY_LOCATING_HEADERS.some((name) => Object.hasOwn(header, name))) {
+          throw refuse('the bearer token names its own key, which is never trusted', REFUSAL.keyHeader);
+        }
+      });
     } catch (error) {
+      if (error instanceof TokenRefusedError) throw error;
       throw refuse('the bearer token is malformed', REFUSAL.malformed, undefined, { cause: error });
-    }
-    const { header } = jwt;
-    if (KEY_LOCATING_HEADERS.some((name) => Object.hasOwn(header, name))) {
-      throw refuse('the bearer token names its own key, which is never trusted', REFUSAL.keyHeader);
     }
     // Only to choose: the chosen issuer's verification checks `iss` again, with the signature.
     const { iss } = jwt.payload;

@@ -118,38 +118,46 @@ function jsonObject(part: string, what: string): Record<string, unknown> {
   return value;
 }
 
-/** The token's three parts, its header and claims decoded (nothing verified). */
-export function decodeJwt(token: string): DecodedJwt {
+/**
+ * The token's three parts, its header and claims decoded (nothing verified). `inspectHeader` sees
+ * the header before the claims are decoded (jose's order: a refusal of the header comes first).
+ */
+export function decodeJwt(token: string, inspectHeader?: (header: JwtHeader) => void): DecodedJwt {
   const parts = token.split('.');
   if (parts.length !== 3) throw new JwtInvalid('malformed', 'not a compact JWS');
   const [head = '', body = '', signature = ''] = parts;
-  return {
-    header: jsonObject(head, 'header'),
-    payload: jsonObject(body, 'payload'),
-    signingInput: `${head}.${body}`,
-    signature,
-  };
+  const header = jsonObject(head, 'header');
+  inspectHeader?.(header);
+  return { header, payload: jsonObject(body, 'payload'), signingInput: `${head}.${body}`, signature };
 }
 
 /**
- * The header's algorithm, if the allowlist has it. A `crit` header is refused: as malformed when it
- * is not a list of names, or names only `b64` (an unencoded payload, which no JWT may have); as
- * `algorithm` when it names an extension nobody implements here (jose's reasons, kept for the log).
+ * The header's algorithm, if the allowlist has it. A `crit` header is always refused, with jose's
+ * reason for the log: malformed when it is not a list of names, when it names `b64` without the
+ * header having one, or when it names `b64` alone (an unencoded payload, which no JWT may have; jose
+ * accepts `b64: true`); `algorithm` at the first other name, an extension nobody implements here.
  */
 export function checkHeader(header: JwtHeader, allowed: readonly string[]): string {
   const { crit } = header;
   if (crit !== undefined) {
-    const names =
-      Array.isArray(crit) && crit.length > 0 && crit.every((name) => typeof name === 'string' && name);
-    if (names && crit.some((name) => name !== 'b64')) {
-      throw new JwtInvalid('algorithm', 'the crit header names an unsupported extension');
+    if (
+      !Array.isArray(crit) ||
+      crit.length === 0 ||
+      !crit.every((name) => typeof name === 'string' && name.length > 0)
+    ) {
+      throw new JwtInvalid('malformed', 'the crit header is not a list of names');
     }
-    throw new JwtInvalid('malformed', 'a crit header is not supported');
+    for (const name of crit) {
+      if (name !== 'b64') throw new JwtInvalid('algorithm', 'the crit header names an unsupported extension');
+      if (header.b64 === undefined) throw new JwtInvalid('malformed', 'the crit header names a missing b64');
+    }
+    throw new JwtInvalid('malformed', 'an unencoded payload (b64) is not supported');
   }
   const { alg } = header;
   if (typeof alg !== 'string' || !alg) throw new JwtInvalid('malformed', 'the header has no alg');
+  // A fixed message: the alg is the caller's text (and could be anything, a token included).
   if (!allowed.includes(alg) || !Object.hasOwn(ALGORITHMS, alg)) {
-    throw new JwtInvalid('algorithm', `alg ${alg} is not allowed`);
+    throw new JwtInvalid('algorithm', 'the alg is not allowed');
   }
   return alg;
 }
@@ -197,9 +205,14 @@ export function keySet(jwks: { keys: readonly Jwk[] }): KeySet {
     let key: KeyObject;
     try {
       if ('d' in jwk) throw new Error('a private key');
+      // A public key serves to verify, and nothing else: WebCrypto (and so jose) refuses a key whose
+      // key_ops name any other operation.
+      if (Array.isArray(jwk.key_ops) && jwk.key_ops.some((op) => op !== 'verify')) {
+        throw new Error('key_ops beyond verify');
+      }
       key = createPublicKey({ key: jwk as never, format: 'jwk' });
     } catch {
-      throw new JwtInvalid('invalid', 'the key does not import as a public key');
+      throw new JwtInvalid('invalid', 'the key does not import as a public key for verify');
     }
     const details = key.asymmetricKeyDetails;
     const fits =
