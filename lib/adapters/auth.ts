@@ -93,6 +93,8 @@ export class TokenRefusedError extends UnauthenticatedError {
   }
 }
 
+/** The one message of every refusal after the token's format: which check failed is the reason's. */
+const INVALID = 'the bearer token is invalid or expired';
 const refuse = (message: string, reason: Refusal, issuerName?: string, options?: ErrorOptions) =>
   new TokenRefusedError(message, reason, issuerName, options);
 
@@ -105,7 +107,7 @@ const KEY_LOCATING_HEADERS = ['jku', 'x5u', 'jwk', 'x5c'] as const;
 const COOLDOWN_MS = 30_000;
 
 const noMatchingKey = (): never => {
-  throw new JwtInvalid(REFUSAL.unknownKey, 'no key of the JWKS matches the token');
+  throw new JwtInvalid(REFUSAL.unknownKey);
 };
 
 const unavailable = (cause: unknown) =>
@@ -401,7 +403,7 @@ export function createAuthenticator(
     // Only to choose: the chosen issuer's verification checks `iss` again, with the signature.
     const { iss } = jwt.payload;
     const verifier = typeof iss === 'string' ? verifiers.get(iss) : undefined;
-    if (!verifier) throw refuse('the bearer token is invalid or expired', REFUSAL.issuer);
+    if (!verifier) throw refuse(INVALID, REFUSAL.issuer);
     return verifier.verify(jwt, cacheKey);
   };
 }
@@ -593,7 +595,7 @@ function issuerVerifier(
       } catch (error) {
         if (error instanceof UpstreamUnavailableError || error instanceof UnauthenticatedError) throw error;
         const reason = error instanceof JwtInvalid ? error.reason : REFUSAL.invalid;
-        throw refuse('the bearer token is invalid or expired', reason, ns.name, { cause: error });
+        throw refuse(INVALID, reason, ns.name, { cause: error });
       }
     },
   };

@@ -29,13 +29,18 @@ export type JwtRefusal =
   | 'claims'
   | 'invalid';
 
+/**
+ * A refused token. Only the reason is ever logged (auth.ts's `access.denied` line); the detail, a
+ * word or two, says which check of that reason failed, for whoever debugs. Short on purpose: the
+ * strings are in every authenticated bundle and no one else reads them.
+ */
 export class JwtInvalid extends Error {
   override name = 'JwtInvalid';
   constructor(
     readonly reason: JwtRefusal,
-    message: string,
+    detail?: string,
   ) {
-    super(message);
+    super(detail ? `${reason}: ${detail}` : reason);
   }
 }
 
@@ -101,7 +106,7 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 /** base64url without padding; a length that no encoding gives (4n + 1) is refused. */
 function base64url(part: string, what: string): Buffer {
   if (!BASE64URL.test(part) || part.length % 4 === 1) {
-    throw new JwtInvalid('malformed', `the ${what} is not base64url`);
+    throw new JwtInvalid('malformed', what);
   }
   return Buffer.from(part, 'base64url');
 }
@@ -112,9 +117,9 @@ function jsonObject(part: string, what: string): Record<string, unknown> {
     value = JSON.parse(utf8.decode(base64url(part, what)));
   } catch (error) {
     if (error instanceof JwtInvalid) throw error;
-    throw new JwtInvalid('malformed', `the ${what} is not JSON`);
+    throw new JwtInvalid('malformed', what);
   }
-  if (!isObject(value)) throw new JwtInvalid('malformed', `the ${what} is not a JSON object`);
+  if (!isObject(value)) throw new JwtInvalid('malformed', what);
   return value;
 }
 
@@ -124,7 +129,7 @@ function jsonObject(part: string, what: string): Record<string, unknown> {
  */
 export function decodeJwt(token: string, inspectHeader?: (header: JwtHeader) => void): DecodedJwt {
   const parts = token.split('.');
-  if (parts.length !== 3) throw new JwtInvalid('malformed', 'not a compact JWS');
+  if (parts.length !== 3) throw new JwtInvalid('malformed');
   const [head = '', body = '', signature = ''] = parts;
   const header = jsonObject(head, 'header');
   inspectHeader?.(header);
@@ -145,20 +150,18 @@ export function checkHeader(header: JwtHeader, allowed: readonly string[]): stri
       crit.length === 0 ||
       !crit.every((name) => typeof name === 'string' && name.length > 0)
     ) {
-      throw new JwtInvalid('malformed', 'the crit header is not a list of names');
+      throw new JwtInvalid('malformed', 'crit');
     }
     for (const name of crit) {
-      if (name !== 'b64') throw new JwtInvalid('algorithm', 'the crit header names an unsupported extension');
-      if (header.b64 === undefined) throw new JwtInvalid('malformed', 'the crit header names a missing b64');
+      if (name !== 'b64') throw new JwtInvalid('algorithm', 'crit');
+      if (header.b64 === undefined) throw new JwtInvalid('malformed', 'crit');
     }
-    throw new JwtInvalid('malformed', 'an unencoded payload (b64) is not supported');
+    throw new JwtInvalid('malformed', 'b64');
   }
   const { alg } = header;
-  if (typeof alg !== 'string' || !alg) throw new JwtInvalid('malformed', 'the header has no alg');
-  // A fixed message: the alg is the caller's text (and could be anything, a token included).
-  if (!allowed.includes(alg) || !Object.hasOwn(ALGORITHMS, alg)) {
-    throw new JwtInvalid('algorithm', 'the alg is not allowed');
-  }
+  if (typeof alg !== 'string' || !alg) throw new JwtInvalid('malformed', 'alg');
+  // Never quoted: the alg is the caller's text (and could be anything, a token included).
+  if (!allowed.includes(alg) || !Object.hasOwn(ALGORITHMS, alg)) throw new JwtInvalid('algorithm');
   return alg;
 }
 
@@ -195,7 +198,7 @@ export interface KeySet {
 /** A key set to verify with; each key imported once, when first needed. Throws if it is not a set. */
 export function keySet(jwks: { keys: readonly Jwk[] }): KeySet {
   if (!isObject(jwks) || !Array.isArray(jwks.keys) || !jwks.keys.every(isObject)) {
-    throw new Error('not a JSON Web Key Set');
+    throw new Error('not a JWKS');
   }
   const keys = jwks.keys.map((jwk) => structuredClone(jwk) as Jwk);
   const imported = new Map<Jwk, KeyObject>();
@@ -204,15 +207,14 @@ export function keySet(jwks: { keys: readonly Jwk[] }): KeySet {
     if (known) return known;
     let key: KeyObject;
     try {
-      if ('d' in jwk) throw new Error('a private key');
-      // A public key serves to verify, and nothing else: WebCrypto (and so jose) refuses a key whose
-      // key_ops name any other operation.
-      if (Array.isArray(jwk.key_ops) && jwk.key_ops.some((op) => op !== 'verify')) {
-        throw new Error('key_ops beyond verify');
+      // A private key is no public key; and a public key serves to verify, nothing else: WebCrypto
+      // (and so jose) refuses a key whose key_ops name any other operation.
+      if ('d' in jwk || (Array.isArray(jwk.key_ops) && jwk.key_ops.some((op) => op !== 'verify'))) {
+        throw new Error();
       }
       key = createPublicKey({ key: jwk as never, format: 'jwk' });
     } catch {
-      throw new JwtInvalid('invalid', 'the key does not import as a public key for verify');
+      throw new JwtInvalid('invalid', 'key');
     }
     const details = key.asymmetricKeyDetails;
     const fits =
@@ -221,7 +223,7 @@ export function keySet(jwks: { keys: readonly Jwk[] }): KeySet {
         : entry.kty === 'EC'
           ? key.asymmetricKeyType === 'ec'
           : key.asymmetricKeyType === 'ed25519';
-    if (!fits) throw new JwtInvalid('invalid', `the key does not fit ${entry.kty} (RSA needs 2048 bits)`);
+    if (!fits) throw new JwtInvalid('invalid', 'key type or size');
     imported.set(jwk, key);
     return key;
   };
@@ -231,7 +233,7 @@ export function keySet(jwks: { keys: readonly Jwk[] }): KeySet {
       const entry = ALGORITHMS[alg] as Algorithm;
       const candidates = keys.filter((jwk) => usable(jwk, alg, entry, header.kid));
       if (candidates.length === 0) return undefined;
-      if (candidates.length > 1) throw new JwtInvalid('unknown_key', 'several keys match the token');
+      if (candidates.length > 1) throw new JwtInvalid('unknown_key', 'several');
       return importKey(candidates[0] as Jwk, entry);
     },
   };
@@ -242,7 +244,7 @@ export function checkSignature(jwt: DecodedJwt, alg: string, key: KeyObject): vo
   const entry = ALGORITHMS[alg] as Algorithm;
   const signature = base64url(jwt.signature, 'signature');
   if (entry.signatureBytes !== undefined && signature.length !== entry.signatureBytes) {
-    throw new JwtInvalid('signature', 'the signature does not verify');
+    throw new JwtInvalid('signature');
   }
   let valid = false;
   try {
@@ -261,7 +263,7 @@ export function checkSignature(jwt: DecodedJwt, alg: string, key: KeyObject): vo
   } catch {
     valid = false;
   }
-  if (!valid) throw new JwtInvalid('signature', 'the signature does not verify');
+  if (!valid) throw new JwtInvalid('signature');
 }
 
 export interface ClaimRules {
@@ -281,21 +283,21 @@ export interface ClaimRules {
 export function checkClaims(payload: JwtPayload, rules: ClaimRules): void {
   for (const claim of ['iss', 'aud', 'exp'] as const) {
     if (!Object.hasOwn(payload, claim)) {
-      throw new JwtInvalid(claimRefusal(claim), `the token has no ${claim} claim`);
+      throw new JwtInvalid(claimRefusal(claim), claim);
     }
   }
-  if (payload.iss !== rules.issuer) throw new JwtInvalid('issuer', 'unexpected iss');
+  if (payload.iss !== rules.issuer) throw new JwtInvalid('issuer');
   const { aud } = payload;
   if (!(aud === rules.audience || (Array.isArray(aud) && aud.includes(rules.audience)))) {
-    throw new JwtInvalid('audience', 'unexpected aud');
+    throw new JwtInvalid('audience');
   }
   const { iat, nbf, exp } = payload;
-  if (iat !== undefined && typeof iat !== 'number') throw new JwtInvalid('claims', 'iat is not a number');
+  if (iat !== undefined && typeof iat !== 'number') throw new JwtInvalid('claims', 'iat');
   if (nbf !== undefined && (typeof nbf !== 'number' || nbf > rules.now + rules.clockTolerance)) {
-    throw new JwtInvalid('not_yet_valid', 'the token is not valid yet (nbf)');
+    throw new JwtInvalid('not_yet_valid');
   }
-  if (typeof exp !== 'number') throw new JwtInvalid('claims', 'exp is not a number');
-  if (exp <= rules.now - rules.clockTolerance) throw new JwtInvalid('expired', 'the token has expired');
+  if (typeof exp !== 'number') throw new JwtInvalid('claims', 'exp');
+  if (exp <= rules.now - rules.clockTolerance) throw new JwtInvalid('expired');
 }
 
 const claimRefusal = (claim: 'iss' | 'aud' | 'exp'): JwtRefusal =>
