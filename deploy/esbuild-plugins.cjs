@@ -11,10 +11,9 @@ const SEP = '[\\\\/]';
 // keepNames, where a name is read. The bundles are minified without esbuild's `keepNames` (which
 // wraps every class and function, about 25 KB of each bundle that calls AWS), so a class is renamed
 // `Xe`. That is invisible wherever a name is a string, as in hallpass's errors (lib/errors.ts) and the
-// AWS SDK's; it shows only where code reads a class's own name for something that reaches a log, as
-// jose's errors do (`this.name = this.constructor.name`: a cause must read `JWKSTimeout`, not `Xe`).
-// No function bundles jose today (tokens are checked by lib/adapters/jwt.ts); its errors keep their
-// names should one bundle it again. These files, and only these, keep their names.
+// AWS SDK's; it shows only where code reads a class's own name, and of the code the functions bundle
+// only jose's errors do so for something that reaches a log (`this.name = this.constructor.name`:
+// a cause must read `JWKSTimeout`, not `Xe`). These files, and only these, keep their names.
 // The test lists every bundled file that reads a constructor's name, so a new one fails it until it
 // is added here or shown never to reach a log or an answer.
 /** Bundled files that name something after its class: paths under node_modules/. */

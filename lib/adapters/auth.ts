@@ -1,6 +1,5 @@
 /**
- * Bearer token -> Principal. lib/adapters/jwt.ts checks the signature (node:crypto, synchronously:
- * no WebCrypto round trip through the thread pool) with a key from the issuer's JWKS (fetched
+ * Bearer token -> Principal. jose verifies the signature with a key from the issuer's JWKS (fetched
  * once per container, or read from the store of lib/adapters/jwks-store.ts while it is younger than
  * JWKS_MAX_AGE_MS; refetched at most once per cooldown for an unknown `kid`), the algorithm
  * against an allowlist of asymmetric algorithms, and iss, aud, exp and nbf with 60 s of tolerance;
@@ -20,22 +19,21 @@
  * Every refusal is a TokenRefusedError: one 401 for the client, and a stable `reason` (and the
  * issuer's name, never the token) for the `access.denied` log line.
  */
-import { createHash, type KeyObject } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import {
+  createLocalJWKSet,
+  decodeJwt,
+  decodeProtectedHeader,
+  type FlattenedJWSInput,
+  type JSONWebKeySet,
+  type JWSHeaderParameters,
+  type JWTPayload,
+  jwtVerify,
+} from 'jose';
 import { PRIMARY_ISSUER, type Principal } from '../core/principal.ts';
 import { monotonicMs } from '../core/time.ts';
 import { UnauthenticatedError, UpstreamUnavailableError } from '../errors.ts';
 import { type JsonWebKeySet, type JwksStore, publicKeys, type StoredJwks } from './jwks-store.ts';
-import {
-  checkClaims,
-  checkHeader,
-  checkSignature,
-  type DecodedJwt,
-  decodeJwt,
-  JwtInvalid,
-  type JwtPayload,
-  type KeySet,
-  keySet,
-} from './jwt.ts';
 import type { Metrics } from './metrics.ts';
 
 export interface AuthSettings {
@@ -77,7 +75,7 @@ export const REFUSAL = {
   notYetValid: 'not_yet_valid', // nbf, or iat, in the future beyond the tolerance
   tooOld: 'too_old', // lives longer than the maximum token age
   claims: 'claims', // a missing or ill-typed claim (exp, sub, ...)
-  invalid: 'invalid', // anything else refused (a JWK that does not import, an RSA key under 2048 bits)
+  invalid: 'invalid', // anything else jose refuses
 } as const;
 export type Refusal = (typeof REFUSAL)[keyof typeof REFUSAL];
 
@@ -93,8 +91,6 @@ export class TokenRefusedError extends UnauthenticatedError {
   }
 }
 
-/** The one message of every refusal after the token's format: which check failed is the reason's. */
-const INVALID = 'the bearer token is invalid or expired';
 const refuse = (message: string, reason: Refusal, issuerName?: string, options?: ErrorOptions) =>
   new TokenRefusedError(message, reason, issuerName, options);
 
@@ -105,10 +101,6 @@ const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 // Headers that would let a token name its own key: never followed, so never accepted.
 const KEY_LOCATING_HEADERS = ['jku', 'x5u', 'jwk', 'x5c'] as const;
 const COOLDOWN_MS = 30_000;
-
-const noMatchingKey = (): never => {
-  throw new JwtInvalid(REFUSAL.unknownKey);
-};
 
 const unavailable = (cause: unknown) =>
   new UpstreamUnavailableError('jwks', "the issuer's signing keys could not be fetched", {
@@ -164,7 +156,7 @@ function readToken(authorization: string | undefined): string {
 // Many issuers let users set `email` themselves: it identifies someone only once the issuer has
 // verified it, and only the boolean `true` counts.
 const EMAIL_CLAIM = 'email';
-const identityClaim = (payload: JwtPayload, claim: string): unknown =>
+const identityClaim = (payload: JWTPayload, claim: string): unknown =>
   claim === EMAIL_CLAIM && payload.email_verified !== true ? undefined : payload[claim];
 
 /**
@@ -183,7 +175,7 @@ interface Namespace {
   reserved: readonly string[];
 }
 
-function principalFrom(payload: JwtPayload, claims: AuthSettings['claims'], ns: Namespace): Principal {
+function principalFrom(payload: JWTPayload, claims: AuthSettings['claims'], ns: Namespace): Principal {
   const sub = identityClaim(payload, claims.principal);
   if (typeof sub !== 'string' || sub.length === 0 || sub.length > 256) {
     throw refuse(`the token has no usable '${claims.principal}' claim`, REFUSAL.claims, ns.name);
@@ -217,9 +209,9 @@ function principalFrom(payload: JwtPayload, claims: AuthSettings['claims'], ns: 
 /**
  * Refuses a token issued in the future (beyond the clock tolerance) or one that lives longer than
  * `maxAge`: by its own account (exp - iat) or from now (exp - now, which also bounds a token
- * without iat). checkClaims has checked already that exp is a number and not past.
+ * without iat). jose has checked already that exp is a number and not past.
  */
-function checkLifetime(payload: JwtPayload, maxAge: number, now: number, issuerName: string): void {
+function checkLifetime(payload: JWTPayload, maxAge: number, now: number, issuerName: string): void {
   const { exp, iat } = payload;
   if (typeof exp !== 'number') throw refuse('the bearer token has no expiry', REFUSAL.claims, issuerName);
   if (typeof iat === 'number' && iat > now + CLOCK_TOLERANCE_SECONDS)
@@ -299,7 +291,7 @@ export function verifiedTokens(size: number, maxAge: number) {
   };
 }
 
-/** Keys fetched less than this long ago are used without asking the issuer (jose's default too). */
+/** Keys fetched less than this long ago are used without asking the issuer (jose's own default). */
 export const JWKS_MAX_AGE_MS = 600_000;
 
 export interface AuthenticatorOptions {
@@ -343,10 +335,34 @@ export async function fetchIssuerJwks(
   return { issuer: settings.issuer, jwksUri, fetchedAt: Date.now(), jwks };
 }
 
+/** jose's refusals, by error code, as the log's reasons. */
+const JOSE_REFUSALS: Record<string, Refusal> = {
+  ERR_JWT_EXPIRED: REFUSAL.expired,
+  ERR_JWS_SIGNATURE_VERIFICATION_FAILED: REFUSAL.signature,
+  ERR_JWKS_NO_MATCHING_KEY: REFUSAL.unknownKey,
+  ERR_JWKS_MULTIPLE_MATCHING_KEYS: REFUSAL.unknownKey,
+  ERR_JWK_INVALID: REFUSAL.unknownKey,
+  ERR_JOSE_ALG_NOT_ALLOWED: REFUSAL.algorithm,
+  ERR_JOSE_NOT_SUPPORTED: REFUSAL.algorithm,
+  ERR_JWS_INVALID: REFUSAL.malformed,
+  ERR_JWT_INVALID: REFUSAL.malformed,
+};
+const CLAIM_REFUSALS: Record<string, Refusal> = {
+  aud: REFUSAL.audience,
+  iss: REFUSAL.issuer,
+  nbf: REFUSAL.notYetValid,
+};
+
+function joseRefusal(error: unknown): Refusal {
+  const { code, claim } = error as { code?: string; claim?: string };
+  if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED') return CLAIM_REFUSALS[claim ?? ''] ?? REFUSAL.claims;
+  return JOSE_REFUSALS[code ?? ''] ?? REFUSAL.invalid;
+}
+
 /** One issuer's verification, and its verified tokens for the lookup before any decoding. */
 interface IssuerVerifier {
   recall(cacheKey: string, nowSeconds: number): Principal | undefined;
-  verify(jwt: DecodedJwt, cacheKey: string): Promise<Principal>;
+  verify(token: string, header: JWSHeaderParameters, cacheKey: string): Promise<Principal>;
 }
 
 /**
@@ -389,29 +405,32 @@ export function createAuthenticator(
       const known = verifier.recall(cacheKey, nowSeconds);
       if (known) return known;
     }
-    let jwt: DecodedJwt;
+    let header: JWSHeaderParameters;
+    let iss: unknown;
     try {
-      jwt = decodeJwt(token, (header) => {
-        if (KEY_LOCATING_HEADERS.some((name) => Object.hasOwn(header, name))) {
-          throw refuse('the bearer token names its own key, which is never trusted', REFUSAL.keyHeader);
-        }
-      });
+      header = decodeProtectedHeader(token);
+    } catch {
+      throw refuse('the bearer token is malformed', REFUSAL.malformed);
+    }
+    if (KEY_LOCATING_HEADERS.some((name) => name in header)) {
+      throw refuse('the bearer token names its own key, which is never trusted', REFUSAL.keyHeader);
+    }
+    try {
+      iss = decodeJwt(token).iss;
     } catch (error) {
-      if (error instanceof TokenRefusedError) throw error;
-      throw refuse('the bearer token is malformed', REFUSAL.malformed, undefined, { cause: error });
+      throw refuse('the bearer token is invalid or expired', REFUSAL.malformed, undefined, { cause: error });
     }
     // Only to choose: the chosen issuer's verification checks `iss` again, with the signature.
-    const { iss } = jwt.payload;
     const verifier = typeof iss === 'string' ? verifiers.get(iss) : undefined;
-    if (!verifier) throw refuse(INVALID, REFUSAL.issuer);
-    return verifier.verify(jwt, cacheKey);
+    if (!verifier) throw refuse('the bearer token is invalid or expired', REFUSAL.issuer);
+    return verifier.verify(token, header, cacheKey);
   };
 }
 
 /** A key set as fetched (or read from the store), and when and from where. */
 interface FetchedKeys {
-  /** The key for a token's header (each key imported once): lib/adapters/jwt.ts's keySet. */
-  select: KeySet['select'];
+  /** jose's key selection and import over the set (each key imported once, per algorithm). */
+  select: ReturnType<typeof createLocalJWKSet>;
   keys: JsonWebKeySet['keys'];
   /** The kids the set publishes (the verified-token cache serves a token only while its kid is here). */
   kids: ReadonlySet<unknown>;
@@ -419,10 +438,10 @@ interface FetchedKeys {
   jwksUri: string | undefined;
 }
 
-/** A key set to verify with; throws if it is not one. */
+/** A key set to verify with; throws (jose's JWKSInvalid) if it is not one. */
 function fetchedKeys(jwks: JsonWebKeySet, fetchedAt: number, jwksUri: string | undefined): FetchedKeys {
   return {
-    select: keySet(jwks).select,
+    select: createLocalJWKSet(jwks as JSONWebKeySet),
     keys: jwks.keys,
     kids: new Set(jwks.keys.map((key) => key.kid)),
     fetchedAt,
@@ -431,7 +450,7 @@ function fetchedKeys(jwks: JsonWebKeySet, fetchedAt: number, jwksUri: string | u
 }
 
 /**
- * One issuer's verification: its JWKS (store item, cache, cooldown), lib/adapters/jwt.ts's checks, and
+ * One issuer's verification: its JWKS (store item, cache, cooldown), jose's jwtVerify over it, and
  * its verified tokens. Keys are used while younger than JWKS_MAX_AGE_MS, then fetched again; a
  * kid the set lacks is fetched again only when the set is older than the cooldown (one fetch shared
  * by concurrent requests), so tokens with made-up kids cannot make hallpass fetch on every request.
@@ -531,26 +550,37 @@ function issuerVerifier(
     });
   };
 
-  // The set's key for the header, from a fresh set; a kid the set lacks sends for the set again
-  // (the issuer may have published a new key), unless the set is that recent.
-  const resolveKey = async (header: DecodedJwt['header']): Promise<KeyObject> => {
+  // jose's key getter: the set's key for the header, from a fresh set; a kid the set lacks sends
+  // for the set again (the issuer may have published a new key), unless the set is that recent.
+  const resolveKey = async (header: JWSHeaderParameters, token: FlattenedJWSInput) => {
     await seed();
     let set = keys;
     if (!set || !fresh(set)) {
       if (recentlyFailed()) throw unavailable(undefined);
       set = await reload();
     }
-    const key = set.select(header);
+    // The set's key, or undefined when none matches (jose's refusal kept, for the log's reason).
+    let noMatch: unknown;
+    const keyOf = async (from: FetchedKeys) => {
+      try {
+        return await from.select(header, token);
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'ERR_JWKS_NO_MATCHING_KEY') throw error;
+        noMatch = error;
+        return undefined;
+      }
+    };
+    const key = await keyOf(set);
     if (key) return key;
     // A newer set may have arrived while this one was in use: it is the one the cooldown is about.
     if (keys && keys !== set && fresh(keys)) {
       set = keys;
-      const newer = set.select(header);
+      const newer = await keyOf(set);
       if (newer) return newer;
     }
     if (recentlyFailed()) throw unavailable(undefined);
-    if (coolingDown(set)) throw noMatchingKey();
-    return (await reload()).select(header) ?? noMatchingKey();
+    if (coolingDown(set)) throw noMatch;
+    return (await reload()).select(header, token);
   };
 
   // Prefetch (at container init): the store is read, or else discovery and the JWKS fetch start now,
@@ -573,29 +603,25 @@ function issuerVerifier(
 
   return {
     recall: (cacheKey, nowSeconds) => verified.recall(cacheKey, nowSeconds, published),
-    async verify(jwt, cacheKey) {
+    async verify(token, header, cacheKey) {
       try {
-        // In jose's order: the header (no key is sought for an algorithm outside the allowlist), the
-        // key, the signature, then the claims.
-        const alg = checkHeader(jwt.header, settings.algorithms);
-        checkSignature(jwt, alg, await resolveKey(jwt.header));
-        const now = Date.now() / 1000;
-        const { payload } = jwt;
-        checkClaims(payload, {
+        const { payload } = await jwtVerify(token, resolveKey, {
           issuer: settings.issuer,
           audience: settings.audience,
+          algorithms: settings.algorithms,
           clockTolerance: CLOCK_TOLERANCE_SECONDS,
-          now: Math.floor(now),
+          requiredClaims: ['exp', 'iss', 'aud'],
         });
+        const now = Date.now() / 1000;
         checkLifetime(payload, maxAge, Math.floor(now), ns.name);
         const principal = principalFrom(payload, settings.claims, ns);
-        const { kid } = jwt.header;
-        if (typeof kid === 'string') verified.remember(cacheKey, principal, kid, payload.exp as number, now);
+        if (typeof header.kid === 'string') {
+          verified.remember(cacheKey, principal, header.kid, payload.exp as number, now);
+        }
         return principal;
       } catch (error) {
         if (error instanceof UpstreamUnavailableError || error instanceof UnauthenticatedError) throw error;
-        const reason = error instanceof JwtInvalid ? error.reason : REFUSAL.invalid;
-        throw refuse(INVALID, reason, ns.name, { cause: error });
+        throw refuse('the bearer token is invalid or expired', joseRefusal(error), ns.name, { cause: error });
       }
     },
   };

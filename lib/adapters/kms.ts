@@ -13,6 +13,7 @@ import {
   SignCommand,
   type SignCommandOutput,
 } from '@aws-sdk/client-kms';
+import { calculateJwkThumbprint } from 'jose';
 import { UpstreamUnavailableError } from '../errors.ts';
 
 export interface SigningKeys {
@@ -97,18 +98,8 @@ async function fetchPublicKey(client: KMSClient, keyId: string): Promise<PublicK
   const { n = '', e = '' } = createPublicKey({ key: der, format: 'der', type: 'spki' }).export({
     format: 'jwk',
   });
-  const kid = rsaThumbprint(n, e);
+  const kid = await calculateJwkThumbprint({ kty: 'RSA', n, e });
   return { arn: output.KeyId, jwk: { kty: 'RSA', n, e, kid, alg: 'RS256', use: 'sig' } };
-}
-
-/**
- * An RSA key's RFC 7638 thumbprint: the SHA-256 of its required members (e, kty, n) as JSON, in
- * that order and without spaces, base64url-encoded.
- */
-export function rsaThumbprint(n: string, e: string): string {
-  return createHash('sha256')
-    .update(JSON.stringify({ e, kty: 'RSA', n }))
-    .digest('base64url');
 }
 
 /**

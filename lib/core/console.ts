@@ -34,7 +34,6 @@ export const MAX_CONSOLE_SESSION_SECONDS = 43200;
 /** A sign-in URL (its SigninToken) is valid for 15 minutes after it is created. */
 export const SIGNIN_TOKEN_LIFETIME_SECONDS = 900;
 
-const HTTPS_URL = 'must be an https:// URL';
 const refuse = (message: string) =>
   new InvalidRequestError('the destination is not a console URL hallpass may sign in to', [
     { path: 'destination', message },
@@ -65,14 +64,14 @@ export function checkDestination(destination: string | undefined, allowedHosts: 
     throw refuse('must be printable ASCII without spaces or backslashes (percent-encode the rest)');
   }
   // Scheme-relative and slash-less forms (`https:console...`) parse, but only to a guess.
-  if (!/^https:\/\/[^/]/i.test(destination)) throw refuse(HTTPS_URL);
+  if (!/^https:\/\/[^/]/i.test(destination)) throw refuse('must be an https:// URL');
   let url: URL;
   try {
     url = new URL(destination);
   } catch {
-    throw refuse(HTTPS_URL);
+    throw refuse('must be an https:// URL');
   }
-  if (url.protocol !== 'https:') throw refuse(HTTPS_URL);
+  if (url.protocol !== 'https:') throw refuse('must be an https:// URL');
   const authority = destination.slice('https://'.length).split(/[/?#]/, 1)[0] ?? '';
   if (url.username !== '' || url.password !== '' || authority.includes('@')) {
     throw refuse('must not carry a user name or password');
