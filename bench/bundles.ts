@@ -63,13 +63,13 @@ function handlerModules(): Record<string, string> {
   );
 }
 
+/** The last step: every measure, as serverless.yml builds the functions. */
+const LAST_STEP = 'nativeSha256';
+
 /**
  * The size measures, cumulatively: each step's esbuild options from serverless.yml's, with the
  * measures of the later steps taken out.
  */
-/** The last step: every measure, as serverless.yml builds the functions. */
-const LAST_STEP = 'nativeSha256';
-
 export function steps(): Array<{ step: string; options: BuildOptions }> {
   const { options } = packagingBuildOptions();
   const plugins = (options.plugins ?? []) as Plugin[];
