@@ -1,6 +1,7 @@
 // esbuild plugins for the functions' bundles (serverless.yml `custom.esbuild.plugins`; the bench
 // bundles its baseline with them too). Each leaves out or trims code no function runs, and
-// test/deploy/bundles.test.ts holds each to what it claims (README "Performance" has the bytes).
+// test/deploy/bundles.test.ts holds each to what it claims (README "Performance" has each cut's
+// bytes; bench/README.md "History" has the bytes per step).
 const { readFileSync } = require('node:fs');
 const { readFile } = require('node:fs/promises');
 const path = require('node:path');

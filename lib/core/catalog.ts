@@ -43,7 +43,7 @@ const REGION = /^[a-z]{2,4}(-[a-z]+){1,3}-\d{1,2}$/;
 /**
  * The catalog's schema, built at its first use rather than at import: a function that reads the
  * catalog packaging validated (loadCatalog with HALLPASS_CATALOG_SHA256) never builds it, which is a
- * few milliseconds of its cold start (README "Performance").
+ * few milliseconds of its cold start (bench/README.md "History").
  */
 function buildSchemas() {
   const groupList = z.array(z.string().check(z.minLength(1), z.maxLength(256)));

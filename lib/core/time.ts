@@ -4,6 +4,6 @@ export const toApiTime = (date: Date): string => `${date.toISOString().slice(0, 
 /**
  * A monotonic clock in milliseconds, for durations (latency metrics, time budgets). process.hrtime
  * rather than the global `performance`, whose first use loads Node's perf_hooks (about 1.5 ms of a
- * cold start, README "Performance").
+ * cold start, bench/README.md "History").
  */
 export const monotonicMs = (): number => Number(process.hrtime.bigint()) / 1e6;
