@@ -7,3 +7,9 @@ export const toApiTime = (date: Date): string => `${date.toISOString().slice(0, 
  * cold start, bench/README.md "History").
  */
 export const monotonicMs = (): number => Number(process.hrtime.bigint()) / 1e6;
+
+/**
+ * Waits `ms` on the global timer: not node:timers/promises, which would load at every cold start of
+ * the functions that bundle a wait only a contended write makes.
+ */
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -19,12 +19,9 @@ import {
 } from '../core/approval.ts';
 import { type Entitlement, findEntitlement, isAuditor } from '../core/catalog.ts';
 import type { Principal } from '../core/principal.ts';
+import { sleep } from '../core/time.ts';
 import type { RequestDeps } from '../deps.ts';
 import { ConflictError, UpstreamUnavailableError } from '../errors.ts';
-
-// The global timer, not node:timers/promises: that module would load at every cold start of the
-// functions that bundle this one, for a wait that only a contended decision makes.
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 const MAX_ATTEMPTS = 25;
 

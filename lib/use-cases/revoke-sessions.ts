@@ -55,7 +55,7 @@ import {
 } from '../core/revocation-canary.ts';
 import { checkSelfRevocationAllowance, SELF_REVOCATION_WINDOW_SECONDS } from '../core/revocation-limit.ts';
 import type { RevocationRecord, Session } from '../core/session.ts';
-import { toApiTime } from '../core/time.ts';
+import { sleep as timerSleep, toApiTime } from '../core/time.ts';
 import {
   ConflictError,
   ForbiddenError,
@@ -105,7 +105,6 @@ export interface RevocationAnswer {
 
 const LEASE_MS = 20_000;
 const MAX_ATTEMPTS = 40;
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Merges `change` into a role's revocation policy without losing anyone else's: take the role's lock
@@ -121,7 +120,7 @@ export async function updateRolePolicy(
   change: (state: RevocationState) => void,
   options: { mayFallBack: boolean },
 ): Promise<{ roleWideFallback: boolean }> {
-  const sleep = deps.sleep ?? defaultSleep;
+  const sleep = deps.sleep ?? timerSleep;
   const policies = await deps.policies(roleArn);
   const role = roleName(roleArn);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -338,7 +337,7 @@ function withCanary(deps: RevokeDeps, start: CanaryStart, change: (state: Revoca
  */
 async function observe(deps: RevokeDeps, start: CanaryStart, deadline: number): Promise<Propagation> {
   if (!('canary' in start)) return { status: 'unverified', observedAt: null, reason: start.unavailable };
-  const sleep = deps.sleep ?? defaultSleep;
+  const sleep = deps.sleep ?? timerSleep;
   const waited = Math.round((deps.propagationWaitMs ?? PROPAGATION_WAIT_MS) / 1000);
   for (let attempt = 0; ; attempt++) {
     try {
