@@ -63,6 +63,12 @@ afterAll(() => {
 /** The files bundled into at least one function. */
 const bundledInputs = () => new Set(Object.values(metafile.outputs).flatMap((o) => Object.keys(o.inputs)));
 
+/** The files, in any bundle, that import a path `imported` accepts. */
+const importersOf = (imported: (path: string) => boolean) =>
+  Object.entries(metafile.inputs)
+    .filter(([, input]) => input.imports.some(({ path }) => imported(path)))
+    .map(([file]) => file);
+
 describe('what the bundles leave out', () => {
   it('bundles every function', () => {
     expect(HANDLERS.length).toBeGreaterThanOrEqual(26);
@@ -152,9 +158,7 @@ describe('what the bundles leave out', () => {
       ),
     ).toEqual([]);
     // Only the DynamoDB client imports the stand-in in any bundle.
-    const importers = Object.entries(metafile.inputs)
-      .filter(([, input]) => input.imports.some(({ path }) => path === 'lib/adapters/no-endpoint-cache.ts'))
-      .map(([file]) => file);
+    const importers = importersOf((path) => path === 'lib/adapters/no-endpoint-cache.ts');
     expect(importers.length).toBeGreaterThan(0);
     for (const file of importers) expect(file).toMatch(/^node_modules\/@aws-sdk\/client-dynamodb\//);
     // The stand-in holds only while the client imports no more than these from the package, and no
@@ -181,9 +185,7 @@ describe('what the bundles leave out', () => {
   it("carries no JavaScript SHA-256, the SDK's fallback for a Node.js without one in node:crypto", () => {
     expect([...bundledInputs()].filter((file) => file.endsWith('/checksum/sha256/Sha256Js.js'))).toEqual([]);
     // Only Sha256Node imports the stand-in, in any bundle.
-    const importers = Object.entries(metafile.inputs)
-      .filter(([, input]) => input.imports.some(({ path }) => path === 'lib/adapters/no-sha256-js.ts'))
-      .map(([file]) => file);
+    const importers = importersOf((path) => path === 'lib/adapters/no-sha256-js.ts');
     expect(importers).toEqual(['node_modules/@smithy/core/dist-es/submodules/checksum/sha256/Sha256Node.js']);
     // The stand-in holds only while Sha256Node takes the fallback when node:crypto cannot hash
     // SHA-256, and never otherwise: an SDK that uses it for anything else fails here.
@@ -200,10 +202,7 @@ describe('what the bundles leave out', () => {
   });
 
   it('imports no node:timers/promises, which would load at every cold start for a rare wait', () => {
-    const importers = Object.entries(metafile.inputs)
-      .filter(([, input]) => input.imports.some(({ path }) => /^(node:)?timers\/promises$/.test(path)))
-      .map(([file]) => file);
-    expect(importers).toEqual([]);
+    expect(importersOf((path) => /^(node:)?timers\/promises$/.test(path))).toEqual([]);
   });
 
   it("carries none of the SDK's event-stream code, in any function", () => {
