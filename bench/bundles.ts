@@ -75,6 +75,13 @@ export function steps(): Array<{ step: string; options: BuildOptions }> {
   const plugins = (options.plugins ?? []) as Plugin[];
   const named = (...names: string[]) => plugins.filter((p) => names.some((n) => p.name.endsWith(n)));
   const without = (...names: string[]) => plugins.filter((p) => !names.some((n) => p.name.endsWith(n)));
+  // The plugins of the later steps, in step order: a step has every plugin but its own and theirs.
+  const later = ['version-only', 'packaged-catalog-only', 'native-sha256-only'];
+  const pluginsBefore = (name: string) => {
+    const at = later.indexOf(name);
+    if (at < 0) throw new Error(`no step adds the plugin ${name}`);
+    return without(...later.slice(at));
+  };
   // Every alias but the endpoint cache's (the last step), and, before any step, none of the two.
   const { '@aws-sdk/middleware-endpoint-discovery': _endpointCache, ...alias } = options.alias ?? {};
   const { '@smithy/core/event-streams': _eventStreams, ...otherAliases } = alias;
@@ -86,20 +93,16 @@ export function steps(): Array<{ step: string; options: BuildOptions }> {
       step: 'keepNames',
       options: { ...before, alias, keepNames: false, plugins: named('keep-names-where-read') },
     },
-    {
-      step: 'sdkErrors',
-      options: {
-        ...options,
-        alias,
-        plugins: without('version-only', 'packaged-catalog-only', 'native-sha256-only'),
-      },
-    },
+    { step: 'sdkErrors', options: { ...options, alias, plugins: pluginsBefore('version-only') } },
     {
       step: 'clientVersion',
-      options: { ...options, alias, plugins: without('packaged-catalog-only', 'native-sha256-only') },
+      options: { ...options, alias, plugins: pluginsBefore('packaged-catalog-only') },
     },
-    { step: 'packagedCatalog', options: { ...options, alias, plugins: without('native-sha256-only') } },
-    { step: 'endpointCache', options: { ...options, plugins: without('native-sha256-only') } },
+    {
+      step: 'packagedCatalog',
+      options: { ...options, alias, plugins: pluginsBefore('native-sha256-only') },
+    },
+    { step: 'endpointCache', options: { ...options, plugins: pluginsBefore('native-sha256-only') } },
     { step: LAST_STEP, options },
   ];
 }
