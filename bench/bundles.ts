@@ -64,7 +64,7 @@ function handlerModules(): Record<string, string> {
 }
 
 /** The last step: every measure, as serverless.yml builds the functions. */
-const LAST_STEP = 'nativeSha256';
+const LAST_STEP = 'stsSigV4';
 
 /**
  * The size measures, cumulatively: each step's esbuild options from serverless.yml's, with the
@@ -76,7 +76,7 @@ export function steps(): Array<{ step: string; options: BuildOptions }> {
   const named = (...names: string[]) => plugins.filter((p) => names.some((n) => p.name.endsWith(n)));
   const without = (...names: string[]) => plugins.filter((p) => !names.some((n) => p.name.endsWith(n)));
   // The plugins of the later steps, in step order: a step has every plugin but its own and theirs.
-  const later = ['version-only', 'packaged-catalog-only', 'native-sha256-only'];
+  const later = ['version-only', 'packaged-catalog-only', 'native-sha256-only', 'sts-sigv4-only'];
   const pluginsBefore = (name: string) => {
     const at = later.indexOf(name);
     if (at < 0) throw new Error(`no step adds the plugin ${name}`);
@@ -103,6 +103,7 @@ export function steps(): Array<{ step: string; options: BuildOptions }> {
       options: { ...options, alias, plugins: pluginsBefore('native-sha256-only') },
     },
     { step: 'endpointCache', options: { ...options, plugins: pluginsBefore('native-sha256-only') } },
+    { step: 'nativeSha256', options: { ...options, plugins: pluginsBefore('sts-sigv4-only') } },
     { step: LAST_STEP, options },
   ];
 }

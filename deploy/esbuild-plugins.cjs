@@ -170,6 +170,19 @@ const nativeSha256Only = {
     );
   },
 };
+// The STS client's multi-region signer, which signs with SigV4 and, for a region of `*`, SigV4a, for
+// which hallpass installs no implementation (so the SDK's class refuses it too): the client's imports
+// of it, and only those, get lib/adapters/sts-sigv4-only.ts, SigV4 that refuses a region of `*`.
+const STS_SIGV4_ONLY = path.join(__dirname, '..', 'lib', 'adapters', 'sts-sigv4-only.ts');
+const stsSigV4Only = {
+  name: 'hallpass-sts-sigv4-only',
+  setup(build) {
+    const importer = new RegExp(`${SEP}node_modules${SEP}@aws-sdk${SEP}client-sts${SEP}`);
+    build.onResolve({ filter: /^@aws-sdk\/signature-v4-multi-region$/ }, (args) =>
+      importer.test(args.importer) ? { path: STS_SIGV4_ONLY } : undefined,
+    );
+  },
+};
 module.exports = Object.assign(
   [
     keepNamesWhereRead,
@@ -178,6 +191,7 @@ module.exports = Object.assign(
     middyWebStreamsWhenUsed,
     packagedCatalogOnly,
     nativeSha256Only,
+    stsSigV4Only,
   ],
   {
     KEEP_NAMES_IN,

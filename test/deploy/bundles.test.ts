@@ -12,12 +12,16 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { SignatureV4MultiRegion as SdkMultiRegionSigner } from '@aws-sdk/signature-v4-multi-region';
+import { Sha256 } from '@smithy/core/checksum';
+import { HttpRequest } from '@smithy/core/protocols';
 import { NormalizedSchema } from '@smithy/core/schema';
 import { build, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { packagingBuildOptions } from '../../bench/cold-start.ts';
 import { Sha256Js } from '../../lib/adapters/no-sha256-js.ts';
+import { SignatureV4MultiRegion as StsSigner } from '../../lib/adapters/sts-sigv4-only.ts';
 import { apiEvent } from '../../local/api-gateway.ts';
 import { type Answer, invoke } from '../support/api.ts';
 import { useLocalSts } from '../support/local-sts.ts';
@@ -199,6 +203,81 @@ describe('what the bundles leave out', () => {
     ]);
     // And it throws, rather than hash with something else, if it is ever built.
     expect(() => new Sha256Js()).toThrow(/no SHA-256 in node:crypto/);
+  });
+
+  it("carries no multi-region signer: STS signs with SigV4, as the SDK's signer does without SigV4a", async () => {
+    // (EventBridge's client keeps it: its global endpoints sign with SigV4a.)
+    const stsBundles = Object.values(metafile.outputs).filter(({ inputs }) =>
+      Object.keys(inputs).some((file) => file.startsWith('node_modules/@aws-sdk/client-sts/')),
+    );
+    expect(stsBundles.length).toBeGreaterThan(0);
+    for (const { inputs } of stsBundles) {
+      expect(Object.keys(inputs).filter((file) => file.includes('/signature-v4-multi-region/'))).toEqual([]);
+    }
+    // Only the STS client imports the stand-in, in any bundle.
+    const importers = importersOf((path) => path === 'lib/adapters/sts-sigv4-only.ts');
+    expect(importers.length).toBeGreaterThan(0);
+    for (const file of importers) expect(file).toMatch(/^node_modules\/@aws-sdk\/client-sts\//);
+    // The stand-in holds only while the client uses the class as its signer and asks it which SigV4a
+    // implementation is loaded, and nothing else; and while STS's endpoint rules name no SigV4a.
+    const clientDir = 'node_modules/@aws-sdk/client-sts/dist-es';
+    const sources = readdirSync(clientDir, { recursive: true, encoding: 'utf8' })
+      .filter((file) => file.endsWith('.js'))
+      .map((file) => [file, readFileSync(join(clientDir, file), 'utf8')] as const);
+    const uses = sources.flatMap(([, text]) =>
+      text
+        .split('\n')
+        .filter(
+          (line) => line.includes('SignatureV4MultiRegion') || line.includes('signature-v4-multi-region'),
+        )
+        .map((line) => line.trim()),
+    );
+    expect(new Set(uses)).toEqual(
+      new Set([
+        'import { SignatureV4MultiRegion } from "@aws-sdk/signature-v4-multi-region";',
+        'if (SignatureV4MultiRegion.sigv4aDependency() === "none" && sigv4Present) {',
+        'signerConstructor: config?.signerConstructor ?? SignatureV4MultiRegion,',
+      ]),
+    );
+    expect(sources.filter(([file, text]) => file.startsWith('endpoint') && /sigv4a/i.test(text))).toEqual([]);
+    expect(StsSigner.sigv4aDependency()).toBe(SdkMultiRegionSigner.sigv4aDependency());
+
+    // It signs and presigns a request byte for byte as the SDK's class does, and refuses a region of
+    // `*` (SigV4a) as that class does here, where no SigV4a implementation is installed.
+    const options = {
+      credentials: {
+        accessKeyId: 'AKIDEXAMPLE',
+        secretAccessKey: 'wJalrXUtnFEMI/K7MDENG',
+        sessionToken: 'tok',
+      },
+      region: 'us-east-1',
+      service: 'sts',
+      sha256: Sha256,
+      runtime: 'node',
+    };
+    const request = () =>
+      new HttpRequest({
+        method: 'POST',
+        protocol: 'https:',
+        hostname: 'sts.us-east-1.amazonaws.com',
+        path: '/',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', host: 'sts.us-east-1.amazonaws.com' },
+        body: 'Action=AssumeRole&Version=2011-06-15',
+      });
+    const signingDate = new Date('2026-12-03T10:00:00Z');
+    const ours = new StsSigner(options);
+    const sdks = new SdkMultiRegionSigner(options);
+    const signed = await ours.sign(request(), { signingDate });
+    expect(signed.headers.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/20261203\/us-east-1\/sts\//,
+    );
+    expect(signed).toEqual(await sdks.sign(request(), { signingDate }));
+    expect(await ours.presign(request(), { signingDate, expiresIn: 60 })).toEqual(
+      await sdks.presign(request(), { signingDate, expiresIn: 60 }),
+    );
+    await expect(ours.sign(request(), { signingRegion: '*' })).rejects.toThrow(/SigV4 only/);
+    await expect(ours.presign(request(), { signingRegion: '*' })).rejects.toThrow(/SigV4 only/);
+    await expect(sdks.sign(request(), { signingRegion: '*' })).rejects.toThrow(/SigV4a implementation/);
   });
 
   it('imports no node:timers/promises, which would load at every cold start for a rare wait', () => {
