@@ -14,7 +14,8 @@
  *   age: a key the issuer withdrew stops being served from here within that bound;
  * - the stored jwks_uri is never fetched: refetches use the configured or discovered one, so a
  *   forged item cannot outlive the next refresh;
- * - IAM: only the vend role and the refresh role may put items under `meta#jwks#` (serverless.yml).
+ * - IAM: of hallpass's roles, only the vend role and the refresh role may write items under
+ *   `meta#jwks#`: every other write grant on the table names the items it may touch (serverless.yml).
  */
 import { createHash } from 'node:crypto';
 import {

@@ -9,6 +9,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { lockKey } from '../../lib/adapters/iam-policy-lock.ts';
+import { jwksItemId } from '../../lib/adapters/jwks-store.ts';
+import { newRequestId } from '../../lib/core/ids.ts';
 import { ROUTE_NAMES, ROUTES } from '../../lib/http/routes.ts';
 
 interface Resource {
@@ -214,9 +217,15 @@ describe('the packaged template', () => {
     const role = resources.RequestsFunctionRole as Resource;
     const dynamo = statementsOf(role).filter((s) => actions(s).some((a) => a.startsWith('dynamodb:')));
     expect(dynamo.map((s) => actions(s).sort())).toEqual([
-      ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+      ['dynamodb:GetItem', 'dynamodb:Query'],
+      ['dynamodb:PutItem'],
       ['dynamodb:PutItem'],
     ]);
+    // Their writes of the requests table: request items and the cursor key, no other item.
+    expect(JSON.stringify(dynamo[1]?.Resource)).toContain('RequestsTable');
+    expect(dynamo[1]?.Condition).toEqual({
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['r??????????????????????', 'meta#cursor-key'] },
+    });
   });
 
   it('gives the audit queries reads of the audit table only, and the cursor key item alone', () => {
@@ -470,6 +479,53 @@ describe("the issuer's JWKS kept in the requests table (issue 15)", () => {
     }
     const vend = jwks.find(({ id }) => id === 'VendFunctionRole')?.statement;
     expect(render(vend?.Condition?.ArnLike?.['lambda:SourceFunctionArn'])).toEqual(VEND_ARNS);
+  });
+
+  it('lets no other role write a meta#jwks# item: every write of the requests table names the items it may touch', () => {
+    // IAM's StringLike: `*` any characters, `?` one.
+    const matcher = (pattern: string) =>
+      new RegExp(
+        `^${pattern
+          .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+          .replaceAll('*', '.*')
+          .replaceAll('?', '.')}$`,
+      );
+    const writes = ofType('AWS::IAM::Role').flatMap(([id, role]) =>
+      statementsOf(role)
+        .filter((s) => s.Effect === 'Allow' && JSON.stringify(s.Resource).includes('RequestsTable'))
+        .filter((s) => actions(s).some((a) => !/^dynamodb:(GetItem|Query|BatchGetItem)$/.test(a)))
+        .map((statement) => ({ id, statement })),
+    );
+    const keys = (statement: Statement): string[] =>
+      statement.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'] ??
+      statement.Condition?.['ForAllValues:StringEquals']?.['dynamodb:LeadingKeys'];
+    // Every write of the table, with the items it may touch.
+    expect(
+      Object.fromEntries(
+        writes.map(({ id, statement }) => [`${id} ${actions(statement).join(',')}`, keys(statement)]),
+      ),
+    ).toEqual({
+      'SlackInteractionsFunctionRole dynamodb:PutItem': ['r??????????????????????'],
+      'VendFunctionRole dynamodb:UpdateItem': ['r??????????????????????'],
+      'VendFunctionRole dynamodb:PutItem': ['meta#jwks#*'],
+      'JwksRefreshFunctionRole dynamodb:PutItem': ['meta#jwks#*'],
+      'RevokeFunctionRole dynamodb:UpdateItem': ['revocation-lock#*'],
+      'AuditQueryFunctionRole dynamodb:GetItem,dynamodb:PutItem': ['meta#cursor-key'],
+      'RequestsFunctionRole dynamodb:PutItem': ['r??????????????????????', 'meta#cursor-key'],
+    });
+    const jwksItem = jwksItemId('https://issuer.example.com');
+    const writers = writes
+      .filter(({ statement }) => keys(statement).some((key) => matcher(key).test(jwksItem)))
+      .map(({ id }) => id);
+    expect(writers.sort()).toEqual(['JwksRefreshFunctionRole', 'VendFunctionRole']);
+    // The request items' pattern is the ids the code makes, at any time, and none of the table's other items.
+    const [requestIds] = keys(
+      writes.find(({ id }) => id === 'RequestsFunctionRole')?.statement as Statement,
+    ).map(matcher);
+    for (const at of [0, Date.parse('2026-12-03T00:00:00Z'), 2 ** 50 - 1])
+      for (let i = 0; i < 50; i++) expect(newRequestId(new Date(at))).toMatch(requestIds as RegExp);
+    for (const other of [jwksItem, 'meta#cursor-key', lockKey('arn:aws:iam::123456789012:role/r')])
+      expect(other).not.toMatch(requestIds as RegExp);
   });
 
   it('gives the refresh role its logs and that PutItem alone, and runs it every 5 minutes', () => {
