@@ -249,15 +249,16 @@ export function cancel(
  * Why a request cannot be used for a vend by this caller: 404 when it is not theirs (or not for this
  * entitlement), 409 when its state does not allow it. Returns nothing when it can be used.
  */
+/** The answer to a vend that names no approved request of the caller's for the entitlement. */
+export const noSuchRequest = () => new NotFoundError('no such request of yours for this entitlement');
+
 export function checkUsable(
   r: RequestRecord | undefined,
   caller: Principal,
   entitlementId: string,
   now: Date,
 ): void {
-  if (!r || r.requester.sub !== caller.sub || r.entitlementId !== entitlementId) {
-    throw new NotFoundError('no such request of yours for this entitlement');
-  }
+  if (!r || r.requester.sub !== caller.sub || r.entitlementId !== entitlementId) throw noSuchRequest();
   const status = statusOf(r, now, true);
   if (status !== 'approved') throw new ConflictError(`the request is ${status}: it cannot be used`);
 }

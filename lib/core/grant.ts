@@ -4,7 +4,9 @@
  * approved.
  */
 import { ApprovalRequiredError, ForbiddenError, InvalidRequestError } from '../errors.ts';
+import { noSuchRequest } from './approval.ts';
 import { type Entitlement, mayBreakGlass, mayRequest } from './catalog.ts';
+import { isRequestId } from './ids.ts';
 import type { Principal } from './principal.ts';
 import { resolveDuration } from './session-plan.ts';
 
@@ -48,8 +50,12 @@ export function decideGrant(
   }
   if (!mayRequest(entitlement, principal))
     throw new ForbiddenError(`you may not request '${entitlement.id}'`);
-  if (ask.requestId !== undefined)
+  if (ask.requestId !== undefined) {
+    // An id of another shape names no request, and the vend role may update no other item of the
+    // table (IAM): 404 here, before anything is built from it or any write that IAM would refuse.
+    if (!isRequestId(ask.requestId)) throw noSuchRequest();
     return { kind: 'approved-request', requestId: ask.requestId, ...durations };
+  }
   if (entitlement.approval.required) {
     throw new ApprovalRequiredError(
       `'${entitlement.id}' needs an approved request: create one with POST /v1/requests`,

@@ -26,6 +26,12 @@ function randomChars(count: number): string {
 export const newSessionId = (): string => randomChars(16);
 
 /**
+ * Whether `id` has a request id's shape (newRequestId's). No request has another, and the roles that
+ * write requests may write no other item of the table (IAM, serverless.yml `requestItemIds`).
+ */
+export const isRequestId = (id: string): boolean => /^r[a-z2-7]{22}$/.test(id);
+
+/**
  * A request id: `r`, 10 characters of the creation time in milliseconds (so ids sort by creation),
  * then 12 random characters (60 bits).
  */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newRequestId, newSessionId } from '../../../lib/core/ids.ts';
+import { isRequestId, newRequestId, newSessionId } from '../../../lib/core/ids.ts';
 import { seededRandom } from '../fixtures.ts';
 
 const NOW = new Date('2030-01-15T12:00:00.000Z');
@@ -23,6 +23,17 @@ describe('newRequestId', () => {
     const ids = [at(0), at(Date.parse('9999-12-31T23:59:59.999Z'))].map(newRequestId);
 
     for (const id of ids) expect(id).toMatch(REQUEST_ID);
+  });
+
+  it('has the shape isRequestId accepts, which no other item of the requests table has', () => {
+    const ids = [at(0), NOW, at(Date.parse('9999-12-31T23:59:59.999Z'))].map(newRequestId);
+
+    expect(ids.map(isRequestId)).toEqual([true, true, true]);
+    expect(
+      ['meta#cursor-key', 'meta#jwks#abc', 'revocation-lock#arn:aws:iam::1:role/r', `${ids[1]}x`, 'r'].map(
+        isRequestId,
+      ),
+    ).toEqual([false, false, false, false, false]);
   });
 
   it('sorts an id made one millisecond later after the earlier one', () => {

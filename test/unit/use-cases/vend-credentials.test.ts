@@ -196,13 +196,25 @@ describe('vendCredentials', () => {
       );
     dynamodb.on(GetItemCommand).resolves({});
 
-    await expect(
-      vend({ entitlementId: 'prod-admin', requestId: 'rnosuchrequest0000000000' }),
-    ).rejects.toThrow(NotFoundError);
-    expect({ sts: sts.calls().length, audit: dynamodb.commandCalls(PutItemCommand).length }).toEqual({
-      sts: 0,
-      audit: 0,
-    });
+    await expect(vend({ entitlementId: 'prod-admin', requestId: 'rnosuchrequestaaaaaaaaa' })).rejects.toThrow(
+      NotFoundError,
+    );
+    expect({
+      sts: sts.calls().length,
+      consume: dynamodb.commandCalls(UpdateItemCommand).length,
+      audit: dynamodb.commandCalls(PutItemCommand).length,
+    }).toEqual({ sts: 0, consume: 1, audit: 0 });
+  });
+
+  it("answers 404 for a requestId of another shape than a request's, before any write (IAM would refuse it)", async () => {
+    // The vend role may update request items alone (serverless.yml requestItemIds): a write of
+    // another key would be AccessDenied, a 503, where the contract says 404.
+    for (const requestId of ['someone-elses', 'meta#jwks#x', 'rnosuchrequest0000000000', 'R'.repeat(23)]) {
+      await expect(vend({ entitlementId: 'prod-admin', requestId }), requestId).rejects.toThrow(
+        NotFoundError,
+      );
+    }
+    expect(awsCalls()).toEqual({ sts: 0, dynamodb: 0 });
   });
 
   it('refuses a duration over the maximum without calling STS', async () => {
@@ -306,7 +318,7 @@ describe('planning before consuming an approval', () => {
         { ...deps, catalog: tagged },
         {
           principal: caller,
-          body: { entitlementId: 'prod-admin', requestId: 'rsomerequest' },
+          body: { entitlementId: 'prod-admin', requestId: 'rsomerequestaaaaaaaaaaa' },
           client: { sourceIp: null, userAgent: null },
         },
       ),
