@@ -466,7 +466,7 @@ describe("the issuer's JWKS kept in the requests table (issue 15)", () => {
         .map((statement) => ({ id, statement })),
     );
 
-  it('lets the vend role (from inside the vend functions) and the refresh role put the meta#jwks# items, and nothing else', () => {
+  it('lets the vend role (from inside the vend functions) and the refresh role (from inside its function) put the meta#jwks# items, and nothing else', () => {
     const jwks = requestsWrites().filter(({ statement }) =>
       JSON.stringify(statement.Condition ?? {}).includes('meta#jwks#'),
     );
@@ -479,6 +479,12 @@ describe("the issuer's JWKS kept in the requests table (issue 15)", () => {
     }
     const vend = jwks.find(({ id }) => id === 'VendFunctionRole')?.statement;
     expect(render(vend?.Condition?.ArnLike?.['lambda:SourceFunctionArn'])).toEqual(VEND_ARNS);
+    // And the refresh role's, from inside the refresh function alone.
+    const refresh = jwks.find(({ id }) => id === 'JwksRefreshFunctionRole')?.statement;
+    expect(render(refresh?.Condition?.ArnLike?.['lambda:SourceFunctionArn'])).toEqual([
+      'arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:hallpass-prod-jwksRefresh',
+      'arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:hallpass-prod-jwksRefresh:*',
+    ]);
   });
 
   it('lets no other role write a meta#jwks# item: every write of the requests table names the items it may touch', () => {
