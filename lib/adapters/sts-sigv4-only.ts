@@ -3,9 +3,11 @@
  * bundle that calls STS). That signer signs with SigV4, except for a region of `*`, which is SigV4a:
  * and SigV4a needs @aws-sdk/signature-v4-crt or @aws-sdk/signature-v4a, which hallpass installs
  * neither of, so the SDK's own class would refuse it too. STS's endpoint rules name no SigV4a, and
- * its auth options put SigV4 (or no auth) first. deploy/esbuild-plugins.cjs gives this file to the
- * STS client's imports of that package alone; test/deploy/bundles.test.ts checks that the client
- * still uses only what this class answers, and that it signs as the SDK's own class does.
+ * its auth options put SigV4 (or no auth) first; an auth-scheme preference (AWS_AUTH_SCHEME_PREFERENCE)
+ * could choose SigV4a, whose signer passes the region set as the region: a list is signed as SigV4
+ * by both classes, `*` refused by both. deploy/esbuild-plugins.cjs gives this file to the STS
+ * client's imports of that package alone; test/deploy/bundles.test.ts checks that the SDK still uses
+ * only what this class answers, and that it signs as the SDK's own class does.
  */
 
 import { SignatureV4 } from '@smithy/signature-v4';

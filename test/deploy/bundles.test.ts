@@ -240,6 +240,18 @@ describe('what the bundles leave out', () => {
       ]),
     );
     expect(sources.filter(([file, text]) => file.startsWith('endpoint') && /sigv4a/i.test(text))).toEqual([]);
+    // The SDK's signers (@aws-sdk/core) call the class's sign alone: its *WithCredentials methods,
+    // which the stand-in lacks, are S3 Express's.
+    const coreDir = 'node_modules/@aws-sdk/core/dist-es';
+    const coreSources = readdirSync(coreDir, { recursive: true, encoding: 'utf8' })
+      .filter((file) => file.endsWith('.js'))
+      .map((file) => readFileSync(join(coreDir, file), 'utf8'));
+    expect(coreSources.filter((text) => /(sign|presign)WithCredentials/.test(text))).toEqual([]);
+    // One SignatureV4 in every bundle: the stand-in's dependency is the SDK's own copy.
+    expect(
+      new Set([...bundledInputs()].filter((file) => /\/@smithy\/signature-v4\/.*SignatureV4\.js$/.test(file)))
+        .size,
+    ).toBe(1);
     expect(StsSigner.sigv4aDependency()).toBe(SdkMultiRegionSigner.sigv4aDependency());
 
     // It signs and presigns a request byte for byte as the SDK's class does, and refuses a region of
