@@ -519,6 +519,17 @@ describe("the issuer's JWKS kept in the requests table (issue 15)", () => {
       'AuditQueryFunctionRole dynamodb:GetItem,dynamodb:PutItem': ['meta#cursor-key'],
       'RequestsFunctionRole dynamodb:PutItem': ['r??????????????????????', 'meta#cursor-key'],
     });
+    // And no standalone policy writes the table.
+    const standalone = [...ofType('AWS::IAM::Policy'), ...ofType('AWS::IAM::ManagedPolicy')].filter(
+      ([, policy]) =>
+        (policy.Properties.PolicyDocument.Statement as Statement[]).some(
+          (s) =>
+            JSON.stringify(s).includes('RequestsTable') &&
+            JSON.stringify(s).match(/dynamodb:(?!GetItem"|Query"|BatchGetItem")\w+/),
+        ),
+    );
+    expect(ofType('AWS::IAM::Policy').length).toBeGreaterThan(0);
+    expect(standalone.map(([id]) => id)).toEqual([]);
     const jwksItem = jwksItemId('https://issuer.example.com');
     const writers = writes
       .filter(({ statement }) => keys(statement).some((key) => matcher(key).test(jwksItem)))
