@@ -67,6 +67,12 @@ afterAll(() => {
 /** The files bundled into at least one function. */
 const bundledInputs = () => new Set(Object.values(metafile.outputs).flatMap((o) => Object.keys(o.inputs)));
 
+/** Every JavaScript file under a package's directory, as [path within it, text]. */
+const sourcesOf = (dir: string) =>
+  readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.js'))
+    .map((file) => [file, readFileSync(join(dir, file), 'utf8')] as const);
+
 /** The files, in any bundle, that import a path `imported` accepts. */
 const importersOf = (imported: (path: string) => boolean) =>
   Object.entries(metafile.inputs)
@@ -167,10 +173,7 @@ describe('what the bundles leave out', () => {
     for (const file of importers) expect(file).toMatch(/^node_modules\/@aws-sdk\/client-dynamodb\//);
     // The stand-in holds only while the client imports no more than these from the package, and no
     // command adds the discovery middleware (which reads the cache): an SDK that does fails here.
-    const clientDir = 'node_modules/@aws-sdk/client-dynamodb/dist-es';
-    const sources = readdirSync(clientDir, { recursive: true, encoding: 'utf8' })
-      .filter((file) => file.endsWith('.js'))
-      .map((file) => readFileSync(join(clientDir, file), 'utf8'));
+    const sources = sourcesOf('node_modules/@aws-sdk/client-dynamodb/dist-es').map(([, text]) => text);
     const imported = sources.flatMap((text) =>
       [...text.matchAll(/import \{([^}]*)\} from "@aws-sdk\/middleware-endpoint-discovery"/g)].flatMap(
         ([, names]) =>
@@ -220,10 +223,7 @@ describe('what the bundles leave out', () => {
     for (const file of importers) expect(file).toMatch(/^node_modules\/@aws-sdk\/client-sts\//);
     // The stand-in holds only while the client uses the class as its signer and asks it which SigV4a
     // implementation is loaded, and nothing else; and while STS's endpoint rules name no SigV4a.
-    const clientDir = 'node_modules/@aws-sdk/client-sts/dist-es';
-    const sources = readdirSync(clientDir, { recursive: true, encoding: 'utf8' })
-      .filter((file) => file.endsWith('.js'))
-      .map((file) => [file, readFileSync(join(clientDir, file), 'utf8')] as const);
+    const sources = sourcesOf('node_modules/@aws-sdk/client-sts/dist-es');
     const uses = sources.flatMap(([, text]) =>
       text
         .split('\n')
@@ -242,11 +242,8 @@ describe('what the bundles leave out', () => {
     expect(sources.filter(([file, text]) => file.startsWith('endpoint') && /sigv4a/i.test(text))).toEqual([]);
     // The SDK's signers (@aws-sdk/core) call the class's sign alone: its *WithCredentials methods,
     // which the stand-in lacks, are S3 Express's.
-    const coreDir = 'node_modules/@aws-sdk/core/dist-es';
-    const coreSources = readdirSync(coreDir, { recursive: true, encoding: 'utf8' })
-      .filter((file) => file.endsWith('.js'))
-      .map((file) => readFileSync(join(coreDir, file), 'utf8'));
-    expect(coreSources.filter((text) => /(sign|presign)WithCredentials/.test(text))).toEqual([]);
+    const core = sourcesOf('node_modules/@aws-sdk/core/dist-es');
+    expect(core.filter(([, text]) => /(sign|presign)WithCredentials/.test(text))).toEqual([]);
     // One SignatureV4 in every bundle: the stand-in's dependency is the SDK's own copy.
     expect(
       new Set([...bundledInputs()].filter((file) => /\/@smithy\/signature-v4\/.*SignatureV4\.js$/.test(file)))
